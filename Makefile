@@ -1,0 +1,64 @@
+# One-command run and test. Everything installs into .venv from the pinned, hashed
+# exports in requirements/ (see `make lock`), with uv for speed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export HOST PORT
+
+.PHONY: help install install-dev run serve migrate test test-fast lint lock clean
+
+help:
+	@echo "make run      install, migrate and serve on http://$(HOST):$(PORT)"
+	@echo "make test     install, start a throw-away PostgreSQL, run the whole suite"
+	@echo "make migrate  apply database migrations"
+	@echo "make lint     ruff and mypy"
+	@echo "make lock     re-export requirements/*.txt from pyproject.toml"
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.runtime-installed: requirements/runtime.txt pyproject.toml | $(UV)
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/runtime.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+$(VENV)/.dev-installed: requirements/dev.txt pyproject.toml | $(UV)
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/dev.txt
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@ $(VENV)/.runtime-installed
+
+install: $(VENV)/.runtime-installed
+install-dev: $(VENV)/.dev-installed
+
+migrate: install
+	$(BIN)/hexa migrate
+
+run: install
+	$(BIN)/hexa migrate
+	$(BIN)/hexa serve
+
+serve: run
+
+test: install-dev
+	scripts/with-test-services.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite without the throw-away servers: PostgreSQL and MongoDB cases skip.
+test-fast: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+
+lock: | $(UV)
+	$(UV) pip compile pyproject.toml --generate-hashes --no-header --quiet \
+		--python-version 3.11 -o requirements/runtime.txt
+	$(UV) pip compile pyproject.toml --group dev --generate-hashes --no-header --quiet \
+		--python-version 3.11 -o requirements/dev.txt
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Implementations of the ports. Families (memory, sql, mongo) never import each other."""

@@ -1,0 +1,1 @@
+"""In-process adapters: real implementations that keep everything in memory."""

@@ -1,0 +1,86 @@
+"""Jobs run as background tasks of the app's own process, with progress kept in memory.
+
+This is the embedded mode: no Redis, no worker process. Jobs accepted here live only as
+long as the process; the arq adapter is the durable one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+
+from hexa.domain.errors import NotFound
+from hexa.domain.jobs import Job, JobProgress
+from hexa.ports.jobs import JobHandler
+
+log = logging.getLogger(__name__)
+
+# Enough ids to make a retried enqueue a no-op long after the first, without growing
+# for ever in a long-lived process.
+_REMEMBERED_IDS = 100_000
+
+
+class InProcessJobQueue:
+    def __init__(self, *, concurrency: int = 4, grace_seconds: float = 5.0) -> None:
+        self._concurrency = concurrency
+        self._grace = grace_seconds
+        self._pending: asyncio.Queue[Job] = asyncio.Queue()
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._workers: list[asyncio.Task[None]] = []
+
+    def start(self, handler: JobHandler) -> None:
+        """Starts the worker tasks; call from inside the running event loop."""
+        self._workers = [
+            asyncio.create_task(self._work(handler), name=f"hexa-job-worker-{n}")
+            for n in range(self._concurrency)
+        ]
+
+    async def enqueue(self, job: Job) -> None:
+        if job.id in self._seen:
+            return
+        self._seen[job.id] = None
+        if len(self._seen) > _REMEMBERED_IDS:
+            self._seen.popitem(last=False)
+        self._pending.put_nowait(job)
+
+    async def depth(self) -> int:
+        return self._pending.qsize()
+
+    async def drain(self) -> None:
+        """Waits until every accepted job has run (tests, and a graceful stop)."""
+        await self._pending.join()
+
+    async def close(self) -> None:
+        """Gives jobs in hand a grace period, then cancels the workers."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._pending.join(), self._grace)
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers = []
+
+    async def _work(self, handler: JobHandler) -> None:
+        while True:
+            job = await self._pending.get()
+            try:
+                await handler(job)
+            except Exception:
+                log.exception("in-process job %s (%s) failed", job.id, job.kind)
+            finally:
+                self._pending.task_done()
+
+
+class MemoryProgressStore:
+    def __init__(self) -> None:
+        self._progress: dict[str, JobProgress] = {}
+
+    async def save(self, progress: JobProgress) -> None:
+        self._progress[progress.id] = progress
+
+    async def get(self, job_id: str) -> JobProgress:
+        try:
+            return self._progress[job_id]
+        except KeyError:
+            raise NotFound(f"job {job_id} not found") from None

@@ -1,0 +1,104 @@
+"""Repositories over plain dicts, with writes staged until the unit of work commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic
+
+from hexa.adapters.staging import Op, StagedWrites, T, Write, check_write
+from hexa.domain.errors import Conflict, NotFound
+from hexa.domain.inspections import Inspection, InspectionStatus
+from hexa.domain.rules import Rule
+
+
+class MemoryTable(Generic[T]):
+    """The committed rows of one collection, with the fields that must stay unique."""
+
+    def __init__(self, kind: str, unique: tuple[str, ...] = ()) -> None:
+        self.kind = kind
+        self.unique = unique
+        self.rows: dict[str, T] = {}
+
+    def plan(self, writes: list[Write[T]]) -> dict[str, T | None]:
+        """Checks staged writes against the committed rows; answers their net effect."""
+        after: dict[str, T | None] = {}
+        for write in writes:
+            current = after[write.id] if write.id in after else self.rows.get(write.id)
+            check_write(self.kind, write, current)
+            after[write.id] = write.entity
+        self.check_unique(after)
+        return after
+
+    def install(self, after: dict[str, T | None]) -> None:
+        for entity_id, entity in after.items():
+            if entity is None:
+                del self.rows[entity_id]
+            else:
+                self.rows[entity_id] = entity
+
+    def check_unique(self, after: dict[str, T | None]) -> None:
+        for field in self.unique:
+            owners: dict[object, str] = {}
+            for entity_id, entity in self.rows.items():
+                if entity_id not in after:
+                    owners[getattr(entity, field)] = entity_id
+            for entity_id, entity in after.items():
+                if entity is None:
+                    continue
+                value = getattr(entity, field)
+                if owners.setdefault(value, entity_id) != entity_id:
+                    raise Conflict(f"a {self.kind} with {field} {value!r} already exists")
+
+
+class MemoryRepository(Generic[T]):
+    def __init__(self, table: MemoryTable[T], staged: StagedWrites[T]) -> None:
+        self._table = table
+        self._staged = staged
+
+    def _current(self, entity_id: str) -> T | None:
+        if self._staged.knows(entity_id):
+            return self._staged.latest(entity_id)
+        return self._table.rows.get(entity_id)
+
+    async def get(self, entity_id: str) -> T:
+        entity = self._current(entity_id)
+        if entity is None:
+            raise NotFound(f"{self._table.kind} {entity_id} not found")
+        return entity
+
+    async def add(self, entity: T) -> None:
+        self._staged.stage(Write(Op.ADD, entity.id, entity, None), self._current(entity.id))
+        self._check_unique(entity)
+
+    async def update(self, entity: T, *, expected_version: int) -> None:
+        write = Write(Op.UPDATE, entity.id, entity, expected_version)
+        self._staged.stage(write, self._current(entity.id))
+        self._check_unique(entity)
+
+    async def delete(self, entity_id: str, *, expected_version: int | None = None) -> None:
+        write: Write[T] = Write(Op.DELETE, entity_id, None, expected_version)
+        self._staged.stage(write, self._current(entity_id))
+
+    def _check_unique(self, entity: T) -> None:
+        self._table.check_unique({entity.id: entity})
+
+    def _visible(self, keep: Callable[[T], bool] = lambda _: True) -> list[T]:
+        return [e for e in self._staged.overlay(self._table.rows.values()) if keep(e)]
+
+    def _page(self, limit: int, after: str | None, keep: Callable[[T], bool]) -> list[T]:
+        return self._visible(lambda e: (after is None or e.id > after) and keep(e))[:limit]
+
+
+class MemoryInspectionRepository(MemoryRepository[Inspection]):
+    async def page(
+        self, *, limit: int, after: str | None = None, status: InspectionStatus | None = None
+    ) -> list[Inspection]:
+        return self._page(limit, after, lambda i: status is None or i.status is status)
+
+
+class MemoryRuleRepository(MemoryRepository[Rule]):
+    async def page(self, *, limit: int, after: str | None = None) -> list[Rule]:
+        return self._page(limit, after, lambda _: True)
+
+    async def enabled(self) -> list[Rule]:
+        return self._visible(lambda r: r.enabled)

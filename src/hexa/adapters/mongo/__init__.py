@@ -1,0 +1,1 @@
+"""MongoDB adapters over PyMongo's native async client (`AsyncMongoClient`)."""

@@ -1,0 +1,143 @@
+"""Repositories over MongoDB collections.
+
+A standalone MongoDB has no multi-document transactions, so a unit of work stages its
+writes (see `hexa.adapters.staging`) and replays them at commit, each one a conditional
+write: `replace_one({_id, version: expected})` is the optimistic-concurrency guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Generic
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from hexa.adapters.records import inspection_from, inspection_record, rule_from, rule_record
+from hexa.adapters.staging import Op, StagedWrites, T, Write, check_write
+from hexa.domain.errors import Conflict, NotFound, StaleVersion, Unavailable
+from hexa.domain.inspections import Inspection, InspectionStatus
+from hexa.domain.rules import Rule
+
+Document = dict[str, Any]
+
+
+@asynccontextmanager
+async def translated_errors(kind: str) -> AsyncIterator[None]:
+    """PyMongo errors become domain errors here, at the boundary."""
+    try:
+        yield
+    except DuplicateKeyError as error:
+        raise Conflict(f"this {kind} clashes with a stored one ({error.details})") from None
+    except PyMongoError as error:
+        raise Unavailable(f"MongoDB failed: {type(error).__name__}") from error
+
+
+class MongoRepository(Generic[T]):
+    kind: str
+    _record: Callable[[T], Document]
+    _entity: Callable[[Any], T]
+
+    def __init__(self, collection: AsyncCollection[Document], staged: StagedWrites[T]) -> None:
+        self._collection = collection
+        self._staged = staged
+
+    def _document(self, entity: T) -> Document:
+        record = self._record(entity)
+        record["_id"] = record.pop("id")
+        return record
+
+    def _from_document(self, document: Document) -> T:
+        return self._entity(document | {"id": document["_id"]})
+
+    async def _stored(self, entity_id: str) -> T | None:
+        async with translated_errors(self.kind):
+            document = await self._collection.find_one({"_id": entity_id})
+        return None if document is None else self._from_document(document)
+
+    async def _current(self, entity_id: str) -> T | None:
+        if self._staged.knows(entity_id):
+            return self._staged.latest(entity_id)
+        return await self._stored(entity_id)
+
+    async def get(self, entity_id: str) -> T:
+        entity = await self._current(entity_id)
+        if entity is None:
+            raise NotFound(f"{self.kind} {entity_id} not found")
+        return entity
+
+    async def add(self, entity: T) -> None:
+        self._staged.stage(Write(Op.ADD, entity.id, entity, None), await self._current(entity.id))
+
+    async def update(self, entity: T, *, expected_version: int) -> None:
+        write = Write(Op.UPDATE, entity.id, entity, expected_version)
+        self._staged.stage(write, await self._current(entity.id))
+
+    async def delete(self, entity_id: str, *, expected_version: int | None = None) -> None:
+        write: Write[T] = Write(Op.DELETE, entity_id, None, expected_version)
+        self._staged.stage(write, await self._current(entity_id))
+
+    async def _find(self, query: Document, limit: int | None = None) -> list[T]:
+        # Staged writes may hide stored documents: fetch enough to fill the page anyway.
+        cursor = self._collection.find(query).sort("_id", 1)
+        if limit is not None:
+            cursor = cursor.limit(limit + len(self._staged.writes))
+        async with translated_errors(self.kind):
+            stored = [self._from_document(d) async for d in cursor]
+        return stored
+
+    async def _page(
+        self, limit: int, after: str | None, query: Document, keep: Callable[[T], bool]
+    ) -> list[T]:
+        if after is not None:
+            query = query | {"_id": {"$gt": after}}
+        merged = self._staged.overlay(await self._find(query, limit))
+        return [e for e in merged if (after is None or e.id > after) and keep(e)][:limit]
+
+    async def apply(self) -> None:
+        """Replays the staged writes, each guarded by the version it expects."""
+        for write in self._staged.writes:
+            async with translated_errors(self.kind):
+                if write.op is Op.ADD:
+                    assert write.entity is not None
+                    await self._collection.insert_one(self._document(write.entity))
+                    continue
+                guard: Document = {"_id": write.id}
+                if write.expected_version is not None:
+                    guard["version"] = write.expected_version
+                if write.op is Op.UPDATE:
+                    assert write.entity is not None
+                    result = await self._collection.replace_one(guard, self._document(write.entity))
+                    changed = result.matched_count
+                else:
+                    changed = (await self._collection.delete_one(guard)).deleted_count
+            if not changed:
+                check_write(self.kind, write, await self._stored(write.id))
+                raise StaleVersion(f"{self.kind} {write.id} changed while being written")
+        self._staged.clear()
+
+
+class MongoInspectionRepository(MongoRepository[Inspection]):
+    kind = "inspection"
+    _record = staticmethod(inspection_record)
+    _entity = staticmethod(inspection_from)
+
+    async def page(
+        self, *, limit: int, after: str | None = None, status: InspectionStatus | None = None
+    ) -> list[Inspection]:
+        query: Document = {} if status is None else {"status": status.value}
+        return await self._page(limit, after, query, lambda i: status is None or i.status is status)
+
+
+class MongoRuleRepository(MongoRepository[Rule]):
+    kind = "rule"
+    _record = staticmethod(rule_record)
+    _entity = staticmethod(rule_from)
+
+    async def page(self, *, limit: int, after: str | None = None) -> list[Rule]:
+        return await self._page(limit, after, {}, lambda _: True)
+
+    async def enabled(self) -> list[Rule]:
+        stored = await self._find({"enabled": True})
+        return [r for r in self._staged.overlay(stored) if r.enabled]

@@ -1,0 +1,1 @@
+"""SQL adapters over SQLAlchemy 2 async: SQLite (aiosqlite) and PostgreSQL (asyncpg)."""

@@ -1,0 +1,103 @@
+"""The SQL backend: one engine per process, one connection and transaction per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction, create_async_engine
+
+from hexa.adapters.sql.repositories import (
+    SqlInspectionRepository,
+    SqlRuleRepository,
+    translated_errors,
+)
+
+
+def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
+    """An engine with the per-dialect settings Hexa relies on."""
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, **options)
+    return create_async_engine(url, pool_pre_ping=True, **options)
+
+
+def _sqlite_engine(url: URL, **options: Any) -> AsyncEngine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        # A deferred transaction that reads, then writes, can fail at once with "database
+        # is locked" when another does the same; IMMEDIATE takes the write lock up front,
+        # so concurrent units of work queue behind busy_timeout instead. WAL keeps readers
+        # of other processes unblocked.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class SqlDatabase:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str) -> SqlDatabase:
+        return cls(create_engine(url))
+
+    def session(self) -> SqlSession:
+        return SqlSession(self.engine)
+
+    async def ping(self) -> None:
+        async with translated_errors("database"), self.engine.connect() as connection:
+            await connection.execute(sa.text("SELECT 1"))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+class SqlSession:
+    """Connects on first use, so a unit of work that never touches SQL costs nothing."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
+        self._transaction: AsyncTransaction | None = None
+        self.inspections = SqlInspectionRepository(self._connect)
+        self.rules = SqlRuleRepository(self._connect)
+
+    async def _connect(self) -> AsyncConnection:
+        if self._connection is None:
+            async with translated_errors("database"):
+                self._connection = await self._engine.connect()
+                self._transaction = await self._connection.begin()
+        return self._connection
+
+    async def commit(self) -> None:
+        if self._transaction is not None and self._transaction.is_active:
+            async with translated_errors("database"):
+                await self._transaction.commit()
+
+    async def rollback(self) -> None:
+        if self._transaction is not None and self._transaction.is_active:
+            await self._transaction.rollback()
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+            self._transaction = None

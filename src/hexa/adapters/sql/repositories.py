@@ -1,0 +1,128 @@
+"""Repositories as SQL statements over one connection and its open transaction.
+
+Optimistic concurrency lives in the write itself: `UPDATE ... WHERE id = :id AND version =
+:expected`. No row changed means the object is gone or someone else wrote first; a second
+look tells which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hexa.adapters.records import inspection_from, inspection_record, rule_from, rule_record
+from hexa.domain.errors import Conflict, NotFound, StaleVersion, Unavailable
+from hexa.domain.inspections import Inspection, InspectionStatus
+from hexa.domain.rules import Rule
+from hexa.adapters.sql.tables import inspections, rules
+
+T = TypeVar("T", Inspection, Rule)
+Connect = Callable[[], Awaitable[AsyncConnection]]
+
+
+@asynccontextmanager
+async def translated_errors(kind: str) -> AsyncIterator[None]:
+    """SQLAlchemy errors become domain errors here, at the boundary."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise Conflict(f"this {kind} clashes with a stored one ({error.orig})") from None
+    except (DBAPIError, OSError) as error:
+        raise Unavailable(f"the database failed: {type(error).__name__}") from error
+
+
+class SqlRepository(Generic[T]):
+    kind: str
+    table: sa.Table
+
+    def __init__(self, connect: Connect) -> None:
+        self._connect = connect
+
+    _record: Callable[[T], dict[str, Any]]
+    _entity: Callable[[Any], T]
+
+    async def _rows(self, statement: sa.Select[Any]) -> list[T]:
+        async with translated_errors(self.kind):
+            result = await (await self._connect()).execute(statement)
+            return [self._entity(row._mapping) for row in result]
+
+    async def get(self, entity_id: str) -> T:
+        found = await self._rows(sa.select(self.table).where(self.table.c.id == entity_id))
+        if not found:
+            raise NotFound(f"{self.kind} {entity_id} not found")
+        return found[0]
+
+    async def add(self, entity: T) -> None:
+        async with translated_errors(self.kind):
+            connection = await self._connect()
+            await connection.execute(sa.insert(self.table).values(self._record(entity)))
+
+    async def update(self, entity: T, *, expected_version: int) -> None:
+        values = self._record(entity)
+        del values["id"]
+        statement = (
+            sa.update(self.table)
+            .where(self.table.c.id == entity.id, self.table.c.version == expected_version)
+            .values(values)
+        )
+        await self._write(statement, entity.id, expected_version)
+
+    async def delete(self, entity_id: str, *, expected_version: int | None = None) -> None:
+        statement = sa.delete(self.table).where(self.table.c.id == entity_id)
+        if expected_version is not None:
+            statement = statement.where(self.table.c.version == expected_version)
+        await self._write(statement, entity_id, expected_version)
+
+    async def _write(
+        self, statement: sa.Update | sa.Delete, entity_id: str, expected: int | None
+    ) -> None:
+        async with translated_errors(self.kind):
+            connection = await self._connect()
+            if (await connection.execute(statement)).rowcount == 1:
+                return
+            stored = await connection.scalar(
+                sa.select(self.table.c.version).where(self.table.c.id == entity_id)
+            )
+        if stored is None:
+            raise NotFound(f"{self.kind} {entity_id} not found")
+        raise StaleVersion(f"{self.kind} {entity_id} is at version {stored}, not {expected}")
+
+    def _page_query(self, limit: int, after: str | None) -> sa.Select[Any]:
+        query = sa.select(self.table).order_by(self.table.c.id).limit(limit)
+        return query if after is None else query.where(self.table.c.id > after)
+
+
+class SqlInspectionRepository(SqlRepository[Inspection]):
+    kind = "inspection"
+    table = inspections
+
+    _record = staticmethod(inspection_record)
+    _entity = staticmethod(inspection_from)
+
+    async def page(
+        self, *, limit: int, after: str | None = None, status: InspectionStatus | None = None
+    ) -> list[Inspection]:
+        query = self._page_query(limit, after)
+        if status is not None:
+            query = query.where(self.table.c.status == status.value)
+        return await self._rows(query)
+
+
+class SqlRuleRepository(SqlRepository[Rule]):
+    kind = "rule"
+    table = rules
+
+    _record = staticmethod(rule_record)
+    _entity = staticmethod(rule_from)
+
+    async def page(self, *, limit: int, after: str | None = None) -> list[Rule]:
+        return await self._rows(self._page_query(limit, after))
+
+    async def enabled(self) -> list[Rule]:
+        query = sa.select(self.table).where(self.table.c.enabled.is_(True)).order_by(self.table.c.id)
+        return await self._rows(query)

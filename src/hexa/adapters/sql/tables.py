@@ -1,0 +1,70 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations must match it exactly
+(a test compares them)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, also on SQLite, which stores no offset."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+inspections = sa.Table(
+    "inspections",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("subject", sa.String(500), nullable=False),
+    sa.Column("inspector", sa.String(200), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("readings", sa.JSON, nullable=False),
+    sa.Column("notes", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("submitted_at", UtcDateTime, nullable=True),
+)
+
+rules = sa.Table(
+    "rules",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("severity", sa.String(8), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False, index=True),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)

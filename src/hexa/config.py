@@ -1,0 +1,134 @@
+"""Settings, read once from the environment (and `.env`) and validated before anything
+starts. A wrong value stops start-up with one line naming the setting."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+RepositoryBackend = Literal["memory", "sql", "mongo"]
+DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 - refused outside dev
+MIN_JWT_SECRET_BYTES = 32
+
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+}
+
+
+# Their values may carry passwords: errors name them without echoing the value.
+_SECRET_BEARING = {"DATABASE_URL", "MONGO_URI", "REDIS_URL", "JWT_SECRET", "JWT_PREVIOUS_SECRETS"}
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message is the one line to show."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    database_url: str = "sqlite+aiosqlite:///./var/hexa.db"
+    mongo_uri: str | None = None
+    redis_url: str | None = None
+    redis_host: str | None = None
+    redis_port: int = Field(6379, ge=1, le=65535)
+    persistence: RepositoryBackend = "sql"
+    api_keys_backend: Literal["memory", "sql", "mongo", "redis"] | None = None
+    users_backend: RepositoryBackend | None = None
+    inspections_backend: RepositoryBackend | None = None
+    rules_backend: RepositoryBackend | None = None
+    use_db_keys: bool | None = None
+    queue_backend: Literal["inprocess", "arq"] | None = None
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_previous_secrets: str = ""
+    env: Literal["dev", "test", "prod"] = "dev"
+    allow_public_docs: bool = False
+    max_upload_bytes: int = Field(20 * 1024 * 1024, gt=0)
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_database_url(cls, value: str) -> str:
+        """Plain `postgresql://` and `sqlite://` URLs get their async driver."""
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("not a database URL (e.g. sqlite+aiosqlite:///./var/hexa.db)") from None
+        backend = url.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+        if url.drivername in _ASYNC_DRIVERS:
+            url = url.set(drivername=_ASYNC_DRIVERS[url.drivername])
+        if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+            raise ValueError(f"driver {url.drivername!r} is not async: use aiosqlite or asyncpg")
+        return url.render_as_string(hide_password=False)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        placement = self.placement()
+        if "mongo" in placement.values() and not self.mongo_uri:
+            port = next(p for p, b in placement.items() if b == "mongo")
+            raise ValueError(f"{port.upper()}_BACKEND is mongo but MONGO_URI is not set")
+        if self.resolved_queue_backend == "arq" and not self.resolved_redis_url:
+            raise ValueError("QUEUE_BACKEND is arq but neither REDIS_URL nor REDIS_HOST is set")
+        secret = self.jwt_secret.get_secret_value()
+        weak = secret == DEV_JWT_SECRET or len(secret.encode()) < MIN_JWT_SECRET_BYTES
+        if self.env != "dev" and weak:
+            raise ValueError(
+                f"JWT_SECRET must be a secret of at least {MIN_JWT_SECRET_BYTES} bytes "
+                f"outside ENV=dev (ENV is {self.env})"
+            )
+        return self
+
+    def placement(self) -> dict[str, str]:
+        """The backend of each repository port, overrides and USE_DB_KEYS applied."""
+        keys_default = {True: "sql", False: "memory", None: self.persistence}[self.use_db_keys]
+        return {
+            "inspections": self.inspections_backend or self.persistence,
+            "rules": self.rules_backend or self.persistence,
+            "users": self.users_backend or self.persistence,
+            "api_keys": self.api_keys_backend or keys_default,
+        }
+
+    @property
+    def resolved_redis_url(self) -> str | None:
+        if self.redis_url:
+            return self.redis_url
+        if self.redis_host:
+            return f"redis://{self.redis_host}:{self.redis_port}/0"
+        return None
+
+    @property
+    def resolved_queue_backend(self) -> str:
+        if self.queue_backend:
+            return self.queue_backend
+        return "arq" if self.resolved_redis_url else "inprocess"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; raises `ConfigError` with one readable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigError(_one_line(error)) from None
+
+
+def _one_line(error: ValidationError) -> str:
+    parts = []
+    for problem in error.errors():
+        name = ".".join(str(part) for part in problem["loc"]).upper()
+        message = problem["msg"].removeprefix("Value error, ")
+        given = problem.get("input")
+        if name in _SECRET_BEARING:
+            parts.append(f"{name}: {message}")
+        elif name and not isinstance(given, dict):
+            parts.append(f"{name}={given!r}: {message}")
+        else:
+            parts.append(message)
+    return "; ".join(parts)

@@ -1,0 +1,136 @@
+"""Inspections: a quality check of one subject, its readings and its lifecycle.
+
+An inspection is edited while `draft`, handed in for validation (`submitted`), and
+concluded by the validation verdict (`passed` or `failed`). Every change makes a new
+frozen value with the next `version`, which repositories use for optimistic concurrency.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from hexa.domain.errors import InvalidTransition, ValidationError
+
+ReadingValue = str | int | float | bool
+
+MAX_READINGS = 1000
+MAX_TEXT = 10_000
+
+
+class InspectionStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+_NEXT: dict[InspectionStatus, frozenset[InspectionStatus]] = {
+    InspectionStatus.DRAFT: frozenset({InspectionStatus.SUBMITTED}),
+    InspectionStatus.SUBMITTED: frozenset({InspectionStatus.PASSED, InspectionStatus.FAILED}),
+    InspectionStatus.PASSED: frozenset(),
+    InspectionStatus.FAILED: frozenset(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    key: str
+    value: ReadingValue
+    unit: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.key or len(self.key) > 200:
+            raise ValidationError("a reading key must have 1 to 200 characters")
+        if isinstance(self.value, float) and not math.isfinite(self.value):
+            raise ValidationError(f"reading {self.key!r}: the value must be a finite number")
+        if isinstance(self.value, str) and len(self.value) > MAX_TEXT:
+            raise ValidationError(f"reading {self.key!r}: the value exceeds {MAX_TEXT} characters")
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    id: str
+    subject: str
+    inspector: str | None
+    readings: tuple[Reading, ...]
+    notes: str
+    status: InspectionStatus
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    _: dataclasses.KW_ONLY
+    submitted_at: datetime | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        if not self.subject.strip() or len(self.subject) > 500:
+            raise ValidationError("the subject must have 1 to 500 characters")
+        if len(self.readings) > MAX_READINGS:
+            raise ValidationError(f"an inspection holds at most {MAX_READINGS} readings")
+        if len(self.notes) > MAX_TEXT:
+            raise ValidationError(f"notes exceed {MAX_TEXT} characters")
+
+    @classmethod
+    def draft(
+        cls,
+        *,
+        id: str,
+        subject: str,
+        readings: Iterable[Reading] = (),
+        notes: str = "",
+        inspector: str | None = None,
+        now: datetime,
+    ) -> Inspection:
+        return cls(
+            id=id,
+            subject=subject,
+            inspector=inspector,
+            readings=tuple(readings),
+            notes=notes,
+            status=InspectionStatus.DRAFT,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+
+    def readings_for(self, key: str) -> tuple[Reading, ...]:
+        return tuple(r for r in self.readings if r.key == key)
+
+    def revise(
+        self,
+        *,
+        now: datetime,
+        subject: str | None = None,
+        readings: Iterable[Reading] | None = None,
+        notes: str | None = None,
+        inspector: str | None = None,
+    ) -> Inspection:
+        """Edits are for drafts only: a submitted inspection is what the verdict judged."""
+        if self.status is not InspectionStatus.DRAFT:
+            raise InvalidTransition(f"inspection {self.id} is {self.status}; only drafts change")
+        return self._next(
+            now,
+            subject=self.subject if subject is None else subject,
+            readings=self.readings if readings is None else tuple(readings),
+            notes=self.notes if notes is None else notes,
+            inspector=self.inspector if inspector is None else inspector,
+        )
+
+    def submit(self, *, now: datetime) -> Inspection:
+        return self._moved_to(InspectionStatus.SUBMITTED, now, submitted_at=now)
+
+    def conclude(self, *, passed: bool, now: datetime) -> Inspection:
+        target = InspectionStatus.PASSED if passed else InspectionStatus.FAILED
+        return self._moved_to(target, now)
+
+    def _moved_to(self, target: InspectionStatus, now: datetime, **changes: object) -> Inspection:
+        if target not in _NEXT[self.status]:
+            raise InvalidTransition(f"inspection {self.id} cannot go from {self.status} to {target}")
+        return self._next(now, status=target, **changes)
+
+    def _next(self, now: datetime, **changes: object) -> Inspection:
+        return dataclasses.replace(self, version=self.version + 1, updated_at=now, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,75 @@
+"""Background jobs as the domain sees them: what to run, and how far it has got."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from hexa.domain.errors import InvalidTransition
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class JobKind(StrEnum):
+    VALIDATE_INSPECTION = "validate_inspection"
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A unit of background work. `id` is also the queue's dedupe key."""
+
+    id: str
+    kind: JobKind
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class JobProgress:
+    id: str
+    kind: JobKind
+    status: JobStatus
+    created_at: datetime
+    processed: int = 0
+    total: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @classmethod
+    def queued(cls, job: Job, *, total: int, now: datetime) -> JobProgress:
+        return cls(id=job.id, kind=job.kind, status=JobStatus.QUEUED, created_at=now, total=total)
+
+    def started(self, *, now: datetime) -> JobProgress:
+        self._require_open()
+        return dataclasses.replace(self, status=JobStatus.RUNNING, started_at=now)
+
+    def advanced(self, *, processed: int) -> JobProgress:
+        self._require_open()
+        return dataclasses.replace(self, processed=processed)
+
+    def done(self, *, result: dict[str, Any], now: datetime) -> JobProgress:
+        self._require_open()
+        return dataclasses.replace(
+            self, status=JobStatus.DONE, processed=self.total, result=result, finished_at=now
+        )
+
+    def failed(self, *, error: str, now: datetime) -> JobProgress:
+        self._require_open()
+        return dataclasses.replace(self, status=JobStatus.FAILED, error=error, finished_at=now)
+
+    def _require_open(self) -> None:
+        if self.status.is_terminal:
+            raise InvalidTransition(f"job {self.id} has already ended {self.status}")

@@ -1,0 +1,2 @@
+"""Drivers: the ways into Hexa (HTTP now, the worker later). Thin: translate, then call a
+service."""

@@ -1,0 +1,46 @@
+"""`create_app`: the FastAPI application, with the service graph built in its lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from hexa import bootstrap
+from hexa.config import Settings, load_settings
+from hexa.drivers.http import problems
+from hexa.drivers.http.routes import health, inspections, jobs, rules
+
+
+def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = None) -> FastAPI:
+    """Builds the app. Given `hexa`, it serves that graph (tests); otherwise it builds
+    one from `settings` (or the environment) at start-up and closes it at shutdown."""
+    if settings is None:
+        settings = hexa.settings if hexa is not None else load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if hexa is not None:
+            app.state.hexa = hexa
+            yield
+            return
+        async with bootstrap.build(settings) as built:
+            app.state.hexa = built
+            yield
+
+    docs = settings.env == "dev" or settings.allow_public_docs
+    app = FastAPI(
+        title="Hexa",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    if hexa is not None:
+        app.state.hexa = hexa
+    problems.install(app)
+    for area in (health, rules, inspections, jobs):
+        app.include_router(area.router)
+    return app

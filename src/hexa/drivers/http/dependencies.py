@@ -1,0 +1,89 @@
+"""What every route needs from the request: the services, paging, version preconditions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+
+from hexa.bootstrap import Hexa
+from hexa.drivers.http.problems import Problem
+from hexa.services.pages import MAX_LIMIT
+
+
+def hexa(request: Request) -> Hexa:
+    """The one accessor from routes to the service graph."""
+    services: Hexa = request.app.state.hexa
+    return services
+
+
+Services = Annotated[Hexa, Depends(hexa)]
+
+
+def encode_cursor(after: str | None) -> str | None:
+    if after is None:
+        return None
+    return base64.urlsafe_b64encode(json.dumps({"after": after}).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        after = json.loads(raw)["after"]
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        raise Problem(400, "the cursor is not one this API gave out", "invalid-cursor") from None
+    if not isinstance(after, str):
+        raise Problem(400, "the cursor is not one this API gave out", "invalid-cursor")
+    return after
+
+
+class Paging:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+        cursor: Annotated[str | None, Query(max_length=500)] = None,
+    ) -> None:
+        self.limit = limit
+        self.after = _decode_cursor(cursor)
+
+
+PagingParams = Annotated[Paging, Depends()]
+
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    found = _ETAG.match(if_match)
+    if not found:
+        raise Problem(400, 'If-Match must be a version, as the ETag gave it (e.g. "3")', "bad-if-match")
+    return int(found.group(1))
+
+
+def optional_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    return _version(if_match)
+
+
+def required_version(if_match: Annotated[str | None, Header()] = None) -> int:
+    version = _version(if_match)
+    if version is None:
+        raise Problem(
+            428, "send If-Match with the version you read (the ETag), so no change is lost",
+            "precondition-required",
+        )
+    return version
+
+
+OptionalVersion = Annotated[int | None, Depends(optional_version)]
+RequiredVersion = Annotated[int, Depends(required_version)]

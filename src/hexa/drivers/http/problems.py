@@ -1,0 +1,111 @@
+"""Every error answer is `application/problem+json` (RFC 9457); one table maps domain
+errors to statuses."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hexa.domain.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    StaleVersion,
+    Unavailable,
+    ValidationError,
+)
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+# Most specific first: the first class an error is an instance of decides.
+ERROR_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
+    (NotFound, 404, "not-found"),
+    (StaleVersion, 412, "stale-version"),
+    (InvalidTransition, 409, "invalid-transition"),
+    (Conflict, 409, "conflict"),
+    (ValidationError, 422, "invalid"),
+    (Unavailable, 503, "unavailable"),
+)
+
+
+class Problem(Exception):
+    """Raised by HTTP code for errors that belong to HTTP (a bad header, a bad cursor)."""
+
+    def __init__(self, status: int, detail: str, slug: str | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.slug = slug
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    phrase = HTTPStatus(status).phrase
+    body = {
+        "type": f"urn:hexa:problem:{slug}" if slug else "about:blank",
+        "title": phrase,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    for kind, status, slug in ERROR_STATUS:
+        if isinstance(error, kind):
+            headers = {"Retry-After": "5"} if status == 503 else None
+            return problem_response(status, error.detail, slug=slug, headers=headers)
+    return await _unexpected(request, error)
+
+
+async def _problem(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, Problem)
+    return problem_response(error.status, error.detail, slug=error.slug)
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).description
+    return problem_response(error.status_code, detail, headers=dict(error.headers or {}))
+
+
+async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+        for e in error.errors()
+    ]
+    first = errors[0] if errors else {"location": "request", "message": "invalid"}
+    return problem_response(
+        422, f"{first['location']}: {first['message']}", slug="invalid-request", errors=errors
+    )
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem_response(500, "an unexpected error occurred; it has been logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(Problem, _problem)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,89 @@
+"""Inspections: `/api/v1/inspections`, and handing one in for validation."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from hexa.domain.inspections import InspectionStatus
+from hexa.drivers.http.dependencies import (
+    OptionalVersion,
+    PagingParams,
+    RequiredVersion,
+    Services,
+    encode_cursor,
+    etag,
+)
+from hexa.drivers.http.schemas import (
+    InspectionIn,
+    InspectionOut,
+    InspectionPatch,
+    JobAccepted,
+    PageOut,
+)
+
+router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"])
+
+
+@router.get("")
+async def list_inspections(
+    hexa: Services, paging: PagingParams, status: InspectionStatus | None = None
+) -> PageOut[InspectionOut]:
+    page = await hexa.inspections.page(limit=paging.limit, after=paging.after, status=status)
+    return PageOut(
+        items=[InspectionOut.of(i) for i in page.items], next_cursor=encode_cursor(page.next_after)
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def record_inspection(body: InspectionIn, hexa: Services, response: Response) -> InspectionOut:
+    inspection = await hexa.inspections.record(
+        subject=body.subject,
+        readings=[r.reading() for r in body.readings],
+        notes=body.notes,
+        inspector=body.inspector,
+    )
+    response.headers["Location"] = f"{router.prefix}/{inspection.id}"
+    response.headers["ETag"] = etag(inspection.version)
+    return InspectionOut.of(inspection)
+
+
+@router.get("/{inspection_id}")
+async def get_inspection(inspection_id: str, hexa: Services, response: Response) -> InspectionOut:
+    inspection = await hexa.inspections.get(inspection_id)
+    response.headers["ETag"] = etag(inspection.version)
+    return InspectionOut.of(inspection)
+
+
+@router.patch("/{inspection_id}")
+async def revise_inspection(
+    inspection_id: str,
+    body: InspectionPatch,
+    hexa: Services,
+    version: RequiredVersion,
+    response: Response,
+) -> InspectionOut:
+    """Changes a draft. `If-Match: <version>` is required; a stale one answers 412."""
+    readings = None if body.readings is None else [r.reading() for r in body.readings]
+    inspection = await hexa.inspections.revise(
+        inspection_id,
+        if_version=version,
+        subject=body.subject,
+        readings=readings,
+        notes=body.notes,
+        inspector=body.inspector,
+    )
+    response.headers["ETag"] = etag(inspection.version)
+    return InspectionOut.of(inspection)
+
+
+@router.delete("/{inspection_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_inspection(inspection_id: str, hexa: Services, version: OptionalVersion) -> None:
+    await hexa.inspections.delete(inspection_id, if_version=version)
+
+
+@router.post("/{inspection_id}/submit", status_code=status.HTTP_202_ACCEPTED)
+async def submit_inspection(inspection_id: str, hexa: Services, response: Response) -> JobAccepted:
+    """Hands a draft in; its validation runs in the background as the job answered."""
+    job = await hexa.inspections.submit(inspection_id)
+    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
+    return JobAccepted(job_id=job.id, status=job.status.value)

@@ -1,0 +1,71 @@
+"""Repositories: collections of domain objects, living inside a unit of work.
+
+Every write is staged in the unit of work that made the repository and lasts only once
+that unit commits. Versions are the concurrency guard: `update` replaces the stored object
+only if its version is still `expected_version`, checked where the write happens, never by
+a separate read.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from hexa.domain.inspections import Inspection, InspectionStatus
+from hexa.domain.rules import Rule
+
+
+class InspectionRepository(Protocol):
+    async def get(self, inspection_id: str) -> Inspection:
+        """The inspection with this id. Raises `NotFound` if there is none."""
+        ...
+
+    async def add(self, inspection: Inspection) -> None:
+        """Stores a new inspection. Raises `Conflict` if its id is taken."""
+        ...
+
+    async def update(self, inspection: Inspection, *, expected_version: int) -> None:
+        """Replaces the stored inspection with the same id, if its version is still
+        `expected_version`. Raises `NotFound` if it is gone and `StaleVersion` if another
+        writer replaced it first (at this call, or at commit for stores that only check
+        there)."""
+        ...
+
+    async def delete(self, inspection_id: str, *, expected_version: int | None = None) -> None:
+        """Removes the inspection. Raises `NotFound` if there is none, and `StaleVersion` if
+        `expected_version` is given and the stored version differs."""
+        ...
+
+    async def page(
+        self, *, limit: int, after: str | None = None, status: InspectionStatus | None = None
+    ) -> list[Inspection]:
+        """Up to `limit` inspections in id order (ids sort by creation time), starting
+        after the id `after`, optionally only those with `status`."""
+        ...
+
+
+class RuleRepository(Protocol):
+    async def get(self, rule_id: str) -> Rule:
+        """The rule with this id. Raises `NotFound` if there is none."""
+        ...
+
+    async def add(self, rule: Rule) -> None:
+        """Stores a new rule. Raises `Conflict` if its id or its name is taken."""
+        ...
+
+    async def update(self, rule: Rule, *, expected_version: int) -> None:
+        """As `InspectionRepository.update`; also raises `Conflict` if the new name is
+        another rule's."""
+        ...
+
+    async def delete(self, rule_id: str, *, expected_version: int | None = None) -> None:
+        """Removes the rule. Raises `NotFound` if there is none, and `StaleVersion` if
+        `expected_version` is given and the stored version differs."""
+        ...
+
+    async def page(self, *, limit: int, after: str | None = None) -> list[Rule]:
+        """Up to `limit` rules in id order, starting after the id `after`."""
+        ...
+
+    async def enabled(self) -> list[Rule]:
+        """Every enabled rule, in id order: the rule set an evaluation applies."""
+        ...

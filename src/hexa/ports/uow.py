@@ -1,0 +1,38 @@
+"""The unit of work: one business transaction over the repositories."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Protocol, Self
+
+from hexa.ports.repositories import InspectionRepository, RuleRepository
+
+
+class UnitOfWork(Protocol):
+    """Used as `async with uow: ...; await uow.commit()`.
+
+    Nothing is kept unless `commit` is awaited; leaving the block without it (or with an
+    exception) rolls back. A unit of work is used once. When ports live on different
+    backends, each backend commits its own part in turn: atomic per backend, not across.
+    """
+
+    inspections: InspectionRepository
+    rules: RuleRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None:
+        """Makes every staged write durable. Raises `StaleVersion` or `Conflict` when a
+        store that checks at commit finds a clash; then nothing of that store is kept."""
+        ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,1 @@
+"""Use cases: each method is one business transaction over ports and domain objects."""

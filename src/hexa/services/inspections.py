@@ -1,0 +1,103 @@
+"""Recording inspections and handing them in for validation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from hexa.domain.errors import StaleVersion
+from hexa.domain.identity import new_id
+from hexa.domain.inspections import Inspection, InspectionStatus, Reading
+from hexa.domain.jobs import Job, JobKind, JobProgress
+from hexa.ports.clock import Clock
+from hexa.ports.jobs import JobQueue, ProgressStore
+from hexa.ports.uow import UnitOfWorkFactory
+from hexa.services.pages import Page, fetch_page
+
+
+class InspectionService:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, queue: JobQueue, progress: ProgressStore
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._queue = queue
+        self._progress = progress
+
+    async def record(
+        self,
+        *,
+        subject: str,
+        readings: Iterable[Reading] = (),
+        notes: str = "",
+        inspector: str | None = None,
+    ) -> Inspection:
+        inspection = Inspection.draft(
+            id=new_id(),
+            subject=subject,
+            readings=readings,
+            notes=notes,
+            inspector=inspector,
+            now=self._clock.now(),
+        )
+        async with self._uow() as uow:
+            await uow.inspections.add(inspection)
+            await uow.commit()
+        return inspection
+
+    async def get(self, inspection_id: str) -> Inspection:
+        async with self._uow() as uow:
+            return await uow.inspections.get(inspection_id)
+
+    async def page(
+        self, *, limit: int, after: str | None = None, status: InspectionStatus | None = None
+    ) -> Page[Inspection]:
+        async with self._uow() as uow:
+            return await fetch_page(
+                lambda n: uow.inspections.page(limit=n, after=after, status=status), limit
+            )
+
+    async def revise(
+        self,
+        inspection_id: str,
+        *,
+        if_version: int,
+        subject: str | None = None,
+        readings: Iterable[Reading] | None = None,
+        notes: str | None = None,
+        inspector: str | None = None,
+    ) -> Inspection:
+        async with self._uow() as uow:
+            current = await uow.inspections.get(inspection_id)
+            if current.version != if_version:
+                raise StaleVersion(
+                    f"inspection {inspection_id} is at version {current.version}, not {if_version}"
+                )
+            revised = current.revise(
+                now=self._clock.now(),
+                subject=subject,
+                readings=readings,
+                notes=notes,
+                inspector=inspector,
+            )
+            await uow.inspections.update(revised, expected_version=if_version)
+            await uow.commit()
+        return revised
+
+    async def delete(self, inspection_id: str, *, if_version: int | None = None) -> None:
+        async with self._uow() as uow:
+            await uow.inspections.delete(inspection_id, expected_version=if_version)
+            await uow.commit()
+
+    async def submit(self, inspection_id: str) -> JobProgress:
+        """Moves a draft to `submitted` and queues its validation; answers the queued job."""
+        now = self._clock.now()
+        async with self._uow() as uow:
+            current = await uow.inspections.get(inspection_id)
+            submitted = current.submit(now=now)
+            await uow.inspections.update(submitted, expected_version=current.version)
+            await uow.commit()
+        job = Job(new_id(), JobKind.VALIDATE_INSPECTION, {"inspection_id": inspection_id})
+        progress = JobProgress.queued(job, total=1, now=now)
+        await self._progress.save(progress)
+        await self._queue.enqueue(job)
+        return progress
