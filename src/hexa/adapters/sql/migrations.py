@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from alembic import command
@@ -25,13 +28,24 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def _off_the_event_loop(run: Callable[[], None]) -> None:
+    """Alembic's env.py starts its own event loop, which cannot nest in a running one:
+    called from async code, the migration runs (blocking) in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        run()
+        return
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        executor.submit(run).result()
+
+
 def upgrade(url: str, revision: str = "head") -> None:
-    """Runs synchronously (Alembic's env.py starts its own event loop)."""
-    command.upgrade(alembic_config(url), revision)
+    _off_the_event_loop(lambda: command.upgrade(alembic_config(url), revision))
 
 
 def downgrade(url: str, revision: str) -> None:
-    command.downgrade(alembic_config(url), revision)
+    _off_the_event_loop(lambda: command.downgrade(alembic_config(url), revision))
 
 
 def revisions(url: str) -> list[str]:

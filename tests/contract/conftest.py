@@ -1,0 +1,91 @@
+"""One `backend` fixture for every repository contract test, parametrized over each store.
+
+Backends are built by the factories the composition root uses. Each test starts with
+empty tables. The `mongo-fake` case runs the Mongo adapter over pymongo-async-mock for
+coverage: it is a fake, not a server, and its id says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from hexa.adapters.clock import FrozenClock
+from hexa.adapters.unit_of_work import BackendUnitOfWork, unit_of_work_factory
+from hexa.bootstrap import BACKEND_FACTORIES
+from hexa.config import load_settings
+
+BACKENDS = ["memory", "sqlite", "postgres", "mongo", "mongo-fake"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from hexa.adapters.sql.migrations import upgrade
+
+    path: Path = tmp_path_factory.mktemp("sqlite") / "contract.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url)
+    yield url
+
+
+async def _sql(url: str):  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from hexa.adapters.sql.tables import metadata
+
+    database = await BACKEND_FACTORIES["sql"](load_settings(database_url=url))
+    async with database.engine.begin() as connection:  # type: ignore[attr-defined]
+        for table in reversed(metadata.sorted_tables):
+            await connection.execute(sa.delete(table))
+    return database
+
+
+async def _mongo(uri: str):  # type: ignore[no-untyped-def]
+    settings = load_settings(persistence="mongo", mongo_uri=uri)
+    database = await BACKEND_FACTORIES["mongo"](settings)
+    for name in ("inspections", "rules"):
+        await database.db[name].delete_many({})  # type: ignore[attr-defined]
+    return database
+
+
+async def _mongo_fake():  # type: ignore[no-untyped-def]
+    from pymongo_async_mock import AsyncMongoMockClient
+
+    from hexa.adapters.mongo.database import MongoDatabase
+
+    database = MongoDatabase(AsyncMongoMockClient(tz_aware=True, tzinfo=UTC), "hexa_test")
+    await database.prepare()
+    return database
+
+
+@pytest.fixture(params=BACKENDS)
+async def backend(request: pytest.FixtureRequest) -> AsyncIterator[object]:
+    kind = request.param
+    if kind == "memory":
+        database = await BACKEND_FACTORIES["memory"](load_settings(persistence="memory"))
+    elif kind == "sqlite":
+        database = await _sql(request.getfixturevalue("sqlite_url"))
+    elif kind == "postgres":
+        database = await _sql(request.getfixturevalue("postgres_server"))
+    elif kind == "mongo":
+        database = await _mongo(request.getfixturevalue("mongo_server"))
+    else:
+        database = await _mongo_fake()
+    try:
+        yield database
+    finally:
+        if kind != "mongo-fake":
+            await database.close()
+
+
+@pytest.fixture
+def uow(backend: object) -> Callable[[], BackendUnitOfWork]:
+    return unit_of_work_factory({"db": backend}, {"inspections": "db", "rules": "db"})  # type: ignore[dict-item]
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 11, 1, 8, 30, 15, 123000, tzinfo=UTC))

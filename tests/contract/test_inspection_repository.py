@@ -1,0 +1,181 @@
+"""The InspectionRepository contract, for every backend."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from hexa.domain.errors import Conflict, NotFound, StaleVersion
+from hexa.domain.inspections import InspectionStatus, Reading
+from tests.builders import T0, an_inspection
+
+
+async def _store(uow, *inspections):  # type: ignore[no-untyped-def]
+    async with uow() as u:
+        for inspection in inspections:
+            await u.inspections.add(inspection)
+        await u.commit()
+
+
+async def test_an_added_inspection_reads_back_equal(uow) -> None:  # type: ignore[no-untyped-def]
+    inspection = an_inspection(
+        "line 3",
+        Reading("temp", 71.5, "C"),
+        Reading("count", 12),
+        Reading("sealed", True),
+        Reading("label", "ok", None),
+        notes="night shift",
+        inspector="ana",
+    )
+    await _store(uow, inspection)
+    async with uow() as u:
+        assert await u.inspections.get(inspection.id) == inspection
+
+
+async def test_an_unknown_id_is_not_found(uow) -> None:  # type: ignore[no-untyped-def]
+    async with uow() as u:
+        with pytest.raises(NotFound):
+            await u.inspections.get("nope")
+
+
+async def test_an_id_cannot_be_added_twice(uow) -> None:  # type: ignore[no-untyped-def]
+    inspection = an_inspection()
+    await _store(uow, inspection)
+    with pytest.raises(Conflict):
+        await _store(uow, inspection)
+
+
+async def test_an_update_with_the_current_version_replaces(uow, clock) -> None:  # type: ignore[no-untyped-def]
+    inspection = an_inspection()
+    await _store(uow, inspection)
+    submitted = inspection.submit(now=clock.now())
+    async with uow() as u:
+        await u.inspections.update(submitted, expected_version=inspection.version)
+        await u.commit()
+    async with uow() as u:
+        stored = await u.inspections.get(inspection.id)
+    assert stored == submitted
+    assert (stored.status, stored.version, stored.submitted_at) == ("submitted", 2, clock.now())
+
+
+async def test_stale_version_is_rejected(uow, clock) -> None:  # type: ignore[no-untyped-def]
+    inspection = an_inspection()
+    await _store(uow, inspection)
+    async with uow() as u:
+        await u.inspections.update(inspection.revise(notes="first", now=clock.now()), expected_version=1)
+        await u.commit()
+    with pytest.raises(StaleVersion):
+        async with uow() as u:
+            await u.inspections.update(inspection.revise(notes="late", now=clock.now()), expected_version=1)
+            await u.commit()
+    async with uow() as u:
+        assert (await u.inspections.get(inspection.id)).notes == "first"
+
+
+async def test_the_later_of_two_overlapping_writers_is_stale(uow, clock) -> None:  # type: ignore[no-untyped-def]
+    inspection = an_inspection()
+    await _store(uow, inspection)
+    async with uow() as first:
+        await first.inspections.get(inspection.id)
+        await first.inspections.update(inspection.revise(notes="a", now=clock.now()), expected_version=1)
+        await first.commit()
+        with pytest.raises(StaleVersion):
+            async with uow() as second:
+                await second.inspections.update(
+                    inspection.revise(notes="b", now=clock.now()), expected_version=1
+                )
+                await second.commit()
+
+
+async def test_updating_a_missing_inspection_is_not_found(uow) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(NotFound):
+        async with uow() as u:
+            await u.inspections.update(an_inspection(), expected_version=1)
+            await u.commit()
+
+
+async def test_a_deleted_inspection_is_gone(uow) -> None:  # type: ignore[no-untyped-def]
+    inspection = an_inspection()
+    await _store(uow, inspection)
+    async with uow() as u:
+        await u.inspections.delete(inspection.id)
+        await u.commit()
+    async with uow() as u:
+        with pytest.raises(NotFound):
+            await u.inspections.get(inspection.id)
+        with pytest.raises(NotFound):
+            await u.inspections.delete(inspection.id)
+
+
+async def test_delete_with_a_stale_version_is_rejected(uow) -> None:  # type: ignore[no-untyped-def]
+    inspection = an_inspection()
+    await _store(uow, inspection)
+    with pytest.raises(StaleVersion):
+        async with uow() as u:
+            await u.inspections.delete(inspection.id, expected_version=7)
+            await u.commit()
+    async with uow() as u:
+        assert await u.inspections.get(inspection.id) == inspection
+
+
+async def test_pages_follow_id_order_without_gaps_or_repeats(uow) -> None:  # type: ignore[no-untyped-def]
+    inspections = [an_inspection(f"subject {n}") for n in range(7)]
+    await _store(uow, *reversed(inspections))
+    seen, after = [], None
+    async with uow() as u:
+        while page := await u.inspections.page(limit=3, after=after):
+            seen.extend(page)
+            after = page[-1].id
+    assert [i.id for i in seen] == sorted(i.id for i in inspections)
+
+
+async def test_pages_filter_by_status(uow, clock) -> None:  # type: ignore[no-untyped-def]
+    draft, other = an_inspection("a"), an_inspection("b")
+    await _store(uow, draft, other)
+    async with uow() as u:
+        await u.inspections.update(other.submit(now=clock.now()), expected_version=1)
+        await u.commit()
+    async with uow() as u:
+        drafts = await u.inspections.page(limit=10, status=InspectionStatus.DRAFT)
+        submitted = await u.inspections.page(limit=10, status=InspectionStatus.SUBMITTED)
+    assert [i.id for i in drafts] == [draft.id]
+    assert [i.id for i in submitted] == [other.id]
+
+
+async def test_writes_are_invisible_to_others_until_commit(uow) -> None:  # type: ignore[no-untyped-def]
+    inspection = an_inspection()
+    async with uow() as writer:
+        await writer.inspections.add(inspection)
+        assert await writer.inspections.get(inspection.id) == inspection
+        assert [i.id for i in await writer.inspections.page(limit=5)] == [inspection.id]
+        await writer.commit()
+    async with uow() as reader:
+        assert await reader.inspections.get(inspection.id) == inspection
+
+
+async def test_leaving_without_commit_keeps_nothing(uow) -> None:  # type: ignore[no-untyped-def]
+    inspection = an_inspection()
+    async with uow() as u:
+        await u.inspections.add(inspection)
+    async with uow() as u:
+        with pytest.raises(NotFound):
+            await u.inspections.get(inspection.id)
+
+
+async def test_an_error_inside_the_unit_rolls_back(uow) -> None:  # type: ignore[no-untyped-def]
+    inspection = an_inspection()
+    with pytest.raises(RuntimeError):
+        async with uow() as u:
+            await u.inspections.add(inspection)
+            raise RuntimeError("boom")
+    async with uow() as u:
+        assert await u.inspections.page(limit=5) == []
+
+
+async def test_timestamps_come_back_aware_and_utc(uow) -> None:  # type: ignore[no-untyped-def]
+    inspection = dataclasses.replace(an_inspection(), created_at=T0, updated_at=T0)
+    await _store(uow, inspection)
+    async with uow() as u:
+        stored = await u.inspections.get(inspection.id)
+    assert stored.created_at == T0 and stored.created_at.utcoffset() is not None
