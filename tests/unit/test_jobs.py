@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import pytest
+
+from hexa.domain.errors import InvalidTransition
+from hexa.domain.jobs import Job, JobKind, JobProgress, JobStatus
+from tests.builders import T0
+
+JOB = Job("job-1", JobKind.VALIDATE_INSPECTION, {"inspection_id": "i-1"})
+
+
+def test_a_job_goes_from_queued_through_running_to_done() -> None:
+    queued = JobProgress.queued(JOB, total=4, now=T0)
+    running = queued.started(now=T0).advanced(processed=2)
+    done = running.done(result={"verdict": "passed"}, now=T0)
+    assert [p.status for p in (queued, running, done)] == ["queued", "running", "done"]
+    assert (running.processed, done.processed, done.result) == (2, 4, {"verdict": "passed"})
+
+
+def test_an_ended_job_cannot_move_again() -> None:
+    done = JobProgress.queued(JOB, total=1, now=T0).started(now=T0).done(result={}, now=T0)
+    assert done.status is JobStatus.DONE
+    with pytest.raises(InvalidTransition):
+        done.failed(error="late", now=T0)
+    failed = JobProgress.queued(JOB, total=1, now=T0).failed(error="boom", now=T0)
+    with pytest.raises(InvalidTransition):
+        failed.started(now=T0)
