@@ -52,7 +52,9 @@ def postgres_url(variable: str = "HEXA_TEST_POSTGRES_URL") -> Iterator[str]:
     try:
         from testcontainers.postgres import PostgresContainer
     except ImportError:
-        _missing("PostgreSQL server", "Docker answers but testcontainers is not installed", required)
+        _missing(
+            "PostgreSQL server", "Docker answers but testcontainers is not installed", required
+        )
     with PostgresContainer("postgres:15-alpine", driver="asyncpg") as container:
         yield container.get_connection_url()
 

@@ -57,7 +57,19 @@ async def _open_memory(settings: Settings) -> _Database:
 async def _open_sql(settings: Settings) -> _Database:
     from hexa.adapters.sql.database import SqlDatabase
 
-    return SqlDatabase.from_url(settings.database_url)
+    database = SqlDatabase.from_url(settings.database_url)
+    try:
+        current, found, wanted = await database.schema_is_current()
+    except Exception:
+        await database.close()
+        raise
+    if not current:
+        await database.close()
+        raise ConfigError(
+            f"DATABASE_URL: the schema is at revision {found or 'none'}, this code needs "
+            f"{wanted}: run `hexa migrate` (make migrate)"
+        )
+    return database
 
 
 async def _open_mongo(settings: Settings) -> _Database:
@@ -91,8 +103,9 @@ def _in_process_queue(
 def _arq_queue(
     settings: Settings, stack: AsyncExitStack
 ) -> tuple[JobQueue, Callable[[ValidationService], None]]:
-    raise ConfigError("QUEUE_BACKEND=arq: the arq adapter is not in this build yet; "
-                      "set QUEUE_BACKEND=inprocess")
+    raise ConfigError(
+        "QUEUE_BACKEND=arq: the arq adapter is not in this build yet; set QUEUE_BACKEND=inprocess"
+    )
 
 
 QUEUE_FACTORIES = {"inprocess": _in_process_queue, "arq": _arq_queue}
@@ -129,6 +142,13 @@ async def build(
                 for name, backend in backends.items()
             ),
         )
+
+
+async def check(settings: Settings) -> None:
+    """Builds the graph once and closes it: proves the settings, the stores and the schema
+    before a server starts. Raises `ConfigError` or `Unavailable` with a readable line."""
+    async with build(settings):
+        pass
 
 
 def migrate(settings: Settings, revision: str = "head") -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Sequence
 
@@ -12,7 +13,18 @@ from hexa.config import ConfigError, Settings, load_settings
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from hexa.bootstrap import check
+    from hexa.domain.errors import DomainError
     from hexa.drivers.http.app import create_app
+
+    try:
+        asyncio.run(check(settings))
+    except ConfigError as error:
+        print(f"hexa: configuration error: {error}", file=sys.stderr)
+        return 2
+    except DomainError as error:
+        print(f"hexa: cannot start: {error.detail}", file=sys.stderr)
+        return 1
 
     uvicorn.run(
         create_app(settings),

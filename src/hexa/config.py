@@ -59,7 +59,9 @@ class Settings(BaseSettings):
         try:
             url = make_url(value)
         except ArgumentError:
-            raise ValueError("not a database URL (e.g. sqlite+aiosqlite:///./var/hexa.db)") from None
+            raise ValueError(
+                "not a database URL (e.g. sqlite+aiosqlite:///./var/hexa.db)"
+            ) from None
         backend = url.get_backend_name()
         if backend not in ("sqlite", "postgresql"):
             raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")

@@ -31,27 +31,27 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield url
 
 
-async def _sql(url: str):  # type: ignore[no-untyped-def]
+async def _sql(url: str):
     import sqlalchemy as sa
 
     from hexa.adapters.sql.tables import metadata
 
     database = await BACKEND_FACTORIES["sql"](load_settings(database_url=url))
-    async with database.engine.begin() as connection:  # type: ignore[attr-defined]
+    async with database.engine.begin() as connection:
         for table in reversed(metadata.sorted_tables):
             await connection.execute(sa.delete(table))
     return database
 
 
-async def _mongo(uri: str):  # type: ignore[no-untyped-def]
+async def _mongo(uri: str):
     settings = load_settings(persistence="mongo", mongo_uri=uri)
     database = await BACKEND_FACTORIES["mongo"](settings)
     for name in ("inspections", "rules"):
-        await database.db[name].delete_many({})  # type: ignore[attr-defined]
+        await database.db[name].delete_many({})
     return database
 
 
-async def _mongo_fake():  # type: ignore[no-untyped-def]
+async def _mongo_fake():
     from pymongo_async_mock import AsyncMongoMockClient
 
     from hexa.adapters.mongo.database import MongoDatabase
@@ -83,7 +83,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[object]:
 
 @pytest.fixture
 def uow(backend: object) -> Callable[[], BackendUnitOfWork]:
-    return unit_of_work_factory({"db": backend}, {"inspections": "db", "rules": "db"})  # type: ignore[dict-item]
+    return unit_of_work_factory({"db": backend}, {"inspections": "db", "rules": "db"})
 
 
 @pytest.fixture

@@ -11,14 +11,14 @@ from hexa.domain.inspections import InspectionStatus, Reading
 from tests.builders import T0, an_inspection
 
 
-async def _store(uow, *inspections):  # type: ignore[no-untyped-def]
+async def _store(uow, *inspections):
     async with uow() as u:
         for inspection in inspections:
             await u.inspections.add(inspection)
         await u.commit()
 
 
-async def test_an_added_inspection_reads_back_equal(uow) -> None:  # type: ignore[no-untyped-def]
+async def test_an_added_inspection_reads_back_equal(uow) -> None:
     inspection = an_inspection(
         "line 3",
         Reading("temp", 71.5, "C"),
@@ -33,20 +33,20 @@ async def test_an_added_inspection_reads_back_equal(uow) -> None:  # type: ignor
         assert await u.inspections.get(inspection.id) == inspection
 
 
-async def test_an_unknown_id_is_not_found(uow) -> None:  # type: ignore[no-untyped-def]
+async def test_an_unknown_id_is_not_found(uow) -> None:
     async with uow() as u:
         with pytest.raises(NotFound):
             await u.inspections.get("nope")
 
 
-async def test_an_id_cannot_be_added_twice(uow) -> None:  # type: ignore[no-untyped-def]
+async def test_an_id_cannot_be_added_twice(uow) -> None:
     inspection = an_inspection()
     await _store(uow, inspection)
     with pytest.raises(Conflict):
         await _store(uow, inspection)
 
 
-async def test_an_update_with_the_current_version_replaces(uow, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_an_update_with_the_current_version_replaces(uow, clock) -> None:
     inspection = an_inspection()
     await _store(uow, inspection)
     submitted = inspection.submit(now=clock.now())
@@ -59,26 +59,32 @@ async def test_an_update_with_the_current_version_replaces(uow, clock) -> None: 
     assert (stored.status, stored.version, stored.submitted_at) == ("submitted", 2, clock.now())
 
 
-async def test_stale_version_is_rejected(uow, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_stale_version_is_rejected(uow, clock) -> None:
     inspection = an_inspection()
     await _store(uow, inspection)
     async with uow() as u:
-        await u.inspections.update(inspection.revise(notes="first", now=clock.now()), expected_version=1)
+        await u.inspections.update(
+            inspection.revise(notes="first", now=clock.now()), expected_version=1
+        )
         await u.commit()
     with pytest.raises(StaleVersion):
         async with uow() as u:
-            await u.inspections.update(inspection.revise(notes="late", now=clock.now()), expected_version=1)
+            await u.inspections.update(
+                inspection.revise(notes="late", now=clock.now()), expected_version=1
+            )
             await u.commit()
     async with uow() as u:
         assert (await u.inspections.get(inspection.id)).notes == "first"
 
 
-async def test_the_later_of_two_overlapping_writers_is_stale(uow, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_the_later_of_two_overlapping_writers_is_stale(uow, clock) -> None:
     inspection = an_inspection()
     await _store(uow, inspection)
     async with uow() as first:
         await first.inspections.get(inspection.id)
-        await first.inspections.update(inspection.revise(notes="a", now=clock.now()), expected_version=1)
+        await first.inspections.update(
+            inspection.revise(notes="a", now=clock.now()), expected_version=1
+        )
         await first.commit()
         with pytest.raises(StaleVersion):
             async with uow() as second:
@@ -88,14 +94,14 @@ async def test_the_later_of_two_overlapping_writers_is_stale(uow, clock) -> None
                 await second.commit()
 
 
-async def test_updating_a_missing_inspection_is_not_found(uow) -> None:  # type: ignore[no-untyped-def]
+async def test_updating_a_missing_inspection_is_not_found(uow) -> None:
     with pytest.raises(NotFound):
         async with uow() as u:
             await u.inspections.update(an_inspection(), expected_version=1)
             await u.commit()
 
 
-async def test_a_deleted_inspection_is_gone(uow) -> None:  # type: ignore[no-untyped-def]
+async def test_a_deleted_inspection_is_gone(uow) -> None:
     inspection = an_inspection()
     await _store(uow, inspection)
     async with uow() as u:
@@ -108,7 +114,7 @@ async def test_a_deleted_inspection_is_gone(uow) -> None:  # type: ignore[no-unt
             await u.inspections.delete(inspection.id)
 
 
-async def test_delete_with_a_stale_version_is_rejected(uow) -> None:  # type: ignore[no-untyped-def]
+async def test_delete_with_a_stale_version_is_rejected(uow) -> None:
     inspection = an_inspection()
     await _store(uow, inspection)
     with pytest.raises(StaleVersion):
@@ -119,7 +125,7 @@ async def test_delete_with_a_stale_version_is_rejected(uow) -> None:  # type: ig
         assert await u.inspections.get(inspection.id) == inspection
 
 
-async def test_pages_follow_id_order_without_gaps_or_repeats(uow) -> None:  # type: ignore[no-untyped-def]
+async def test_pages_follow_id_order_without_gaps_or_repeats(uow) -> None:
     inspections = [an_inspection(f"subject {n}") for n in range(7)]
     await _store(uow, *reversed(inspections))
     seen, after = [], None
@@ -130,7 +136,7 @@ async def test_pages_follow_id_order_without_gaps_or_repeats(uow) -> None:  # ty
     assert [i.id for i in seen] == sorted(i.id for i in inspections)
 
 
-async def test_pages_filter_by_status(uow, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_pages_filter_by_status(uow, clock) -> None:
     draft, other = an_inspection("a"), an_inspection("b")
     await _store(uow, draft, other)
     async with uow() as u:
@@ -143,7 +149,7 @@ async def test_pages_filter_by_status(uow, clock) -> None:  # type: ignore[no-un
     assert [i.id for i in submitted] == [other.id]
 
 
-async def test_writes_are_invisible_to_others_until_commit(uow) -> None:  # type: ignore[no-untyped-def]
+async def test_writes_are_invisible_to_others_until_commit(uow) -> None:
     inspection = an_inspection()
     async with uow() as writer:
         await writer.inspections.add(inspection)
@@ -154,7 +160,7 @@ async def test_writes_are_invisible_to_others_until_commit(uow) -> None:  # type
         assert await reader.inspections.get(inspection.id) == inspection
 
 
-async def test_leaving_without_commit_keeps_nothing(uow) -> None:  # type: ignore[no-untyped-def]
+async def test_leaving_without_commit_keeps_nothing(uow) -> None:
     inspection = an_inspection()
     async with uow() as u:
         await u.inspections.add(inspection)
@@ -163,7 +169,7 @@ async def test_leaving_without_commit_keeps_nothing(uow) -> None:  # type: ignor
             await u.inspections.get(inspection.id)
 
 
-async def test_an_error_inside_the_unit_rolls_back(uow) -> None:  # type: ignore[no-untyped-def]
+async def test_an_error_inside_the_unit_rolls_back(uow) -> None:
     inspection = an_inspection()
     with pytest.raises(RuntimeError):
         async with uow() as u:
@@ -173,7 +179,7 @@ async def test_an_error_inside_the_unit_rolls_back(uow) -> None:  # type: ignore
         assert await u.inspections.page(limit=5) == []
 
 
-async def test_timestamps_come_back_aware_and_utc(uow) -> None:  # type: ignore[no-untyped-def]
+async def test_timestamps_come_back_aware_and_utc(uow) -> None:
     inspection = dataclasses.replace(an_inspection(), created_at=T0, updated_at=T0)
     await _store(uow, inspection)
     async with uow() as u:

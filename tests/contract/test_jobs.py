@@ -38,14 +38,14 @@ def progress_store(request: pytest.FixtureRequest) -> object:
     return MemoryProgressStore()
 
 
-async def test_an_enqueued_job_runs_once(queue_and_runs) -> None:  # type: ignore[no-untyped-def]
+async def test_an_enqueued_job_runs_once(queue_and_runs) -> None:
     queue, runs = queue_and_runs
     await queue.enqueue(a_job())
     await asyncio.wait_for(queue.drain(), 5)
     assert runs == ["job-1"]
 
 
-async def test_enqueueing_the_same_id_again_is_a_no_op(queue_and_runs) -> None:  # type: ignore[no-untyped-def]
+async def test_enqueueing_the_same_id_again_is_a_no_op(queue_and_runs) -> None:
     queue, runs = queue_and_runs
     for _ in range(3):
         await queue.enqueue(a_job())
@@ -81,7 +81,7 @@ async def test_depth_counts_jobs_not_yet_started() -> None:
     assert await queue.depth() == 2
 
 
-async def test_saved_progress_reads_back(progress_store) -> None:  # type: ignore[no-untyped-def]
+async def test_saved_progress_reads_back(progress_store) -> None:
     queued = JobProgress.queued(a_job(), total=3, now=T0)
     await progress_store.save(queued)
     assert await progress_store.get("job-1") == queued
@@ -90,6 +90,6 @@ async def test_saved_progress_reads_back(progress_store) -> None:  # type: ignor
     assert await progress_store.get("job-1") == running
 
 
-async def test_unknown_job_progress_is_not_found(progress_store) -> None:  # type: ignore[no-untyped-def]
+async def test_unknown_job_progress_is_not_found(progress_store) -> None:
     with pytest.raises(NotFound):
         await progress_store.get("nope")

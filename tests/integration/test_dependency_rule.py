@@ -11,8 +11,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN_IN_DOMAIN = {
-    "fastapi", "starlette", "sqlalchemy", "pymongo", "motor", "redis", "arq", "alembic",
-    "pydantic", "pydantic_settings", "structlog", "uvicorn",
+    "fastapi",
+    "starlette",
+    "sqlalchemy",
+    "pymongo",
+    "motor",
+    "redis",
+    "arq",
+    "alembic",
+    "pydantic",
+    "pydantic_settings",
+    "structlog",
+    "uvicorn",
 }
 
 

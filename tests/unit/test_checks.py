@@ -53,7 +53,7 @@ from hexa.domain.errors import ValidationError
         (Equals(3), 3.0, False),
     ],
 )
-def test_checks_judge_values(check, value, broken: bool) -> None:  # type: ignore[no-untyped-def]
+def test_checks_judge_values(check, value, broken: bool) -> None:
     assert check.is_broken_by(value) is broken
     assert check.explain(value)
 
@@ -77,7 +77,7 @@ def test_regex_runs_in_linear_time_on_hostile_input() -> None:
         ("equals", {"expected": True}, Equals(True)),
     ],
 )
-def test_checks_are_built_from_kind_and_params(kind, params, expected) -> None:  # type: ignore[no-untyped-def]
+def test_checks_are_built_from_kind_and_params(kind, params, expected) -> None:
     check = check_from(kind, params)
     assert check == expected
     assert check_from(check.kind, check.params()) == check
@@ -105,6 +105,6 @@ def test_checks_are_built_from_kind_and_params(kind, params, expected) -> None: 
         ("equals", {"expected": [1]}),
     ],
 )
-def test_bad_rule_parameters_are_refused(kind: str, params: dict) -> None:  # type: ignore[type-arg]
+def test_bad_rule_parameters_are_refused(kind: str, params: dict) -> None:
     with pytest.raises(ValidationError):
         check_from(kind, params)

@@ -14,12 +14,12 @@ from hexa.domain.validation import Verdict, evaluate
 from tests.builders import T0, a_rule, an_inspection
 
 KEYS = st.sampled_from(["temp", "pressure", "seal"])
-NUMBERS = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False) | st.integers(-10**6, 10**6)
+NUMBERS = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False) | st.integers(-(10**6), 10**6)
 VALUES = NUMBERS | st.text(max_size=8) | st.booleans()
 
 
 @st.composite
-def checks(draw: st.DrawFn):  # type: ignore[no-untyped-def]
+def checks(draw: st.DrawFn):
     kind = draw(st.sampled_from(["required", "min", "max", "range", "one_of", "regex", "equals"]))
     if kind == "range":
         low, high = sorted(draw(st.lists(NUMBERS, min_size=2, max_size=2)))
@@ -58,40 +58,42 @@ def _bare() -> Inspection:
 
 
 @given(RULE_SETS, INSPECTIONS)
-def test_the_verdict_fails_exactly_when_an_error_is_found(rule_set, inspection) -> None:  # type: ignore[no-untyped-def]
+def test_the_verdict_fails_exactly_when_an_error_is_found(rule_set, inspection) -> None:
     report = evaluate(rule_set, inspection)
     has_error = any(f.severity is Severity.ERROR for f in report.findings)
     assert (report.verdict is Verdict.FAILED) == has_error
 
 
 @given(RULE_SETS, INSPECTIONS)
-def test_disabled_rules_find_nothing(rule_set, inspection) -> None:  # type: ignore[no-untyped-def]
+def test_disabled_rules_find_nothing(rule_set, inspection) -> None:
     enabled = [r for r in rule_set if r.enabled]
     assert evaluate(rule_set, inspection) == evaluate(enabled, inspection)
     assert {f.rule_id for f in evaluate(rule_set, inspection).findings} <= {r.id for r in enabled}
 
 
 @given(RULE_SETS, RULE_SETS, INSPECTIONS)
-def test_evaluation_composes_rule_by_rule(first, second, inspection) -> None:  # type: ignore[no-untyped-def]
+def test_evaluation_composes_rule_by_rule(first, second, inspection) -> None:
     together = evaluate(first + second, inspection).findings
     assert together == evaluate(first, inspection).findings + evaluate(second, inspection).findings
 
 
 @given(RULE_SETS, INSPECTIONS, st.lists(rules(), max_size=3))
-def test_warnings_never_change_the_verdict(rule_set, inspection, extra) -> None:  # type: ignore[no-untyped-def]
+def test_warnings_never_change_the_verdict(rule_set, inspection, extra) -> None:
     warnings = [dataclasses.replace(r, severity=Severity.WARNING) for r in extra]
-    assert evaluate(rule_set + warnings, inspection).verdict == evaluate(rule_set, inspection).verdict
+    assert (
+        evaluate(rule_set + warnings, inspection).verdict == evaluate(rule_set, inspection).verdict
+    )
 
 
 @given(NUMBERS, NUMBERS, VALUES)
-def test_a_range_is_a_minimum_and_a_maximum(a, b, value) -> None:  # type: ignore[no-untyped-def]
+def test_a_range_is_a_minimum_and_a_maximum(a, b, value) -> None:
     low, high = min(a, b), max(a, b)
     expected = Minimum(low).is_broken_by(value) or Maximum(high).is_broken_by(value)
     assert Range(low, high).is_broken_by(value) == expected
 
 
 @given(RULE_SETS, KEYS)
-def test_only_required_rules_speak_about_absent_readings(rule_set, key) -> None:  # type: ignore[no-untyped-def]
+def test_only_required_rules_speak_about_absent_readings(rule_set, key) -> None:
     findings = evaluate(rule_set, _bare()).findings
     assert all(f.message.endswith("is missing") for f in findings)
     required = [r for r in rule_set if r.enabled and r.check.kind == "required"]

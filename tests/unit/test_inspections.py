@@ -70,7 +70,7 @@ def test_submitting_twice_is_an_invalid_transition() -> None:
     ],
     ids=["blank subject", "long subject", "long notes", "blank key", "nan", "inf", "too many"],
 )
-def test_invalid_inspections_are_refused(build) -> None:  # type: ignore[no-untyped-def]
+def test_invalid_inspections_are_refused(build) -> None:
     with pytest.raises(ValidationError):
         build()
 

@@ -16,9 +16,7 @@ def inspection_record(inspection: Inspection) -> dict[str, Any]:
         "subject": inspection.subject,
         "inspector": inspection.inspector,
         "status": inspection.status.value,
-        "readings": [
-            {"key": r.key, "value": r.value, "unit": r.unit} for r in inspection.readings
-        ],
+        "readings": [{"key": r.key, "value": r.value, "unit": r.unit} for r in inspection.readings],
         "notes": inspection.notes,
         "version": inspection.version,
         "created_at": inspection.created_at,
@@ -32,9 +30,7 @@ def inspection_from(record: Any) -> Inspection:
         id=record["id"],
         subject=record["subject"],
         inspector=record["inspector"],
-        readings=tuple(
-            Reading(r["key"], r["value"], r.get("unit")) for r in record["readings"]
-        ),
+        readings=tuple(Reading(r["key"], r["value"], r.get("unit")) for r in record["readings"]),
         notes=record["notes"],
         status=InspectionStatus(record["status"]),
         version=record["version"],

@@ -15,8 +15,11 @@ from hexa.ports.repositories import InspectionRepository, RuleRepository
 
 
 class BackendSession(Protocol):
-    inspections: InspectionRepository
-    rules: RuleRepository
+    @property
+    def inspections(self) -> InspectionRepository: ...
+
+    @property
+    def rules(self) -> RuleRepository: ...
 
     async def commit(self) -> None: ...
 

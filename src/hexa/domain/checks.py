@@ -9,7 +9,7 @@ pattern or input cannot make validation backtrack for ever; sizes are bounded as
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -196,11 +196,14 @@ KINDS: tuple[str, ...] = ("required", "min", "max", "range", "one_of", "regex", 
 
 def check_from(kind: str, params: Mapping[str, Any]) -> Check:
     """Builds a check from its kind and parameters, as stored or as a client sent them."""
-    builders = {
+    builders: dict[str, tuple[set[str], Callable[[Mapping[str, Any]], Check]]] = {
         "required": (set(), lambda p: Required()),
         "min": ({"min"}, lambda p: Minimum(_finite("min", p["min"]))),
         "max": ({"max"}, lambda p: Maximum(_finite("max", p["max"]))),
-        "range": ({"min", "max"}, lambda p: Range(_finite("min", p["min"]), _finite("max", p["max"]))),
+        "range": (
+            {"min", "max"},
+            lambda p: Range(_finite("min", p["min"]), _finite("max", p["max"])),
+        ),
         "one_of": ({"options"}, _one_of),
         "regex": ({"pattern"}, _regex),
         "equals": ({"expected"}, lambda p: Equals(_scalar("expected", p["expected"]))),
@@ -210,9 +213,10 @@ def check_from(kind: str, params: Mapping[str, Any]) -> Check:
     wanted, build = builders[kind]
     if set(params) != wanted:
         names = ", ".join(sorted(wanted)) or "no parameters"
-        raise ValidationError(f"a {kind} rule takes {names}; got {', '.join(sorted(params)) or 'none'}")
-    check: Check = build(params)
-    return check
+        raise ValidationError(
+            f"a {kind} rule takes {names}; got {', '.join(sorted(params)) or 'none'}"
+        )
+    return build(params)
 
 
 def _one_of(params: Mapping[str, Any]) -> OneOf:

@@ -129,7 +129,9 @@ class Inspection:
 
     def _moved_to(self, target: InspectionStatus, now: datetime, **changes: object) -> Inspection:
         if target not in _NEXT[self.status]:
-            raise InvalidTransition(f"inspection {self.id} cannot go from {self.status} to {target}")
+            raise InvalidTransition(
+                f"inspection {self.id} cannot go from {self.status} to {target}"
+            )
         return self._next(now, status=target, **changes)
 
     def _next(self, now: datetime, **changes: object) -> Inspection:

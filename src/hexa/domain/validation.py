@@ -44,7 +44,9 @@ def evaluate(rules: Iterable[Rule], inspection: Inspection) -> Report:
             r.value for r in inspection.readings_for(rule.key)
         ) or (None,)
         findings.extend(
-            Finding(rule.id, rule.name, rule.key, rule.severity, f"{rule.key}: {rule.check.explain(v)}")
+            Finding(
+                rule.id, rule.name, rule.key, rule.severity, f"{rule.key}: {rule.check.explain(v)}"
+            )
             for v in values
             if rule.check.is_broken_by(v)
         )

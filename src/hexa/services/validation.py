@@ -46,7 +46,9 @@ class ValidationService:
             return
         except Exception as error:
             log.exception("job %s failed", job.id)
-            failed = progress.failed(error=f"{type(error).__name__}: {error}", now=self._clock.now())
+            failed = progress.failed(
+                error=f"{type(error).__name__}: {error}", now=self._clock.now()
+            )
             await self._progress.save(failed)
             raise
         await self._progress.save(progress.done(result=result, now=self._clock.now()))

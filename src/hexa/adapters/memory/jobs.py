@@ -54,6 +54,8 @@ class InProcessJobQueue:
 
     async def close(self) -> None:
         """Gives jobs in hand a grace period, then cancels the workers."""
+        if not self._workers:
+            return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._pending.join(), self._grace)
         for worker in self._workers:

@@ -39,9 +39,9 @@ class MemoryTable(Generic[T]):
     def check_unique(self, after: dict[str, T | None]) -> None:
         for field in self.unique:
             owners: dict[object, str] = {}
-            for entity_id, entity in self.rows.items():
+            for entity_id, row in self.rows.items():
                 if entity_id not in after:
-                    owners[getattr(entity, field)] = entity_id
+                    owners[getattr(row, field)] = entity_id
             for entity_id, entity in after.items():
                 if entity is None:
                     continue

@@ -33,9 +33,13 @@ class MongoDatabase:
     async def prepare(self) -> None:
         """Creates the indexes the repositories rely on; safe to repeat."""
         async with translated_errors("database"):
-            await self.db.rules.create_index([("name", ASCENDING)], unique=True, name="uq_rules_name")
+            await self.db.rules.create_index(
+                [("name", ASCENDING)], unique=True, name="uq_rules_name"
+            )
             await self.db.rules.create_index([("enabled", ASCENDING)], name="ix_rules_enabled")
-            await self.db.inspections.create_index([("status", ASCENDING)], name="ix_inspections_status")
+            await self.db.inspections.create_index(
+                [("status", ASCENDING)], name="ix_inspections_status"
+            )
 
     def session(self) -> MongoSession:
         return MongoSession(self)

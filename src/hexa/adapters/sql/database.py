@@ -8,7 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncTransaction,
+    create_async_engine,
+)
 
 from hexa.adapters.sql.repositories import (
     SqlInspectionRepository,
@@ -68,6 +73,15 @@ class SqlDatabase:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    async def schema_is_current(self) -> tuple[bool, str | None, str | None]:
+        """(current?, the database's revision, the code's head revision)."""
+        from hexa.adapters.sql.migrations import head_revision, schema_revision
+
+        async with translated_errors("database"):
+            found = await schema_revision(self.engine)
+        wanted = head_revision()
+        return found == wanted, found, wanted
 
 
 class SqlSession:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def migrations_dir() -> Path:
@@ -52,3 +54,15 @@ def revisions(url: str) -> list[str]:
     """Every revision id, oldest first."""
     script = ScriptDirectory.from_config(alembic_config(url))
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory(str(migrations_dir())).get_current_head()
+
+
+async def schema_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database is at (None when never migrated)."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )

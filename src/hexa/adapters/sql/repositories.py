@@ -16,10 +16,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hexa.adapters.records import inspection_from, inspection_record, rule_from, rule_record
+from hexa.adapters.sql.tables import inspections, rules
 from hexa.domain.errors import Conflict, NotFound, StaleVersion, Unavailable
 from hexa.domain.inspections import Inspection, InspectionStatus
 from hexa.domain.rules import Rule
-from hexa.adapters.sql.tables import inspections, rules
 
 T = TypeVar("T", Inspection, Rule)
 Connect = Callable[[], Awaitable[AsyncConnection]]
@@ -124,5 +124,7 @@ class SqlRuleRepository(SqlRepository[Rule]):
         return await self._rows(self._page_query(limit, after))
 
     async def enabled(self) -> list[Rule]:
-        query = sa.select(self.table).where(self.table.c.enabled.is_(True)).order_by(self.table.c.id)
+        query = (
+            sa.select(self.table).where(self.table.c.enabled.is_(True)).order_by(self.table.c.id)
+        )
         return await self._rows(query)

@@ -67,7 +67,9 @@ def _version(if_match: str | None) -> int | None:
         return None
     found = _ETAG.match(if_match)
     if not found:
-        raise Problem(400, 'If-Match must be a version, as the ETag gave it (e.g. "3")', "bad-if-match")
+        raise Problem(
+            400, 'If-Match must be a version, as the ETag gave it (e.g. "3")', "bad-if-match"
+        )
     return int(found.group(1))
 
 
@@ -79,7 +81,8 @@ def required_version(if_match: Annotated[str | None, Header()] = None) -> int:
     version = _version(if_match)
     if version is None:
         raise Problem(
-            428, "send If-Match with the version you read (the ETag), so no change is lost",
+            428,
+            "send If-Match with the version you read (the ETag), so no change is lost",
             "precondition-required",
         )
     return version

@@ -82,7 +82,9 @@ async def _problem(request: Request, error: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).description
+    detail = (
+        error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).description
+    )
     return problem_response(error.status_code, detail, headers=dict(error.headers or {}))
 
 

@@ -115,7 +115,9 @@ class InspectionOut(BaseModel):
             id=inspection.id,
             subject=inspection.subject,
             inspector=inspection.inspector,
-            readings=[ReadingIO(key=r.key, value=r.value, unit=r.unit) for r in inspection.readings],
+            readings=[
+                ReadingIO(key=r.key, value=r.value, unit=r.unit) for r in inspection.readings
+            ],
             notes=inspection.notes,
             status=inspection.status.value,
             version=inspection.version,
@@ -127,7 +129,9 @@ class InspectionOut(BaseModel):
 
 class PageOut(BaseModel, Generic[Item]):
     items: list[Item]
-    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null at the end")
+    next_cursor: str | None = Field(
+        description="pass as `cursor` for the next page; null at the end"
+    )
 
 
 class JobAccepted(BaseModel):

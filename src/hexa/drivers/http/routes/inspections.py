@@ -35,7 +35,9 @@ async def list_inspections(
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def record_inspection(body: InspectionIn, hexa: Services, response: Response) -> InspectionOut:
+async def record_inspection(
+    body: InspectionIn, hexa: Services, response: Response
+) -> InspectionOut:
     inspection = await hexa.inspections.record(
         subject=body.subject,
         readings=[r.reading() for r in body.readings],

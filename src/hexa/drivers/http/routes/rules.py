@@ -19,7 +19,9 @@ router = APIRouter(prefix="/api/v1/rules", tags=["rules"])
 @router.get("")
 async def list_rules(hexa: Services, paging: PagingParams) -> PageOut[RuleOut]:
     page = await hexa.rules.page(limit=paging.limit, after=paging.after)
-    return PageOut(items=[RuleOut.of(r) for r in page.items], next_cursor=encode_cursor(page.next_after))
+    return PageOut(
+        items=[RuleOut.of(r) for r in page.items], next_cursor=encode_cursor(page.next_after)
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

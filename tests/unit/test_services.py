@@ -1,0 +1,111 @@
+"""The use cases over the in-memory adapters (real adapters, not mocks)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from hexa.adapters.clock import FrozenClock
+from hexa.adapters.memory.database import MemoryDatabase
+from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryProgressStore
+from hexa.adapters.unit_of_work import unit_of_work_factory
+from hexa.domain.errors import InvalidTransition, NotFound, StaleVersion
+from hexa.domain.inspections import Reading
+from hexa.services.inspections import InspectionService
+from hexa.services.rules import RuleDraft, RuleService
+from hexa.services.validation import ValidationService
+from tests.builders import T0
+
+
+@dataclass
+class App:
+    rules: RuleService
+    inspections: InspectionService
+    validation: ValidationService
+    queue: InProcessJobQueue
+
+
+@pytest.fixture
+async def app() -> AsyncIterator[App]:
+    clock = FrozenClock(T0)
+    uow = unit_of_work_factory(
+        {"memory": MemoryDatabase()}, {"inspections": "memory", "rules": "memory"}
+    )
+    progress = MemoryProgressStore()
+    queue = InProcessJobQueue()  # started per test when jobs should run
+    yield App(
+        RuleService(uow, clock),
+        InspectionService(uow, clock, queue, progress),
+        ValidationService(uow, clock, progress),
+        queue,
+    )
+    await queue.close()
+
+
+TEMP_MAX = RuleDraft(name="temp ceiling", key="temp", kind="max", params={"max": 80})
+
+
+async def test_a_submitted_inspection_is_judged_by_the_enabled_rules(app: App) -> None:
+    app.queue.start(app.validation.run)
+    await app.rules.create(TEMP_MAX)
+    await app.rules.create(
+        RuleDraft(name="off", key="temp", kind="max", params={"max": 1}, enabled=False)
+    )
+    hot = await app.inspections.record(subject="boiler", readings=[Reading("temp", 95)])
+    job = await app.inspections.submit(hot.id)
+    await app.queue.drain()
+    done = await app.validation.job(job.id)
+    assert done.status == "done" and done.result["verdict"] == "failed"
+    assert [f["rule_name"] for f in done.result["findings"]] == ["temp ceiling"]
+    assert (await app.inspections.get(hot.id)).status == "failed"
+
+
+async def test_a_job_whose_inspection_vanished_ends_failed_with_its_error(app: App) -> None:
+    inspection = await app.inspections.record(subject="valve")
+    job = await app.inspections.submit(inspection.id)
+    await app.inspections.delete(inspection.id)
+    app.queue.start(app.validation.run)
+    await app.queue.drain()
+    failed = await app.validation.job(job.id)
+    assert failed.status == "failed" and "not found" in (failed.error or "")
+
+
+async def test_only_a_draft_can_be_submitted(app: App) -> None:
+    inspection = await app.inspections.record(subject="valve")
+    await app.inspections.submit(inspection.id)
+    with pytest.raises(InvalidTransition):
+        await app.inspections.submit(inspection.id)
+
+
+async def test_a_revision_needs_the_current_version(app: App) -> None:
+    inspection = await app.inspections.record(subject="valve")
+    revised = await app.inspections.revise(inspection.id, if_version=1, notes="checked twice")
+    assert revised.version == 2
+    with pytest.raises(StaleVersion):
+        await app.inspections.revise(inspection.id, if_version=1, notes="lost update")
+
+
+async def test_replacing_a_rule_checks_the_version_when_given(app: App) -> None:
+    rule = await app.rules.create(TEMP_MAX)
+    replaced = await app.rules.replace(rule.id, TEMP_MAX, if_version=1)
+    assert replaced.version == 2
+    with pytest.raises(StaleVersion):
+        await app.rules.replace(rule.id, TEMP_MAX, if_version=1)
+    with pytest.raises(StaleVersion):
+        await app.rules.delete(rule.id, if_version=1)
+    await app.rules.delete(rule.id, if_version=2)
+    with pytest.raises(NotFound):
+        await app.rules.get(rule.id)
+
+
+async def test_pages_say_where_the_next_one_starts(app: App) -> None:
+    for n in range(5):
+        await app.inspections.record(subject=f"s{n}")
+    first = await app.inspections.page(limit=2)
+    second = await app.inspections.page(limit=2, after=first.next_after)
+    last = await app.inspections.page(limit=2, after=second.next_after)
+    assert [len(p.items) for p in (first, second, last)] == [2, 2, 1]
+    assert last.next_after is None
+    assert first.next_after == first.items[-1].id
