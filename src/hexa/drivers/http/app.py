@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from hexa import bootstrap
 from hexa.config import Settings, load_settings
 from hexa.drivers.http import problems
+from hexa.drivers.http.limits import MAX_JSON_BYTES, BodySizeLimit
 from hexa.drivers.http.routes import health, inspections, jobs, rules
 
 
@@ -41,6 +42,7 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
     if hexa is not None:
         app.state.hexa = hexa
     problems.install(app)
+    app.add_middleware(BodySizeLimit, limit_for=lambda path: MAX_JSON_BYTES)
     for area in (health, rules, inspections, jobs):
         app.include_router(area.router)
     return app
