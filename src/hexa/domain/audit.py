@@ -1,0 +1,17 @@
+"""Audit entries: who did what to which object, and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: str
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any] = field(default_factory=dict)
