@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from hexa import bootstrap
 from hexa.config import Settings, load_settings
@@ -43,6 +44,13 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
         app.state.hexa = hexa
     problems.install(app)
     app.add_middleware(BodySizeLimit, limit_for=lambda path: MAX_JSON_BYTES)
-    for area in (health, rules, inspections, jobs):
+    areas = (health, rules, inspections, jobs)
+    for area in areas:
         app.include_router(area.router)
+    app.state.route_methods = [
+        (route.path_regex, route.methods)
+        for area in areas
+        for route in area.router.routes
+        if isinstance(route, APIRoute)
+    ]
     return app

@@ -85,7 +85,22 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     detail = (
         error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).description
     )
-    return problem_response(error.status_code, detail, headers=dict(error.headers or {}))
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return problem_response(error.status_code, detail, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Starlette names only the first route that matched the path; a path served by
+    several routes (list and create, say) allows all their methods. `create_app` records
+    each route's path pattern and methods in `app.state.route_methods`."""
+    path = request.url.path
+    methods: set[str] = set()
+    for pattern, route_methods in getattr(request.app.state, "route_methods", ()):
+        if pattern.match(path):
+            methods |= route_methods
+    return ", ".join(sorted(methods))
 
 
 async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
