@@ -108,3 +108,9 @@ def test_checks_are_built_from_kind_and_params(kind, params, expected) -> None:
 def test_bad_rule_parameters_are_refused(kind: str, params: dict) -> None:
     with pytest.raises(ValidationError):
         check_from(kind, params)
+
+
+def test_booleans_are_not_numbers_for_equals_and_one_of() -> None:
+    assert Equals(1).is_broken_by(True)
+    assert OneOf((1, 0)).is_broken_by(False)
+    assert not OneOf((True,)).is_broken_by(True)

@@ -24,7 +24,8 @@ from hexa.domain.errors import InvalidTransition, ValidationError
 PREFIX = "hxk_"
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _KID_LENGTH, _SECRET_LENGTH, _CHECKSUM_LENGTH = 16, 32, 6
-_TOKEN = re.compile(rf"^{PREFIX}([0-9A-Za-z]{{{_KID_LENGTH}}})_([0-9A-Za-z]{{{_SECRET_LENGTH + _CHECKSUM_LENGTH}}})$")
+_TAIL_LENGTH = _SECRET_LENGTH + _CHECKSUM_LENGTH
+_TOKEN = re.compile(rf"^{PREFIX}([0-9A-Za-z]{{{_KID_LENGTH}}})_([0-9A-Za-z]{{{_TAIL_LENGTH}}})$")
 MAX_TOKEN_LENGTH = 128
 
 

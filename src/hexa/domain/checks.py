@@ -45,6 +45,11 @@ def as_number(value: ReadingValue | None) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def same_value(a: ReadingValue, b: ReadingValue) -> bool:
+    """Equality that keeps booleans apart from numbers (in Python, True == 1)."""
+    return isinstance(a, bool) == isinstance(b, bool) and a == b
+
+
 def _finite(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValidationError(f"'{name}' must be a finite number")
@@ -134,7 +139,7 @@ class OneOf:
             raise ValidationError(f"'options' must list 1 to {MAX_OPTIONS} values")
 
     def is_broken_by(self, value: ReadingValue | None) -> bool:
-        return value is not None and value not in self.options
+        return value is not None and not any(same_value(value, o) for o in self.options)
 
     def explain(self, value: ReadingValue | None) -> str:
         return f"{value!r} is not one of {list(self.options)!r}"
@@ -176,7 +181,7 @@ class Equals:
     kind: ClassVar[str] = "equals"
 
     def is_broken_by(self, value: ReadingValue | None) -> bool:
-        return value is not None and value != self.expected
+        return value is not None and not same_value(value, self.expected)
 
     def explain(self, value: ReadingValue | None) -> str:
         return f"{value!r} is not {self.expected!r}"

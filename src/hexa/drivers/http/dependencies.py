@@ -33,6 +33,8 @@ def encode_cursor(after: str | None) -> str | None:
 def _decode_cursor(cursor: str | None) -> str | None:
     if cursor is None:
         return None
+    if len(cursor) > 500:
+        raise Problem(400, "the cursor is not one this API gave out", "invalid-cursor")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         after = json.loads(raw)["after"]
@@ -47,7 +49,7 @@ class Paging:
     def __init__(
         self,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-        cursor: Annotated[str | None, Query(max_length=500)] = None,
+        cursor: Annotated[str | None, Query()] = None,
     ) -> None:
         self.limit = limit
         self.after = _decode_cursor(cursor)
@@ -55,7 +57,7 @@ class Paging:
 
 PagingParams = Annotated[Paging, Depends()]
 
-_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+_ETAG = re.compile(r'^\s*(?:(?:W/)?"(\d{1,18})"|(\d{1,18}))\s*$')
 
 
 def etag(version: int) -> str:
@@ -70,7 +72,7 @@ def _version(if_match: str | None) -> int | None:
         raise Problem(
             400, 'If-Match must be a version, as the ETag gave it (e.g. "3")', "bad-if-match"
         )
-    return int(found.group(1))
+    return int(found.group(1) or found.group(2))
 
 
 def optional_version(if_match: Annotated[str | None, Header()] = None) -> int | None:

@@ -1,0 +1,163 @@
+"""The `hexa` command as an operator runs it: in a process of its own, from the environment."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+HEXA = [sys.executable, "-c", "import sys; from hexa.cli import main; sys.exit(main())"]
+
+# Every setting Hexa reads, so the caller's environment cannot leak into a run.
+SETTINGS = {
+    "DATABASE_URL", "MONGO_URI", "REDIS_URL", "REDIS_HOST", "REDIS_PORT", "PERSISTENCE",
+    "API_KEYS_BACKEND", "USERS_BACKEND", "INSPECTIONS_BACKEND", "RULES_BACKEND",
+    "USE_DB_KEYS", "QUEUE_BACKEND", "JWT_SECRET", "JWT_PREVIOUS_SECRETS", "ENV",
+    "ALLOW_PUBLIC_DOCS", "MAX_UPLOAD_BYTES", "HOST", "PORT",
+}  # fmt: skip
+
+
+def _environment(**settings: str) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if k.upper() not in SETTINGS}
+    return clean | settings
+
+
+def hexa(*args: str, cwd: Path, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*HEXA, *args],
+        cwd=cwd,
+        env=_environment(**settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_unknown_persistence_stops_with_one_line_naming_it(tmp_path: Path) -> None:
+    result = hexa("migrate", cwd=tmp_path, PERSISTENCE="bogus")
+
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert "PERSISTENCE" in line
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [("nope", "nope"), ("mysql://admin:hunter2@db.internal/hexa", "hunter2")],
+    ids=["not-a-url", "unsupported-with-password"],
+)
+def test_bad_database_url_stops_with_one_line_that_hides_the_value(
+    tmp_path: Path, url: str, secret: str
+) -> None:
+    result = hexa("migrate", cwd=tmp_path, DATABASE_URL=url)
+
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert "DATABASE_URL" in line
+    assert secret not in result.stderr
+
+
+def test_migrate_creates_the_sqlite_schema(tmp_path: Path) -> None:
+    database = tmp_path / "data" / "hexa.db"
+
+    result = hexa("migrate", cwd=tmp_path, DATABASE_URL=f"sqlite:///{database}")
+
+    assert result.returncode == 0, result.stderr
+    assert database.is_file()
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        tables = {name for (name,) in rows}
+    assert {"inspections", "rules"} <= tables
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    """`hexa serve` over memory stores as a real uvicorn process; answers its base URL."""
+    port = _free_port()
+    log = (tmp_path / "serve.log").open("w+")
+    server = subprocess.Popen(
+        [*HEXA, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        env=_environment(PERSISTENCE="memory"),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_live(server, base, log)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=5)
+        log.close()
+
+
+def _wait_until_live(server: subprocess.Popen[bytes], base: str, log: Any) -> None:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            log.seek(0)
+            pytest.fail(f"hexa serve exited {server.returncode}:\n{log.read()}")
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    log.seek(0)
+    pytest.fail(f"hexa serve did not answer /health within 15 s:\n{log.read()}")
+
+
+def test_served_app_judges_a_submitted_inspection(served: str) -> None:
+    with httpx.Client(base_url=served, timeout=5) as http:
+        rule = http.post(
+            "/api/v1/rules",
+            json={"name": "temp ceiling", "key": "temp", "kind": "max", "params": {"max": 60}},
+        )
+        assert rule.status_code == 201, rule.text
+        inspection = http.post(
+            "/api/v1/inspections",
+            json={"subject": "boiler 7", "readings": [{"key": "temp", "value": 71.5}]},
+        )
+        assert inspection.status_code == 201, inspection.text
+        submitted = http.post(f"/api/v1/inspections/{inspection.json()['id']}/submit")
+        assert submitted.status_code == 202, submitted.text
+
+        job = _job_when_ended(http, submitted.headers["location"])
+
+        assert job["status"] == "done"
+        assert job["result"]["verdict"] == "failed"
+        assert [f["rule_id"] for f in job["result"]["findings"]] == [rule.json()["id"]]
+        stored = http.get(f"/api/v1/inspections/{inspection.json()['id']}").json()
+        assert stored["status"] == "failed"
+
+
+def _job_when_ended(http: httpx.Client, location: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = http.get(location).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    pytest.fail(f"the job at {location} did not end within 10 s")

@@ -1,0 +1,92 @@
+"""Every error answer is an RFC 9457 problem, and none gives away the server's insides."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from hexa.bootstrap import Hexa
+from hexa.domain.errors import Unavailable
+from hexa.drivers.http.limits import MAX_JSON_BYTES
+from tests.http.api import INSPECTIONS, RULES, assert_problem, create_rule
+
+
+@pytest.fixture
+async def lenient_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that receives the app's 500 answer instead of the exception behind it."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+async def test_unknown_route_answers_404(client: httpx.AsyncClient) -> None:
+    assert_problem(await client.get("/api/v1/nowhere"), 404)
+
+
+async def test_wrong_method_answers_405(client: httpx.AsyncClient) -> None:
+    response = await client.patch(RULES, json={})
+
+    assert_problem(response, 405)
+    assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+
+@pytest.mark.parametrize("content", [b'{"name": "half', b"", b"not json at all"])
+async def test_malformed_json_body_answers_422(client: httpx.AsyncClient, content: bytes) -> None:
+    response = await client.post(
+        RULES, content=content, headers={"content-type": "application/json"}
+    )
+
+    assert_problem(response, 422)
+
+
+async def test_validation_problem_names_the_field(client: httpx.AsyncClient) -> None:
+    response = await client.post(INSPECTIONS, json={"readings": []})
+
+    body = assert_problem(response, 422)
+    assert "subject" in body["detail"]
+
+
+async def test_body_over_the_limit_answers_413(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        INSPECTIONS,
+        content=b"x" * (MAX_JSON_BYTES + 1),
+        headers={"content-type": "application/json"},
+    )
+
+    assert_problem(response, 413)
+
+
+async def test_unexpected_error_answers_500_without_its_insides(
+    lenient_client: httpx.AsyncClient, hexa: Hexa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rule = await create_rule(lenient_client)
+
+    async def explode(rule_id: str) -> None:
+        raise RuntimeError("s3cret connection string postgres://admin:hunter2@db")
+
+    monkeypatch.setattr(hexa.rules, "get", explode)
+
+    response = await lenient_client.get(f"{RULES}/{rule['id']}")
+
+    body = assert_problem(response, 500)
+    for leak in ("Traceback", "RuntimeError", "hunter2", "s3cret", "explode", ".py"):
+        assert leak not in response.text
+    assert body["detail"]
+
+
+async def test_unavailable_store_answers_503_with_retry_after(
+    client: httpx.AsyncClient, hexa: Hexa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unreachable(**_: object) -> None:
+        raise Unavailable("the database cannot be reached")
+
+    monkeypatch.setattr(hexa.rules, "page", unreachable)
+
+    response = await client.get(RULES)
+
+    body = assert_problem(response, 503)
+    assert int(response.headers["retry-after"]) > 0
+    assert body["detail"] == "the database cannot be reached"

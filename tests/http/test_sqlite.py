@@ -1,0 +1,126 @@
+"""The same API over a migrated SQLite file: the SQL adapters work end to end."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from hexa.bootstrap import Hexa, build, migrate
+from hexa.config import Settings, load_settings
+from hexa.drivers.http.app import create_app
+from tests.http.api import (
+    INSPECTIONS,
+    RULES,
+    assert_problem,
+    create_inspection,
+    create_rule,
+    finished_job,
+    rule_body,
+)
+from tests.http.conftest import TEST_SECRET
+
+STRICT_READINGS = [
+    {"key": "lot", "value": "12"},
+    {"key": "count", "value": 12},
+    {"key": "sealed", "value": True},
+]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Overrides the memory settings of conftest: a fresh, migrated SQLite file per test."""
+    sql = load_settings(
+        persistence="sql",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'hexa.db'}",
+        env="test",
+        queue_backend="inprocess",
+        jwt_secret=TEST_SECRET,
+    )
+    assert migrate(sql)
+    return sql
+
+
+@pytest.fixture
+async def sql_client(hexa: Hexa) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(hexa=hexa))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+async def test_readiness_probes_the_database(sql_client: httpx.AsyncClient) -> None:
+    response = await sql_client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"]["database"]["status"] == "up"
+
+
+async def test_submitted_inspection_is_judged_and_stored_over_sql(
+    sql_client: httpx.AsyncClient, hexa: Hexa
+) -> None:
+    rule = await create_rule(sql_client, key="temp", params={"max": 60})
+    inspection = await create_inspection(
+        sql_client, readings=[{"key": "temp", "value": 71.5}, *STRICT_READINGS]
+    )
+    accepted = (await sql_client.post(f"{INSPECTIONS}/{inspection['id']}/submit")).json()
+
+    job = await finished_job(sql_client, hexa, accepted["job_id"])
+
+    assert job["status"] == "done"
+    assert job["result"]["verdict"] == "failed"
+    assert [f["rule_id"] for f in job["result"]["findings"]] == [rule["id"]]
+    stored = (await sql_client.get(f"{INSPECTIONS}/{inspection['id']}")).json()
+    assert stored["status"] == "failed"
+    assert stored["version"] == 3
+    for reading, sent in zip(stored["readings"][1:], STRICT_READINGS, strict=True):
+        assert type(reading["value"]) is type(sent["value"])
+        assert reading["value"] == sent["value"]
+
+
+async def test_duplicate_rule_name_answers_409_over_sql(sql_client: httpx.AsyncClient) -> None:
+    await create_rule(sql_client, name="seal intact")
+
+    response = await sql_client.post(RULES, json=rule_body(name="seal intact", key="seal"))
+
+    assert_problem(response, 409)
+
+
+async def test_paging_over_sql_lists_every_rule_once(sql_client: httpx.AsyncClient) -> None:
+    created = {(await create_rule(sql_client, name=f"rule {n}"))["id"] for n in range(5)}
+    seen: list[str] = []
+    params: dict[str, object] = {"limit": 2}
+    for _ in range(10):
+        page = (await sql_client.get(RULES, params=params)).json()
+        seen.extend(r["id"] for r in page["items"])
+        if page["next_cursor"] is None:
+            break
+        params["cursor"] = page["next_cursor"]
+
+    assert sorted(seen) == sorted(created)
+
+
+async def test_stale_patch_answers_412_over_sql(sql_client: httpx.AsyncClient) -> None:
+    inspection = await create_inspection(sql_client)
+    url = f"{INSPECTIONS}/{inspection['id']}"
+    ok = await sql_client.patch(url, json={"notes": "a"}, headers={"If-Match": '"1"'})
+    assert ok.status_code == 200
+
+    response = await sql_client.patch(url, json={"notes": "b"}, headers={"If-Match": '"1"'})
+
+    assert_problem(response, 412)
+
+
+async def test_data_outlives_the_app_that_wrote_it(
+    sql_client: httpx.AsyncClient, settings: Settings
+) -> None:
+    rule = await create_rule(sql_client)
+
+    async with build(settings) as again:
+        transport = httpx.ASGITransport(app=create_app(hexa=again))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            response = await http.get(f"{RULES}/{rule['id']}")
+
+    assert response.status_code == 200
+    assert response.json() == rule
