@@ -6,24 +6,33 @@ opens pools on entry and closes them on exit; nothing here runs at import time.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Protocol
 
 from hexa.adapters.clock import SystemClock
+from hexa.adapters.mail import ConsoleMailer, SmtpMailer
 from hexa.adapters.memory.database import MemoryDatabase
 from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryProgressStore
+from hexa.adapters.memory.rate_limit import MemoryChangeCounter, MemoryRateLimiter
+from hexa.adapters.security.passwords import Argon2PasswordHasher
+from hexa.adapters.security.tokens import JwtAccessTokens
 from hexa.adapters.unit_of_work import Backend, unit_of_work_factory
 from hexa.config import ConfigError, Settings
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import JobQueue, ProgressStore
+from hexa.ports.security import AccessTokens, ChangeCounter, Mailer, PasswordHasher, RateLimiter
+from hexa.services.api_keys import ApiKeyService
+from hexa.services.audit import AuditService
+from hexa.services.auth import AuthPolicy, AuthService
 from hexa.services.inspections import InspectionService
 from hexa.services.rules import RuleService
+from hexa.services.users import UserAdminService
 from hexa.services.validation import ValidationService
-
-# Ports this build serves; users and API keys arrive with the identity issue.
-REPOSITORY_PORTS = ("inspections", "rules")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,11 @@ class Hexa:
     inspections: InspectionService
     validation: ValidationService
     queue: JobQueue
+    auth: AuthService
+    api_keys: ApiKeyService
+    users: UserAdminService
+    audit: AuditService
+    tokens: AccessTokens
     health_checks: tuple[HealthCheck, ...] = field(default=())
 
 
@@ -117,10 +131,15 @@ async def build(
     *,
     clock: Clock | None = None,
     progress: ProgressStore | None = None,
+    hasher: PasswordHasher | None = None,
+    mailer: Mailer | None = None,
 ) -> AsyncIterator[Hexa]:
-    """Opens every adapter the settings ask for; closes them all on exit."""
+    """Opens every adapter the settings ask for; closes them all on exit. Keyword
+    arguments replace an adapter (tests: a frozen clock, a fast hasher, a mailer to read)."""
     clock = clock or SystemClock()
-    placement = {port: settings.placement()[port] for port in REPOSITORY_PORTS}
+    hasher = hasher or Argon2PasswordHasher()
+    mailer = mailer or _mailer(settings)
+    placement = settings.placement()
     async with AsyncExitStack() as stack:
         backends: dict[str, _Database] = {}
         for name in dict.fromkeys(placement.values()):
@@ -131,17 +150,87 @@ async def build(
         queue, start_queue = QUEUE_FACTORIES[settings.resolved_queue_backend](settings, stack)
         validation = ValidationService(uow, clock, progress)
         start_queue(validation)
+        limiter, changes = await _shared_state(settings, clock, stack)
+        tokens = access_tokens(settings, clock)
         yield Hexa(
             settings=settings,
             rules=RuleService(uow, clock),
             inspections=InspectionService(uow, clock, queue, progress),
             validation=validation,
             queue=queue,
+            auth=AuthService(
+                uow,
+                clock,
+                hasher=hasher,
+                tokens=tokens,
+                mailer=mailer,
+                limiter=limiter,
+                token_key=_derived_key(settings, "one-time-tokens"),
+                policy=_auth_policy(settings),
+            ),
+            api_keys=ApiKeyService(
+                uow,
+                clock,
+                pepper=settings.api_key_pepper.get_secret_value().encode(),
+                changes=changes,
+            ),
+            users=UserAdminService(uow, clock, hasher),
+            audit=AuditService(uow),
+            tokens=tokens,
             health_checks=tuple(
                 HealthCheck("database" if name == "sql" else name, backend.ping)
                 for name, backend in backends.items()
             ),
         )
+
+
+def access_tokens(settings: Settings, clock: Clock | None = None) -> AccessTokens:
+    """The token issuer alone (for `hexa token`, which needs nothing else)."""
+    return JwtAccessTokens(
+        settings.jwt_secret.get_secret_value(),
+        previous_secrets=settings.previous_jwt_secrets,
+        lifetime=timedelta(minutes=settings.access_token_minutes),
+        clock=clock or SystemClock(),
+    )
+
+
+def _mailer(settings: Settings) -> Mailer:
+    if settings.mailer == "smtp":
+        assert settings.smtp_host is not None  # Settings refuse smtp without a host
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        return SmtpMailer(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.smtp_from,
+            username=settings.smtp_username,
+            password=password,
+            starttls=settings.smtp_starttls,
+        )
+    return ConsoleMailer()
+
+
+async def _shared_state(
+    settings: Settings, clock: Clock, stack: AsyncExitStack
+) -> tuple[RateLimiter, ChangeCounter]:
+    """Rate limits and the API-key change counter: in Redis when there is one, so every
+    replica shares them; in this process otherwise."""
+    return MemoryRateLimiter(clock), MemoryChangeCounter()
+
+
+def _derived_key(settings: Settings, purpose: str) -> bytes:
+    secret = settings.jwt_secret.get_secret_value().encode()
+    return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
+
+
+def _auth_policy(settings: Settings) -> AuthPolicy:
+    return AuthPolicy(
+        refresh_lifetime=timedelta(days=settings.refresh_token_days),
+        access_lifetime=timedelta(minutes=settings.access_token_minutes),
+        attempts_per_account=settings.login_attempts_per_account,
+        attempts_per_address=settings.login_attempts_per_address,
+        reveal_mail_tokens=settings.env in ("dev", "test"),
+        public_url=settings.public_url,
+    )
 
 
 async def check(settings: Settings) -> None:

@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
+import os
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 
 from hexa.config import ConfigError, Settings, load_settings
+from hexa.domain.access import ROLE_SCOPES, Role
+from hexa.domain.users import User
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from hexa.bootstrap import check
-    from hexa.domain.errors import DomainError
     from hexa.drivers.http.app import create_app
 
-    try:
-        asyncio.run(check(settings))
-    except ConfigError as error:
-        print(f"hexa: configuration error: {error}", file=sys.stderr)
-        return 2
-    except DomainError as error:
-        print(f"hexa: cannot start: {error.detail}", file=sys.stderr)
-        return 1
-
+    asyncio.run(check(settings))  # settings, stores and schema, before binding a port
     uvicorn.run(
         create_app(settings),
         host=args.host or settings.host,
@@ -45,6 +41,39 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    from hexa.bootstrap import build
+
+    password = os.environ.get("HEXA_ADMIN_PASSWORD")
+    if password is None:
+        password = getpass.getpass(f"password for {args.email}: ")
+        if getpass.getpass("again: ") != password:
+            print("hexa: the passwords differ", file=sys.stderr)
+            return 1
+
+    async def create() -> User:
+        async with build(settings) as hexa:
+            return await hexa.users.create_admin(args.email, password)
+
+    user = asyncio.run(create())
+    print(f"admin {user.email} created ({user.id})")
+    return 0
+
+
+def _token(settings: Settings, args: argparse.Namespace) -> int:
+    from hexa.bootstrap import access_tokens
+
+    if not 1 <= args.minutes <= 24 * 60:
+        print("hexa: --minutes must be 1 to 1440", file=sys.stderr)
+        return 2
+    tokens = access_tokens(settings)
+    scopes = ROLE_SCOPES[Role(args.role)]
+    print(
+        tokens.issue(args.subject, scopes, kind="service", lifetime=timedelta(minutes=args.minutes))
+    )
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hexa", description=__doc__)
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -55,17 +84,33 @@ def _parser() -> argparse.ArgumentParser:
     migrate = verbs.add_parser("migrate", help="apply database migrations (DATABASE_URL)")
     migrate.add_argument("revision", nargs="?", default="head")
     migrate.set_defaults(run=_migrate)
+    admin = verbs.add_parser(
+        "create-admin",
+        help="create a verified admin; the password is asked for, or read from "
+        "HEXA_ADMIN_PASSWORD for scripts",
+    )
+    admin.add_argument("email")
+    admin.set_defaults(run=_create_admin)
+    token = verbs.add_parser("token", help="print an operator access token")
+    token.add_argument("subject", help="who the token stands for (e.g. ops)")
+    token.add_argument("--role", choices=[r.value for r in Role], default=Role.ADMIN.value)
+    token.add_argument("--minutes", type=int, default=60, help="lifetime (default 60)")
+    token.set_defaults(run=_token)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from hexa.domain.errors import DomainError
+
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings()
+        result: int = args.run(load_settings(), args)
     except ConfigError as error:
         print(f"hexa: configuration error: {error}", file=sys.stderr)
         return 2
-    result: int = args.run(settings, args)
+    except DomainError as error:  # a store that cannot be reached, a refused input...
+        print(f"hexa: {error.detail}", file=sys.stderr)
+        return 1
     return result
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError
 
 RepositoryBackend = Literal["memory", "sql", "mongo"]
 DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 - refused outside dev
+DEV_API_KEY_PEPPER = "dev-only-insecure-api-key-pepper-change-me"  # noqa: S105 - likewise
 MIN_JWT_SECRET_BYTES = 32
 
 _ASYNC_DRIVERS = {
@@ -22,7 +23,15 @@ _ASYNC_DRIVERS = {
 
 
 # Their values may carry passwords: errors name them without echoing the value.
-_SECRET_BEARING = {"DATABASE_URL", "MONGO_URI", "REDIS_URL", "JWT_SECRET", "JWT_PREVIOUS_SECRETS"}
+_SECRET_BEARING = {
+    "DATABASE_URL",
+    "MONGO_URI",
+    "REDIS_URL",
+    "JWT_SECRET",
+    "JWT_PREVIOUS_SECRETS",
+    "API_KEY_PEPPER",
+    "SMTP_PASSWORD",
+}
 
 
 class ConfigError(Exception):
@@ -46,6 +55,19 @@ class Settings(BaseSettings):
     queue_backend: Literal["inprocess", "arq"] | None = None
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_previous_secrets: str = ""
+    api_key_pepper: SecretStr = SecretStr(DEV_API_KEY_PEPPER)
+    access_token_minutes: int = Field(15, ge=1, le=1440)
+    refresh_token_days: int = Field(14, ge=1, le=365)
+    login_attempts_per_account: int = Field(5, ge=1)
+    login_attempts_per_address: int = Field(30, ge=1)
+    mailer: Literal["console", "smtp"] = "console"
+    smtp_host: str | None = None
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "hexa@localhost"
+    smtp_starttls: bool = True
+    public_url: str = "http://127.0.0.1:8000"
     env: Literal["dev", "test", "prod"] = "dev"
     allow_public_docs: bool = False
     max_upload_bytes: int = Field(20 * 1024 * 1024, gt=0)
@@ -73,30 +95,50 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
-        placement = self.placement()
-        if "mongo" in placement.values() and not self.mongo_uri:
-            port = next(p for p, b in placement.items() if b == "mongo")
-            raise ValueError(f"{port.upper()}_BACKEND is mongo but MONGO_URI is not set")
+        for backend, needed, given in (
+            ("mongo", "MONGO_URI", self.mongo_uri),
+            ("redis", "REDIS_URL (or REDIS_HOST)", self.resolved_redis_url),
+        ):
+            if backend in self.placement().values() and not given:
+                raise ValueError(
+                    f"{self._setting_choosing(backend)} is {backend} but {needed} is not set"
+                )
         if self.resolved_queue_backend == "arq" and not self.resolved_redis_url:
             raise ValueError("QUEUE_BACKEND is arq but neither REDIS_URL nor REDIS_HOST is set")
-        secret = self.jwt_secret.get_secret_value()
-        weak = secret == DEV_JWT_SECRET or len(secret.encode()) < MIN_JWT_SECRET_BYTES
-        if self.env != "dev" and weak:
-            raise ValueError(
-                f"JWT_SECRET must be a secret of at least {MIN_JWT_SECRET_BYTES} bytes "
-                f"outside ENV=dev (ENV is {self.env})"
-            )
+        for name, secret, default in (
+            ("JWT_SECRET", self.jwt_secret, DEV_JWT_SECRET),
+            ("API_KEY_PEPPER", self.api_key_pepper, DEV_API_KEY_PEPPER),
+        ):
+            value = secret.get_secret_value()
+            weak = value == default or len(value.encode()) < MIN_JWT_SECRET_BYTES
+            if self.env != "dev" and weak:
+                raise ValueError(
+                    f"{name} must be a secret of at least {MIN_JWT_SECRET_BYTES} bytes "
+                    f"outside ENV=dev (ENV is {self.env})"
+                )
+        if self.mailer == "smtp" and not self.smtp_host:
+            raise ValueError("MAILER is smtp but SMTP_HOST is not set")
         return self
 
     def placement(self) -> dict[str, str]:
         """The backend of each repository port, overrides and USE_DB_KEYS applied."""
         keys_default = {True: "sql", False: "memory", None: self.persistence}[self.use_db_keys]
+        users = self.users_backend or self.persistence
         return {
             "inspections": self.inspections_backend or self.persistence,
             "rules": self.rules_backend or self.persistence,
-            "users": self.users_backend or self.persistence,
+            "users": users,
+            "sessions": users,  # sessions live beside the users they belong to
             "api_keys": self.api_keys_backend or keys_default,
+            "audit": self.persistence,
         }
+
+    def _setting_choosing(self, backend: str) -> str:
+        """The setting that placed some port on `backend`, for error messages."""
+        for name in ("inspections", "rules", "users", "api_keys"):
+            if getattr(self, f"{name}_backend") == backend:
+                return f"{name.upper()}_BACKEND"
+        return "PERSISTENCE"
 
     @property
     def resolved_redis_url(self) -> str | None:
@@ -105,6 +147,10 @@ class Settings(BaseSettings):
         if self.redis_host:
             return f"redis://{self.redis_host}:{self.redis_port}/0"
         return None
+
+    @property
+    def previous_jwt_secrets(self) -> tuple[str, ...]:
+        return tuple(s.strip() for s in self.jwt_previous_secrets.split(",") if s.strip())
 
     @property
     def resolved_queue_backend(self) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+ADMIN = ("root@example.com", "a long admin password")
 HEXA = [sys.executable, "-c", "import sys; from hexa.cli import main; sys.exit(main())"]
 
 # Every setting Hexa reads, so the caller's environment cannot leak into a run.
@@ -22,7 +23,10 @@ SETTINGS = {
     "DATABASE_URL", "MONGO_URI", "REDIS_URL", "REDIS_HOST", "REDIS_PORT", "PERSISTENCE",
     "API_KEYS_BACKEND", "USERS_BACKEND", "INSPECTIONS_BACKEND", "RULES_BACKEND",
     "USE_DB_KEYS", "QUEUE_BACKEND", "JWT_SECRET", "JWT_PREVIOUS_SECRETS", "ENV",
-    "ALLOW_PUBLIC_DOCS", "MAX_UPLOAD_BYTES", "HOST", "PORT",
+    "ALLOW_PUBLIC_DOCS", "MAX_UPLOAD_BYTES", "HOST", "PORT", "API_KEY_PEPPER",
+    "ACCESS_TOKEN_MINUTES", "REFRESH_TOKEN_DAYS", "LOGIN_ATTEMPTS_PER_ACCOUNT",
+    "LOGIN_ATTEMPTS_PER_ADDRESS", "MAILER", "SMTP_HOST", "SMTP_PORT", "SMTP_USERNAME",
+    "SMTP_PASSWORD", "SMTP_FROM", "SMTP_STARTTLS", "PUBLIC_URL", "HEXA_ADMIN_PASSWORD",
 }  # fmt: skip
 
 
@@ -92,10 +96,14 @@ def served(tmp_path: Path) -> Iterator[str]:
     """`hexa serve` over memory stores as a real uvicorn process; answers its base URL."""
     port = _free_port()
     log = (tmp_path / "serve.log").open("w+")
+    database = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'hexa.db'}"}
+    assert hexa("migrate", cwd=tmp_path, **database).returncode == 0
+    admin = hexa("create-admin", ADMIN[0], cwd=tmp_path, HEXA_ADMIN_PASSWORD=ADMIN[1], **database)
+    assert admin.returncode == 0, admin.stderr
     server = subprocess.Popen(
         [*HEXA, "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=tmp_path,
-        env=_environment(PERSISTENCE="memory"),
+        env=_environment(**database),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -129,8 +137,29 @@ def _wait_until_live(server: subprocess.Popen[bytes], base: str, log: Any) -> No
     pytest.fail(f"hexa serve did not answer /health within 15 s:\n{log.read()}")
 
 
+def test_an_admin_signs_in_and_a_machine_key_works_until_revoked(served: str) -> None:
+    """The identity issue's "done when", against a real server."""
+    with httpx.Client(base_url=served, timeout=5) as http:
+        login = http.post("/api/v1/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]})
+        assert login.status_code == 200, login.text
+        admin = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        key = http.post(
+            "/api/admin/api-keys",
+            headers=admin,
+            json={"name": "line 3", "scopes": ["inspections:read", "inspections:write"]},
+        )
+        assert key.status_code == 201, key.text
+        machine = {"X-API-Key": key.json()["token"]}
+        assert http.get("/api/v1/inspections", headers=machine).status_code == 200
+        revoked = http.post(f"/api/admin/api-keys/{key.json()['kid']}/revoke", headers=admin)
+        assert revoked.status_code == 200
+        assert http.get("/api/v1/inspections", headers=machine).status_code == 401
+
+
 def test_served_app_judges_a_submitted_inspection(served: str) -> None:
     with httpx.Client(base_url=served, timeout=5) as http:
+        login = http.post("/api/v1/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]})
+        http.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
         rule = http.post(
             "/api/v1/rules",
             json={"name": "temp ceiling", "key": "temp", "kind": "max", "params": {"max": 60}},

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from hexa.adapters.clock import FrozenClock
-from hexa.adapters.unit_of_work import BackendUnitOfWork, unit_of_work_factory
+from hexa.adapters.unit_of_work import PORTS, BackendUnitOfWork, unit_of_work_factory
 from hexa.bootstrap import BACKEND_FACTORIES
 from hexa.config import load_settings
 
@@ -83,7 +83,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[object]:
 
 @pytest.fixture
 def uow(backend: object) -> Callable[[], BackendUnitOfWork]:
-    return unit_of_work_factory({"db": backend}, {"inspections": "db", "rules": "db"})
+    return unit_of_work_factory({"db": backend}, dict.fromkeys(PORTS, "db"))
 
 
 @pytest.fixture

@@ -8,8 +8,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from hexa.adapters.mail import ConsoleMailer
+from hexa.adapters.security.passwords import Argon2PasswordHasher
 from hexa.bootstrap import Hexa, build
 from hexa.config import Settings, load_settings
+from hexa.domain.access import ROLE_SCOPES, Role
 from hexa.drivers.http.app import create_app
 
 TEST_SECRET = "x" * 40
@@ -18,13 +21,25 @@ TEST_SECRET = "x" * 40
 @pytest.fixture
 def settings() -> Settings:
     return load_settings(
-        persistence="memory", env="test", queue_backend="inprocess", jwt_secret=TEST_SECRET
+        persistence="memory",
+        env="test",
+        queue_backend="inprocess",
+        jwt_secret=TEST_SECRET,
+        api_key_pepper=TEST_SECRET,
     )
+
+
+def admin_headers(hexa: Hexa) -> dict[str, str]:
+    """An operator token with every scope, as `hexa token ops --role admin` prints."""
+    token = hexa.tokens.issue("ops", ROLE_SCOPES[Role.ADMIN], kind="service")
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
 async def hexa(settings: Settings) -> AsyncIterator[Hexa]:
-    async with build(settings) as built:
+    async with build(
+        settings, hasher=Argon2PasswordHasher.fast_for_tests(), mailer=ConsoleMailer()
+    ) as built:
         yield built
 
 
@@ -34,7 +49,19 @@ def app(hexa: Hexa) -> FastAPI:
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app: FastAPI, hexa: Hexa) -> AsyncIterator[httpx.AsyncClient]:
+    """A client signed in as an admin operator."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers=admin_headers(hexa)
+    ) as http:
+        yield http
+
+
+@pytest.fixture
+async def anonymous(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client with no credentials (it keeps the cookies an answer sets). https, so it
+    sends back the Secure cookies that ENV=test sets."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://test") as http:
         yield http

@@ -11,6 +11,7 @@ import pytest
 from hexa.bootstrap import HealthCheck, Hexa
 from hexa.domain.errors import Unavailable
 from hexa.drivers.http.app import create_app
+from tests.http.conftest import admin_headers
 
 
 async def _down() -> None:
@@ -27,7 +28,9 @@ async def failing_client(hexa: Hexa) -> AsyncIterator[httpx.AsyncClient]:
         hexa, health_checks=(HealthCheck("cache", _up), HealthCheck("database", _down))
     )
     transport = httpx.ASGITransport(app=create_app(hexa=broken))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers=admin_headers(hexa)
+    ) as http:
         yield http
 
 

@@ -12,13 +12,16 @@ from hexa.bootstrap import Hexa
 from hexa.domain.errors import Unavailable
 from hexa.drivers.http.limits import MAX_JSON_BYTES
 from tests.http.api import INSPECTIONS, RULES, assert_problem, create_rule
+from tests.http.conftest import admin_headers
 
 
 @pytest.fixture
-async def lenient_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def lenient_client(app: FastAPI, hexa: Hexa) -> AsyncIterator[httpx.AsyncClient]:
     """A client that receives the app's 500 answer instead of the exception behind it."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers=admin_headers(hexa)
+    ) as http:
         yield http
 
 

@@ -20,7 +20,7 @@ from tests.http.api import (
     finished_job,
     rule_body,
 )
-from tests.http.conftest import TEST_SECRET
+from tests.http.conftest import TEST_SECRET, admin_headers
 
 STRICT_READINGS = [
     {"key": "lot", "value": "12"},
@@ -38,6 +38,7 @@ def settings(tmp_path: Path) -> Settings:
         env="test",
         queue_backend="inprocess",
         jwt_secret=TEST_SECRET,
+        api_key_pepper=TEST_SECRET,
     )
     assert migrate(sql)
     return sql
@@ -46,7 +47,9 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def sql_client(hexa: Hexa) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=create_app(hexa=hexa))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers=admin_headers(hexa)
+    ) as http:
         yield http
 
 
@@ -119,7 +122,9 @@ async def test_data_outlives_the_app_that_wrote_it(
 
     async with build(settings) as again:
         transport = httpx.ASGITransport(app=create_app(hexa=again))
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers=admin_headers(again)
+        ) as http:
             response = await http.get(f"{RULES}/{rule['id']}")
 
     assert response.status_code == 200

@@ -20,7 +20,7 @@ def test_mypy_finds_no_type_errors() -> None:
 
 def test_ruff_finds_no_lint_errors() -> None:
     result = subprocess.run(
-        [str(BIN / "ruff"), "check", "src", "tests"],
+        [str(BIN / "ruff"), "check", "src", "tests", "scripts"],
         cwd=ROOT,
         capture_output=True,
         text=True,

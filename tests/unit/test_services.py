@@ -10,7 +10,7 @@ import pytest
 from hexa.adapters.clock import FrozenClock
 from hexa.adapters.memory.database import MemoryDatabase
 from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryProgressStore
-from hexa.adapters.unit_of_work import unit_of_work_factory
+from hexa.adapters.unit_of_work import PORTS, unit_of_work_factory
 from hexa.domain.errors import InvalidTransition, NotFound, StaleVersion
 from hexa.domain.inspections import Reading
 from hexa.services.inspections import InspectionService
@@ -30,9 +30,7 @@ class App:
 @pytest.fixture
 async def app() -> AsyncIterator[App]:
     clock = FrozenClock(T0)
-    uow = unit_of_work_factory(
-        {"memory": MemoryDatabase()}, {"inspections": "memory", "rules": "memory"}
-    )
+    uow = unit_of_work_factory({"memory": MemoryDatabase()}, dict.fromkeys(PORTS, "memory"))
     progress = MemoryProgressStore()
     queue = InProcessJobQueue()  # started per test when jobs should run
     yield App(

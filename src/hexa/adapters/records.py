@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from hexa.domain.access import Role, Scope
+from hexa.domain.api_keys import ApiKey
+from hexa.domain.audit import AuditEntry
 from hexa.domain.checks import check_from
 from hexa.domain.inspections import Inspection, InspectionStatus, Reading
 from hexa.domain.rules import Rule, Severity
+from hexa.domain.sessions import Session
+from hexa.domain.users import User
 
 
 def inspection_record(inspection: Inspection) -> dict[str, Any]:
@@ -68,4 +73,116 @@ def rule_from(record: Any) -> Rule:
         created_at=record["created_at"],
         updated_at=record["updated_at"],
         description=record["description"],
+    )
+
+
+def user_record(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "password_hash": user.password_hash,
+        "role": user.role.value,
+        "verified": user.verified,
+        "active": user.active,
+        "version": user.version,
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+    }
+
+
+def user_from(record: Any) -> User:
+    return User(
+        id=record["id"],
+        email=record["email"],
+        password_hash=record["password_hash"],
+        role=Role(record["role"]),
+        verified=record["verified"],
+        active=record["active"],
+        version=record["version"],
+        created_at=record["created_at"],
+        updated_at=record["updated_at"],
+    )
+
+
+def api_key_record(key: ApiKey) -> dict[str, Any]:
+    return {
+        "id": key.kid,
+        "name": key.name,
+        "scopes": sorted(s.value for s in key.scopes),
+        "secret_hash": key.secret_hash,
+        "created_at": key.created_at,
+        "created_by": key.created_by,
+        "expires_at": key.expires_at,
+        "last_used_at": key.last_used_at,
+        "revoked_at": key.revoked_at,
+        "previous_secret_hash": key.previous_secret_hash,
+        "previous_valid_until": key.previous_valid_until,
+        "version": key.version,
+    }
+
+
+def api_key_from(record: Any) -> ApiKey:
+    return ApiKey(
+        kid=record["id"],
+        name=record["name"],
+        scopes=frozenset(Scope(s) for s in record["scopes"]),
+        secret_hash=record["secret_hash"],
+        created_at=record["created_at"],
+        created_by=record["created_by"],
+        expires_at=record["expires_at"],
+        last_used_at=record["last_used_at"],
+        revoked_at=record["revoked_at"],
+        previous_secret_hash=record["previous_secret_hash"],
+        previous_valid_until=record["previous_valid_until"],
+        version=record["version"],
+    )
+
+
+def session_record(session: Session) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "user_id": session.user_id,
+        "token_hash": session.token_hash,
+        "spent_hashes": list(session.spent_hashes),
+        "created_at": session.created_at,
+        "expires_at": session.expires_at,
+        "revoked_at": session.revoked_at,
+        "revoked_reason": session.revoked_reason,
+        "version": session.version,
+    }
+
+
+def session_from(record: Any) -> Session:
+    return Session(
+        id=record["id"],
+        user_id=record["user_id"],
+        token_hash=record["token_hash"],
+        created_at=record["created_at"],
+        expires_at=record["expires_at"],
+        spent_hashes=tuple(record["spent_hashes"]),
+        revoked_at=record["revoked_at"],
+        revoked_reason=record["revoked_reason"],
+        version=record["version"],
+    )
+
+
+def audit_record(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "target": entry.target,
+        "detail": entry.detail,
+    }
+
+
+def audit_from(record: Any) -> AuditEntry:
+    return AuditEntry(
+        id=record["id"],
+        at=record["at"],
+        actor=record["actor"],
+        action=record["action"],
+        target=record["target"],
+        detail=dict(record["detail"]),
     )

@@ -11,7 +11,10 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Protocol, Self
 
+from hexa.ports.identity import ApiKeyRepository, AuditLog, SessionRepository, UserRepository
 from hexa.ports.repositories import InspectionRepository, RuleRepository
+
+PORTS = ("inspections", "rules", "users", "api_keys", "sessions", "audit")
 
 
 class BackendSession(Protocol):
@@ -20,6 +23,18 @@ class BackendSession(Protocol):
 
     @property
     def rules(self) -> RuleRepository: ...
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def sessions(self) -> SessionRepository: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
 
     async def commit(self) -> None: ...
 
@@ -34,7 +49,8 @@ class Backend(Protocol):
 
 class BackendUnitOfWork:
     def __init__(self, backends: Mapping[str, Backend], placement: Mapping[str, str]) -> None:
-        """`placement` maps each port (`inspections`, `rules`) to its backend's name."""
+        """`placement` maps each repository port (`inspections`, `rules`, `users`,
+        `api_keys`, `sessions`, `audit`) to its backend's name."""
         self._backends = backends
         self._placement = placement
         self._sessions: dict[str, BackendSession] = {}
@@ -42,8 +58,16 @@ class BackendUnitOfWork:
     async def __aenter__(self) -> Self:
         for name in dict.fromkeys(self._placement.values()):
             self._sessions[name] = self._backends[name].session()
-        self.inspections = self._sessions[self._placement["inspections"]].inspections
-        self.rules = self._sessions[self._placement["rules"]].rules
+
+        def session_of(port: str) -> BackendSession:
+            return self._sessions[self._placement[port]]
+
+        self.inspections = session_of("inspections").inspections
+        self.rules = session_of("rules").rules
+        self.users = session_of("users").users
+        self.api_keys = session_of("api_keys").api_keys
+        self.sessions = session_of("sessions").sessions
+        self.audit = session_of("audit").audit
         return self
 
     async def __aexit__(

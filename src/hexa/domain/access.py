@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from hexa.domain.errors import ValidationError
+
 
 class Scope(StrEnum):
     INSPECTIONS_READ = "inspections:read"
@@ -33,6 +35,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
 class PrincipalKind(StrEnum):
     USER = "user"
     API_KEY = "api_key"
+    SERVICE = "service"  # an operator token from `hexa token`
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,7 @@ class Principal:
     kind: PrincipalKind
     subject: str
     scopes: frozenset[Scope]
+    session_id: str | None = None
 
     def may(self, scope: Scope) -> bool:
         return scope in self.scopes or Scope.ADMIN in self.scopes
@@ -53,8 +57,6 @@ class Principal:
 
 
 def parse_scopes(names: list[str] | tuple[str, ...]) -> frozenset[Scope]:
-    from hexa.domain.errors import ValidationError
-
     unknown = [n for n in names if n not in Scope._value2member_map_]
     if unknown:
         raise ValidationError(f"unknown scopes {unknown}; known: {[s.value for s in Scope]}")

@@ -33,3 +33,19 @@ class ValidationError(DomainError):
 
 class Unavailable(DomainError):
     """A store or service the use case needs cannot be reached right now; try again."""
+
+
+class Unauthenticated(DomainError):
+    """The credentials are missing, malformed, expired, revoked or simply wrong."""
+
+
+class Forbidden(DomainError):
+    """The caller is known but not allowed to do this."""
+
+
+class RateLimited(DomainError):
+    """Too many attempts; `retry_after` says how many seconds to wait."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
+from hexa.ports.identity import ApiKeyRepository, AuditLog, SessionRepository, UserRepository
 from hexa.ports.repositories import InspectionRepository, RuleRepository
 
 
@@ -19,6 +20,10 @@ class UnitOfWork(Protocol):
 
     inspections: InspectionRepository
     rules: RuleRepository
+    users: UserRepository
+    api_keys: ApiKeyRepository
+    sessions: SessionRepository
+    audit: AuditLog
 
     async def __aenter__(self) -> Self: ...
 

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from hexa.adapters.memory.identity import (
+    MemoryApiKeyRepository,
+    MemoryAuditLog,
+    MemorySessionRepository,
+    MemoryUserRepository,
+)
 from hexa.adapters.memory.repositories import (
     MemoryInspectionRepository,
     MemoryRuleRepository,
     MemoryTable,
 )
 from hexa.adapters.staging import StagedWrites
+from hexa.domain.api_keys import ApiKey
+from hexa.domain.audit import AuditEntry
 from hexa.domain.inspections import Inspection
 from hexa.domain.rules import Rule
+from hexa.domain.sessions import Session
+from hexa.domain.users import User
 
 
 class MemoryDatabase:
     def __init__(self) -> None:
         self.inspections: MemoryTable[Inspection] = MemoryTable("inspection")
         self.rules: MemoryTable[Rule] = MemoryTable("rule", unique=("name",))
+        self.users: MemoryTable[User] = MemoryTable("user", unique=("email",))
+        self.api_keys: MemoryTable[ApiKey] = MemoryTable("API key")
+        self.sessions: MemoryTable[Session] = MemoryTable("session")
+        self.audit: list[AuditEntry] = []
 
     def session(self) -> MemorySession:
         return MemorySession(self)
@@ -30,26 +46,34 @@ class MemoryDatabase:
 class MemorySession:
     def __init__(self, db: MemoryDatabase) -> None:
         self._db = db
-        self._inspections: StagedWrites[Inspection] = StagedWrites("inspection")
-        self._rules: StagedWrites[Rule] = StagedWrites("rule")
-        self.inspections = MemoryInspectionRepository(db.inspections, self._inspections)
-        self.rules = MemoryRuleRepository(db.rules, self._rules)
+        self._staged: list[tuple[MemoryTable[Any], StagedWrites[Any]]] = []
+        self.inspections = MemoryInspectionRepository(db.inspections, self._stage(db.inspections))
+        self.rules = MemoryRuleRepository(db.rules, self._stage(db.rules))
+        self.users = MemoryUserRepository(db.users, self._stage(db.users))
+        self.api_keys = MemoryApiKeyRepository(db.api_keys, self._stage(db.api_keys))
+        self.sessions = MemorySessionRepository(db.sessions, self._stage(db.sessions))
+        self.audit = MemoryAuditLog(db.audit)
+
+    def _stage(self, table: MemoryTable[Any]) -> StagedWrites[Any]:
+        staged: StagedWrites[Any] = StagedWrites(table.kind)
+        self._staged.append((table, staged))
+        return staged
 
     async def commit(self) -> None:
         # Every check passes before any row moves, with no await in between: all or
         # nothing, and no other task can interleave.
         try:
-            inspections = self._db.inspections.plan(self._inspections.writes)
-            rules = self._db.rules.plan(self._rules.writes)
-            self._db.inspections.install(inspections)
-            self._db.rules.install(rules)
+            plans = [(table, table.plan(staged.writes)) for table, staged in self._staged]
+            for table, plan in plans:
+                table.install(plan)
+            self.audit.commit()
         finally:
-            self._inspections.clear()
-            self._rules.clear()
+            await self.rollback()
 
     async def rollback(self) -> None:
-        self._inspections.clear()
-        self._rules.clear()
+        for _, staged in self._staged:
+            staged.clear()
+        self.audit.staged.clear()
 
     async def close(self) -> None:
         await self.rollback()

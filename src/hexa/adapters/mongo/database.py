@@ -7,15 +7,20 @@ from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
 
+from hexa.adapters.mongo.identity import (
+    MongoApiKeyRepository,
+    MongoAuditLog,
+    MongoSessionRepository,
+    MongoUserRepository,
+)
 from hexa.adapters.mongo.repositories import (
     Document,
     MongoInspectionRepository,
+    MongoRepository,
     MongoRuleRepository,
     translated_errors,
 )
 from hexa.adapters.staging import StagedWrites
-from hexa.domain.inspections import Inspection
-from hexa.domain.rules import Rule
 
 
 class MongoDatabase:
@@ -40,6 +45,13 @@ class MongoDatabase:
             await self.db.inspections.create_index(
                 [("status", ASCENDING)], name="ix_inspections_status"
             )
+            await self.db.users.create_index(
+                [("email", ASCENDING)], unique=True, name="uq_users_email"
+            )
+            await self.db.sessions.create_index([("hashes", ASCENDING)], name="ix_sessions_hashes")
+            await self.db.sessions.create_index(
+                [("user_id", ASCENDING)], name="ix_sessions_user_id"
+            )
 
     def session(self) -> MongoSession:
         return MongoSession(self)
@@ -54,21 +66,33 @@ class MongoDatabase:
 
 class MongoSession:
     def __init__(self, database: MongoDatabase) -> None:
-        self._inspections: StagedWrites[Inspection] = StagedWrites("inspection")
-        self._rules: StagedWrites[Rule] = StagedWrites("rule")
-        self.inspections = MongoInspectionRepository(database.db.inspections, self._inspections)
-        self.rules = MongoRuleRepository(database.db.rules, self._rules)
+        db = database.db
+        self.inspections = MongoInspectionRepository(db.inspections, StagedWrites("inspection"))
+        self.rules = MongoRuleRepository(db.rules, StagedWrites("rule"))
+        self.users = MongoUserRepository(db.users, StagedWrites("user"))
+        self.api_keys = MongoApiKeyRepository(db.api_keys, StagedWrites("API key"))
+        self.sessions = MongoSessionRepository(db.sessions, StagedWrites("session"))
+        self.audit = MongoAuditLog(db.audit)
+        self._repositories: tuple[MongoRepository[Any], ...] = (
+            self.inspections,
+            self.rules,
+            self.users,
+            self.api_keys,
+            self.sessions,
+        )
 
     async def commit(self) -> None:
         try:
-            await self.inspections.apply()
-            await self.rules.apply()
+            for repository in self._repositories:
+                await repository.apply()
+            await self.audit.apply()
         finally:
             await self.rollback()
 
     async def rollback(self) -> None:
-        self._inspections.clear()
-        self._rules.clear()
+        for repository in self._repositories:
+            repository.discard()
+        self.audit.clear()
 
     async def close(self) -> None:
         await self.rollback()

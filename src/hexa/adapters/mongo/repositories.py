@@ -117,6 +117,9 @@ class MongoRepository(Generic[T]):
                 raise StaleVersion(f"{self.kind} {write.id} changed while being written")
         self._staged.clear()
 
+    def discard(self) -> None:
+        self._staged.clear()
+
 
 class MongoInspectionRepository(MongoRepository[Inspection]):
     kind = "inspection"

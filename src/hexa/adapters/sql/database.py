@@ -15,6 +15,12 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from hexa.adapters.sql.identity import (
+    SqlApiKeyRepository,
+    SqlAuditLog,
+    SqlSessionRepository,
+    SqlUserRepository,
+)
 from hexa.adapters.sql.repositories import (
     SqlInspectionRepository,
     SqlRuleRepository,
@@ -93,6 +99,10 @@ class SqlSession:
         self._transaction: AsyncTransaction | None = None
         self.inspections = SqlInspectionRepository(self._connect)
         self.rules = SqlRuleRepository(self._connect)
+        self.users = SqlUserRepository(self._connect)
+        self.api_keys = SqlApiKeyRepository(self._connect)
+        self.sessions = SqlSessionRepository(self._connect)
+        self.audit = SqlAuditLog(self._connect)
 
     async def _connect(self) -> AsyncConnection:
         if self._connection is None:

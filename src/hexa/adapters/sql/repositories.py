@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hexa.adapters.records import inspection_from, inspection_record, rule_from, rule_record
 from hexa.adapters.sql.tables import inspections, rules
+from hexa.adapters.staging import Versioned
 from hexa.domain.errors import Conflict, NotFound, StaleVersion, Unavailable
 from hexa.domain.inspections import Inspection, InspectionStatus
 from hexa.domain.rules import Rule
 
-T = TypeVar("T", Inspection, Rule)
+T = TypeVar("T", bound=Versioned)
 Connect = Callable[[], Awaitable[AsyncConnection]]
 
 

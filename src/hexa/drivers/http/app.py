@@ -12,7 +12,7 @@ from hexa import bootstrap
 from hexa.config import Settings, load_settings
 from hexa.drivers.http import problems
 from hexa.drivers.http.limits import MAX_JSON_BYTES, BodySizeLimit
-from hexa.drivers.http.routes import health, inspections, jobs, rules
+from hexa.drivers.http.routes import admin, auth, health, inspections, jobs, rules
 
 
 def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = None) -> FastAPI:
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
         app.state.hexa = hexa
     problems.install(app)
     app.add_middleware(BodySizeLimit, limit_for=lambda path: MAX_JSON_BYTES)
-    areas = (health, rules, inspections, jobs)
+    areas = (health, auth, rules, inspections, jobs, admin)
     for area in areas:
         app.include_router(area.router)
     app.state.route_methods = [

@@ -15,9 +15,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hexa.domain.errors import (
     Conflict,
     DomainError,
+    Forbidden,
     InvalidTransition,
     NotFound,
+    RateLimited,
     StaleVersion,
+    Unauthenticated,
     Unavailable,
     ValidationError,
 )
@@ -28,6 +31,9 @@ PROBLEM_JSON = "application/problem+json"
 
 # Most specific first: the first class an error is an instance of decides.
 ERROR_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
+    (Unauthenticated, 401, "unauthenticated"),
+    (Forbidden, 403, "forbidden"),
+    (RateLimited, 429, "rate-limited"),
     (NotFound, 404, "not-found"),
     (StaleVersion, 412, "stale-version"),
     (InvalidTransition, 409, "invalid-transition"),
@@ -70,9 +76,18 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
     for kind, status, slug in ERROR_STATUS:
         if isinstance(error, kind):
-            headers = {"Retry-After": "5"} if status == 503 else None
-            return problem_response(status, error.detail, slug=slug, headers=headers)
+            return problem_response(status, error.detail, slug=slug, headers=_headers(error))
     return await _unexpected(request, error)
+
+
+def _headers(error: DomainError) -> dict[str, str] | None:
+    if isinstance(error, Unauthenticated):
+        return {"WWW-Authenticate": 'Bearer realm="hexa"'}
+    if isinstance(error, RateLimited):
+        return {"Retry-After": str(error.retry_after)}
+    if isinstance(error, Unavailable):
+        return {"Retry-After": "5"}
+    return None
 
 
 async def _problem(request: Request, error: Exception) -> JSONResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from hexa.domain.inspections import InspectionStatus
+from hexa.drivers.http.auth import InspectionsReader, InspectionsWriter
 from hexa.drivers.http.dependencies import (
     OptionalVersion,
     PagingParams,
@@ -26,7 +27,10 @@ router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"])
 
 @router.get("")
 async def list_inspections(
-    hexa: Services, paging: PagingParams, status: InspectionStatus | None = None
+    _: InspectionsReader,
+    hexa: Services,
+    paging: PagingParams,
+    status: InspectionStatus | None = None,
 ) -> PageOut[InspectionOut]:
     page = await hexa.inspections.page(limit=paging.limit, after=paging.after, status=status)
     return PageOut(
@@ -36,7 +40,7 @@ async def list_inspections(
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def record_inspection(
-    body: InspectionIn, hexa: Services, response: Response
+    _: InspectionsWriter, body: InspectionIn, hexa: Services, response: Response
 ) -> InspectionOut:
     inspection = await hexa.inspections.record(
         subject=body.subject,
@@ -50,7 +54,9 @@ async def record_inspection(
 
 
 @router.get("/{inspection_id}")
-async def get_inspection(inspection_id: str, hexa: Services, response: Response) -> InspectionOut:
+async def get_inspection(
+    _: InspectionsReader, inspection_id: str, hexa: Services, response: Response
+) -> InspectionOut:
     inspection = await hexa.inspections.get(inspection_id)
     response.headers["ETag"] = etag(inspection.version)
     return InspectionOut.of(inspection)
@@ -58,6 +64,7 @@ async def get_inspection(inspection_id: str, hexa: Services, response: Response)
 
 @router.patch("/{inspection_id}")
 async def revise_inspection(
+    _: InspectionsWriter,
     inspection_id: str,
     body: InspectionPatch,
     hexa: Services,
@@ -79,12 +86,16 @@ async def revise_inspection(
 
 
 @router.delete("/{inspection_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_inspection(inspection_id: str, hexa: Services, version: OptionalVersion) -> None:
+async def delete_inspection(
+    _: InspectionsWriter, inspection_id: str, hexa: Services, version: OptionalVersion
+) -> None:
     await hexa.inspections.delete(inspection_id, if_version=version)
 
 
 @router.post("/{inspection_id}/submit", status_code=status.HTTP_202_ACCEPTED)
-async def submit_inspection(inspection_id: str, hexa: Services, response: Response) -> JobAccepted:
+async def submit_inspection(
+    _: InspectionsWriter, inspection_id: str, hexa: Services, response: Response
+) -> JobAccepted:
     """Hands a draft in; its validation runs in the background as the job answered."""
     job = await hexa.inspections.submit(inspection_id)
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"

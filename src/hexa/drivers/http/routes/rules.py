@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from hexa.drivers.http.auth import RulesReader, RulesWriter
 from hexa.drivers.http.dependencies import (
     OptionalVersion,
     PagingParams,
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api/v1/rules", tags=["rules"])
 
 
 @router.get("")
-async def list_rules(hexa: Services, paging: PagingParams) -> PageOut[RuleOut]:
+async def list_rules(_: RulesReader, hexa: Services, paging: PagingParams) -> PageOut[RuleOut]:
     page = await hexa.rules.page(limit=paging.limit, after=paging.after)
     return PageOut(
         items=[RuleOut.of(r) for r in page.items], next_cursor=encode_cursor(page.next_after)
@@ -25,7 +26,7 @@ async def list_rules(hexa: Services, paging: PagingParams) -> PageOut[RuleOut]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create_rule(body: RuleIn, hexa: Services, response: Response) -> RuleOut:
+async def create_rule(_: RulesWriter, body: RuleIn, hexa: Services, response: Response) -> RuleOut:
     rule = await hexa.rules.create(body.draft())
     response.headers["Location"] = f"{router.prefix}/{rule.id}"
     response.headers["ETag"] = etag(rule.version)
@@ -33,7 +34,7 @@ async def create_rule(body: RuleIn, hexa: Services, response: Response) -> RuleO
 
 
 @router.get("/{rule_id}")
-async def get_rule(rule_id: str, hexa: Services, response: Response) -> RuleOut:
+async def get_rule(_: RulesReader, rule_id: str, hexa: Services, response: Response) -> RuleOut:
     rule = await hexa.rules.get(rule_id)
     response.headers["ETag"] = etag(rule.version)
     return RuleOut.of(rule)
@@ -41,7 +42,12 @@ async def get_rule(rule_id: str, hexa: Services, response: Response) -> RuleOut:
 
 @router.put("/{rule_id}")
 async def replace_rule(
-    rule_id: str, body: RuleIn, hexa: Services, version: OptionalVersion, response: Response
+    _: RulesWriter,
+    rule_id: str,
+    body: RuleIn,
+    hexa: Services,
+    version: OptionalVersion,
+    response: Response,
 ) -> RuleOut:
     """Replaces the whole rule; with `If-Match`, only if it is still that version."""
     rule = await hexa.rules.replace(rule_id, body.draft(), if_version=version)
@@ -50,5 +56,7 @@ async def replace_rule(
 
 
 @router.delete("/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_rule(rule_id: str, hexa: Services, version: OptionalVersion) -> None:
+async def delete_rule(
+    _: RulesWriter, rule_id: str, hexa: Services, version: OptionalVersion
+) -> None:
     await hexa.rules.delete(rule_id, if_version=version)

@@ -1,0 +1,133 @@
+"""Access tokens as JWTs (PyJWT), HMAC-SHA-256 with `JWT_SECRET`.
+
+Every claim that matters is required and checked: `iss`, `aud`, `sub`, `exp`, `nbf`,
+`iat`, `jti`, and the scopes. The algorithm is pinned on decode, so `alg: none` or an
+RS256 token signed with the HMAC secret as a "public key" is refused. Each token names its
+key in a `kid` header (a fingerprint of the secret), so tokens signed with a secret listed
+in `JWT_PREVIOUS_SECRETS` keep working through a rotation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+import jwt
+
+from hexa.domain.access import Scope
+from hexa.domain.errors import Unauthenticated
+from hexa.domain.identity import new_id
+from hexa.ports.clock import Clock
+from hexa.ports.security import AccessClaims
+
+ALGORITHM = "HS256"
+ISSUER = "hexa"
+AUDIENCE = "hexa-api"
+MAX_TOKEN_BYTES = 4096
+LEEWAY_SECONDS = 10
+_REQUIRED = ("iss", "aud", "sub", "exp", "nbf", "iat", "jti", "scope", "kind")
+
+
+def key_id(secret: str) -> str:
+    return hashlib.sha256(f"hexa-jwt-kid:{secret}".encode()).hexdigest()[:16]
+
+
+class JwtAccessTokens:
+    def __init__(
+        self,
+        secret: str,
+        *,
+        previous_secrets: tuple[str, ...] = (),
+        lifetime: timedelta = timedelta(minutes=15),
+        clock: Clock,
+    ) -> None:
+        self._signing = (key_id(secret), secret)
+        self._keys = {key_id(s): s for s in (*previous_secrets, secret)}
+        self._lifetime = lifetime
+        self._clock = clock
+
+    def issue(
+        self,
+        subject: str,
+        scopes: frozenset[Scope],
+        *,
+        kind: str = "user",
+        session_id: str | None = None,
+        lifetime: timedelta | None = None,
+    ) -> str:
+        now = self._clock.now()
+        claims: dict[str, Any] = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": subject,
+            "iat": now,
+            "nbf": now,
+            "exp": now + (lifetime or self._lifetime),
+            "jti": new_id(),
+            "scope": " ".join(sorted(s.value for s in scopes)),
+            "kind": kind,
+        }
+        if session_id is not None:
+            claims["sid"] = session_id
+        kid, secret = self._signing
+        return jwt.encode(claims, secret, algorithm=ALGORITHM, headers={"kid": kid})
+
+    def read(self, token: str) -> AccessClaims:
+        if len(token) > MAX_TOKEN_BYTES:
+            raise Unauthenticated("the access token is too large")
+        try:
+            header = jwt.get_unverified_header(token)
+            secret = self._keys.get(header.get("kid", ""))
+            if secret is None:
+                raise Unauthenticated("the access token was signed with an unknown key")
+            claims = jwt.decode(
+                token,
+                secret,
+                algorithms=[ALGORITHM],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={
+                    "require": list(_REQUIRED),
+                    # Times are checked below against the Clock port, not the OS clock.
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                },
+            )
+        except jwt.PyJWTError as error:
+            raise Unauthenticated(f"the access token is invalid ({type(error).__name__})") from None
+        self._check_times(claims)
+        return AccessClaims(
+            subject=_text(claims, "sub"),
+            scopes=_scopes(claims),
+            token_id=_text(claims, "jti"),
+            kind=_text(claims, "kind"),
+            session_id=claims.get("sid"),
+        )
+
+    def _check_times(self, claims: dict[str, Any]) -> None:
+        now = self._clock.now().timestamp()
+        try:
+            exp, nbf, iat = (float(claims[c]) for c in ("exp", "nbf", "iat"))
+        except (TypeError, ValueError):
+            raise Unauthenticated("the access token has malformed times") from None
+        if now >= exp + LEEWAY_SECONDS:
+            raise Unauthenticated("the access token has expired")
+        if now < nbf - LEEWAY_SECONDS or now < iat - LEEWAY_SECONDS:
+            raise Unauthenticated("the access token is not valid yet")
+
+
+def _text(claims: dict[str, Any], name: str) -> str:
+    value = claims[name]
+    if not isinstance(value, str) or not value:
+        raise Unauthenticated(f"the access token's {name} claim is malformed")
+    return value
+
+
+def _scopes(claims: dict[str, Any]) -> frozenset[Scope]:
+    names = _text(claims, "scope").split() if claims["scope"] else []
+    try:
+        return frozenset(Scope(n) for n in names)
+    except ValueError:
+        raise Unauthenticated("the access token carries an unknown scope") from None

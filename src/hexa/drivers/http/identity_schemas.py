@@ -1,0 +1,142 @@
+"""The JSON shapes of the auth and admin APIs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hexa.domain.access import Role, Scope
+from hexa.domain.api_keys import ApiKey
+from hexa.domain.audit import AuditEntry
+from hexa.domain.users import MAX_PASSWORD, User
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Credentials(_In):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=MAX_PASSWORD)
+
+
+class TokenIn(_In):
+    token: str = Field(max_length=512)
+
+
+class RefreshIn(_In):
+    refresh_token: str | None = Field(None, max_length=512)
+
+
+class EmailIn(_In):
+    email: str = Field(max_length=254)
+
+
+class PasswordReset(_In):
+    token: str = Field(max_length=512)
+    password: str = Field(max_length=MAX_PASSWORD)
+
+
+class UserOut(BaseModel):
+    id: str
+    email: str
+    role: Role
+    scopes: list[Scope]
+    verified: bool
+    active: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        return cls(
+            id=user.id,
+            email=user.email,
+            role=user.role,
+            scopes=sorted(user.scopes),
+            verified=user.verified,
+            active=user.active,
+            version=user.version,
+            created_at=user.created_at,
+            updated_at=user.updated_at,
+        )
+
+
+class Registered(UserOut):
+    verification_token: str | None = Field(
+        None, description="only when ENV is dev or test; otherwise it is mailed"
+    )
+
+
+class TokensOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class UserChange(_In):
+    role: Role | None = None
+    active: bool | None = None
+
+
+class ApiKeyIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    scopes: list[Scope] = Field(min_length=1)
+    expires_at: datetime | None = None
+
+
+class RotateIn(_In):
+    grace_seconds: int = Field(24 * 3600, ge=0, le=30 * 24 * 3600)
+
+
+class ApiKeyOut(BaseModel):
+    kid: str
+    name: str
+    scopes: list[Scope]
+    created_at: datetime
+    created_by: str
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    previous_valid_until: datetime | None
+
+    @classmethod
+    def of(cls, key: ApiKey) -> ApiKeyOut:
+        return cls(
+            kid=key.kid,
+            name=key.name,
+            scopes=sorted(key.scopes),
+            created_at=key.created_at,
+            created_by=key.created_by,
+            expires_at=key.expires_at,
+            last_used_at=key.last_used_at,
+            revoked_at=key.revoked_at,
+            previous_valid_until=key.previous_valid_until,
+        )
+
+
+class IssuedKeyOut(ApiKeyOut):
+    token: str = Field(description="the secret token, shown this once")
+
+
+class AuditOut(BaseModel):
+    id: str
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, object]
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditOut:
+        return cls(
+            id=entry.id,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            target=entry.target,
+            detail=entry.detail,
+        )
