@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -80,3 +81,9 @@ def test_ids_are_uuid7_and_sort_by_creation() -> None:
     assert all(i[14] == "7" for i in ids)
     assert len(set(ids)) == 50
     assert sorted(ids)[0][:8] == ids[0][:8]
+
+
+def test_ids_made_one_after_another_sort_in_that_order() -> None:
+    ids = [new_id() for _ in range(10_000)]
+    assert ids == sorted(ids)
+    assert all(uuid.UUID(i).version == 7 for i in ids[:10])

@@ -1,0 +1,159 @@
+"""The contracts of the identity ports (users, API keys, sessions, audit log), for every
+backend."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+
+from hexa.domain.access import Role
+from hexa.domain.errors import Conflict, NotFound, StaleVersion
+from hexa.domain.sessions import token_hash
+from tests.builders import T0, a_session, a_user, an_api_key, an_audit_entry
+
+
+async def _commit(uow, port: str, *entities) -> None:
+    async with uow() as u:
+        for entity in entities:
+            await getattr(u, port).add(entity)
+        await u.commit()
+
+
+async def test_a_user_reads_back_by_id_and_email(uow) -> None:
+    user = a_user("ana@example.com", role=Role.INSPECTOR)
+    await _commit(uow, "users", user)
+    async with uow() as u:
+        assert await u.users.get(user.id) == user
+        assert await u.users.by_email("ana@example.com") == user
+        assert await u.users.by_email("who@example.com") is None
+
+
+async def test_emails_are_unique(uow) -> None:
+    await _commit(uow, "users", a_user("ana@example.com"))
+    with pytest.raises(Conflict):
+        await _commit(uow, "users", a_user("ana@example.com"))
+
+
+async def test_a_stale_user_update_is_rejected(uow) -> None:
+    user = a_user()
+    await _commit(uow, "users", user)
+    async with uow() as u:
+        await u.users.update(user.verify(now=T0), expected_version=1)
+        await u.commit()
+    with pytest.raises(StaleVersion):
+        async with uow() as u:
+            await u.users.update(user.disable(now=T0), expected_version=1)
+            await u.commit()
+    async with uow() as u:
+        stored = await u.users.get(user.id)
+    assert stored.verified and stored.active
+
+
+async def test_users_page_in_id_order(uow) -> None:
+    users = [a_user(f"u{n}@example.com") for n in range(5)]
+    await _commit(uow, "users", *reversed(users))
+    async with uow() as u:
+        first = await u.users.page(limit=2)
+        rest = await u.users.page(limit=10, after=first[-1].id)
+    assert [x.id for x in first + rest] == [x.id for x in users]
+
+
+async def test_an_api_key_reads_back_and_unknown_kids_are_none(uow) -> None:
+    key = an_api_key(expires_at=T0 + timedelta(days=30))
+    await _commit(uow, "api_keys", key)
+    async with uow() as u:
+        assert await u.api_keys.get(key.kid) == key
+        assert await u.api_keys.find(key.kid) == key
+        assert await u.api_keys.find("nope") is None
+        with pytest.raises(NotFound):
+            await u.api_keys.get("nope")
+
+
+async def test_a_revoked_and_rotated_key_reads_back(uow) -> None:
+    key = an_api_key()
+    await _commit(uow, "api_keys", key)
+    rotated = key.rotate("f" * 64, grace=timedelta(hours=1), now=T0)
+    revoked = rotated.revoke(now=T0 + timedelta(minutes=5))
+    async with uow() as u:
+        await u.api_keys.update(rotated, expected_version=1)
+        await u.api_keys.update(revoked, expected_version=2)
+        await u.commit()
+    async with uow() as u:
+        assert await u.api_keys.get(key.kid) == revoked
+    with pytest.raises(StaleVersion):
+        async with uow() as u:
+            await u.api_keys.update(key.used(now=T0), expected_version=1)
+            await u.commit()
+
+
+async def test_a_kid_cannot_be_added_twice(uow) -> None:
+    key = an_api_key()
+    await _commit(uow, "api_keys", key)
+    with pytest.raises(Conflict):
+        await _commit(uow, "api_keys", dataclasses.replace(key, name="again"))
+
+
+async def test_a_session_is_found_by_its_current_and_spent_tokens(uow) -> None:
+    session = a_session("u1", "first")
+    await _commit(uow, "sessions", session)
+    rotated = session.rotated(token_hash("second"), lifetime=timedelta(days=1), now=T0)
+    async with uow() as u:
+        await u.sessions.update(rotated, expected_version=1)
+        await u.commit()
+    async with uow() as u:
+        assert await u.sessions.by_token_hash(token_hash("second")) == rotated
+        assert await u.sessions.by_token_hash(token_hash("first")) == rotated
+        assert await u.sessions.by_token_hash(token_hash("never")) is None
+        assert await u.sessions.get(session.id) == rotated
+
+
+async def test_racing_refreshes_leave_one_winner(uow) -> None:
+    session = a_session()
+    await _commit(uow, "sessions", session)
+    async with uow() as u:
+        await u.sessions.update(
+            session.rotated(token_hash("a"), lifetime=timedelta(days=1), now=T0), expected_version=1
+        )
+        await u.commit()
+    with pytest.raises(StaleVersion):
+        async with uow() as u:
+            await u.sessions.update(
+                session.rotated(token_hash("b"), lifetime=timedelta(days=1), now=T0),
+                expected_version=1,
+            )
+            await u.commit()
+
+
+async def test_of_user_lists_live_sessions_only(uow) -> None:
+    live, ended, other = a_session("u1", "a"), a_session("u1", "b"), a_session("u2", "c")
+    await _commit(uow, "sessions", live, ended, other)
+    async with uow() as u:
+        await u.sessions.update(ended.revoked("signed out", now=T0), expected_version=1)
+        await u.commit()
+    async with uow() as u:
+        assert [s.id for s in await u.sessions.of_user("u1")] == [live.id]
+
+
+async def test_the_audit_log_pages_newest_first(uow) -> None:
+    entries = [an_audit_entry(f"action.{n}", n=n) for n in range(5)]
+    async with uow() as u:
+        for entry in entries:
+            await u.audit.append(entry)
+        await u.commit()
+    async with uow() as u:
+        first = await u.audit.page(limit=2)
+        rest = await u.audit.page(limit=10, before=first[-1].id)
+    assert first + rest == list(reversed(entries))
+
+
+async def test_audit_entries_last_only_with_their_unit(uow) -> None:
+    with pytest.raises(RuntimeError):
+        async with uow() as u:
+            await u.users.add(a_user())
+            await u.audit.append(an_audit_entry("user.registered"))
+            raise RuntimeError("the change failed")
+    async with uow() as u:
+        assert await u.audit.page(limit=5) == []
+        assert await u.users.page(limit=5) == []
