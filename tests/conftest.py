@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.servers import mongo_uri, postgres_url
+from tests.servers import mongo_uri, postgres_url, redis_server_url
 
 
 @pytest.fixture(scope="session")
@@ -16,6 +16,12 @@ def postgres_server() -> Iterator[str]:
 
     with postgres_url() as url:
         upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    with redis_server_url() as url:
         yield url
 
 

@@ -73,3 +73,17 @@ def mongo_uri() -> Iterator[str]:
         _missing("MongoDB server", "Docker answers but testcontainers is not installed")
     with MongoDbContainer("mongo:7") as container:
         yield container.get_connection_url()
+
+
+@contextmanager
+def redis_server_url() -> Iterator[str]:
+    url = os.environ.get("HEXA_TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    _missing(
+        "Redis server",
+        "HEXA_TEST_REDIS_URL is unset (make test starts one)",
+        os.environ.get("HEXA_REQUIRE_REDIS") == "1",
+    )
+    yield ""  # unreachable: _missing skips or fails

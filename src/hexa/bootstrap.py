@@ -99,10 +99,18 @@ async def _open_mongo(settings: Settings) -> _Database:
     return database
 
 
+async def _open_redis(settings: Settings) -> _Database:
+    from hexa.adapters.redis.api_keys import RedisDatabase
+
+    assert settings.resolved_redis_url is not None  # Settings refuse redis without a URL
+    return RedisDatabase.from_url(settings.resolved_redis_url)
+
+
 BACKEND_FACTORIES: dict[str, Callable[[Settings], Awaitable[_Database]]] = {
     "memory": _open_memory,
     "sql": _open_sql,
     "mongo": _open_mongo,
+    "redis": _open_redis,  # API keys only
 }
 
 
@@ -214,7 +222,14 @@ async def _shared_state(
 ) -> tuple[RateLimiter, ChangeCounter]:
     """Rate limits and the API-key change counter: in Redis when there is one, so every
     replica shares them; in this process otherwise."""
-    return MemoryRateLimiter(clock), MemoryChangeCounter()
+    if settings.resolved_redis_url is None:
+        return MemoryRateLimiter(clock), MemoryChangeCounter()
+    from hexa.adapters.redis.client import connect
+    from hexa.adapters.redis.counters import RedisChangeCounter, RedisRateLimiter
+
+    client = connect(settings.resolved_redis_url)
+    stack.push_async_callback(client.aclose)
+    return RedisRateLimiter(client), RedisChangeCounter(client)
 
 
 def _derived_key(settings: Settings, purpose: str) -> bytes:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from hexa.adapters.clock import FrozenClock
+from hexa.adapters.memory.database import MemoryDatabase
 from hexa.adapters.unit_of_work import PORTS, BackendUnitOfWork, unit_of_work_factory
 from hexa.bootstrap import BACKEND_FACTORIES
 from hexa.config import load_settings
@@ -61,10 +62,30 @@ async def _mongo_fake():
     return database
 
 
+async def _redis(url: str):  # type: ignore[no-untyped-def]
+    settings = load_settings(api_keys_backend="redis", redis_url=url, queue_backend="inprocess")
+    database = await BACKEND_FACTORIES["redis"](settings)
+    await database.client.flushdb()  # type: ignore[attr-defined]
+    return database
+
+
 @pytest.fixture(params=BACKENDS)
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[object]:
-    kind = request.param
-    if kind == "memory":
+    async for database in _opened(request, request.param):
+        yield database
+
+
+@pytest.fixture(params=[*BACKENDS, "redis"])
+async def keys_backend(request: pytest.FixtureRequest) -> AsyncIterator[object]:
+    """For the API-key port, which Redis can also serve."""
+    async for database in _opened(request, request.param):
+        yield database
+
+
+async def _opened(request: pytest.FixtureRequest, kind: str) -> AsyncIterator[object]:
+    if kind == "redis":
+        database = await _redis(request.getfixturevalue("redis_url"))
+    elif kind == "memory":
         database = await BACKEND_FACTORIES["memory"](load_settings(persistence="memory"))
     elif kind == "sqlite":
         database = await _sql(request.getfixturevalue("sqlite_url"))
@@ -84,6 +105,19 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[object]:
 @pytest.fixture
 def uow(backend: object) -> Callable[[], BackendUnitOfWork]:
     return unit_of_work_factory({"db": backend}, dict.fromkeys(PORTS, "db"))
+
+
+@pytest.fixture
+def keys_uow(keys_backend: object) -> Callable[[], BackendUnitOfWork]:
+    return unit_of_work_factory(
+        {"db": keys_backend, "memory": MemoryDatabase()},
+        {"api_keys": "db"} | _nowhere(),  # type: ignore[dict-item]
+    )
+
+
+def _nowhere() -> dict[str, str]:
+    """Every other port on an in-memory backend, unused by the API-key tests."""
+    return {port: "memory" for port in PORTS if port != "api_keys"}
 
 
 @pytest.fixture

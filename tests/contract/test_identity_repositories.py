@@ -60,10 +60,10 @@ async def test_users_page_in_id_order(uow) -> None:
     assert [x.id for x in first + rest] == [x.id for x in users]
 
 
-async def test_an_api_key_reads_back_and_unknown_kids_are_none(uow) -> None:
+async def test_an_api_key_reads_back_and_unknown_kids_are_none(keys_uow) -> None:
     key = an_api_key(expires_at=T0 + timedelta(days=30))
-    await _commit(uow, "api_keys", key)
-    async with uow() as u:
+    await _commit(keys_uow, "api_keys", key)
+    async with keys_uow() as u:
         assert await u.api_keys.get(key.kid) == key
         assert await u.api_keys.find(key.kid) == key
         assert await u.api_keys.find("nope") is None
@@ -71,28 +71,28 @@ async def test_an_api_key_reads_back_and_unknown_kids_are_none(uow) -> None:
             await u.api_keys.get("nope")
 
 
-async def test_a_revoked_and_rotated_key_reads_back(uow) -> None:
+async def test_a_revoked_and_rotated_key_reads_back(keys_uow) -> None:
     key = an_api_key()
-    await _commit(uow, "api_keys", key)
+    await _commit(keys_uow, "api_keys", key)
     rotated = key.rotate("f" * 64, grace=timedelta(hours=1), now=T0)
     revoked = rotated.revoke(now=T0 + timedelta(minutes=5))
-    async with uow() as u:
+    async with keys_uow() as u:
         await u.api_keys.update(rotated, expected_version=1)
         await u.api_keys.update(revoked, expected_version=2)
         await u.commit()
-    async with uow() as u:
+    async with keys_uow() as u:
         assert await u.api_keys.get(key.kid) == revoked
     with pytest.raises(StaleVersion):
-        async with uow() as u:
+        async with keys_uow() as u:
             await u.api_keys.update(key.used(now=T0), expected_version=1)
             await u.commit()
 
 
-async def test_a_kid_cannot_be_added_twice(uow) -> None:
+async def test_a_kid_cannot_be_added_twice(keys_uow) -> None:
     key = an_api_key()
-    await _commit(uow, "api_keys", key)
+    await _commit(keys_uow, "api_keys", key)
     with pytest.raises(Conflict):
-        await _commit(uow, "api_keys", dataclasses.replace(key, name="again"))
+        await _commit(keys_uow, "api_keys", dataclasses.replace(key, name="again"))
 
 
 async def test_a_session_is_found_by_its_current_and_spent_tokens(uow) -> None:
