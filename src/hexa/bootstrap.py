@@ -158,7 +158,7 @@ async def build(
         queue, start_queue = QUEUE_FACTORIES[settings.resolved_queue_backend](settings, stack)
         validation = ValidationService(uow, clock, progress)
         start_queue(validation)
-        limiter, changes = await _shared_state(settings, clock, stack)
+        limiter, changes, shared_checks = await _shared_state(settings, clock, stack)
         tokens = access_tokens(settings, clock)
         yield Hexa(
             settings=settings,
@@ -185,9 +185,12 @@ async def build(
             users=UserAdminService(uow, clock, hasher),
             audit=AuditService(uow),
             tokens=tokens,
-            health_checks=tuple(
-                HealthCheck("database" if name == "sql" else name, backend.ping)
-                for name, backend in backends.items()
+            health_checks=(
+                *(
+                    HealthCheck("database" if name == "sql" else name, backend.ping)
+                    for name, backend in backends.items()
+                ),
+                *shared_checks,
             ),
         )
 
@@ -219,17 +222,21 @@ def _mailer(settings: Settings) -> Mailer:
 
 async def _shared_state(
     settings: Settings, clock: Clock, stack: AsyncExitStack
-) -> tuple[RateLimiter, ChangeCounter]:
+) -> tuple[RateLimiter, ChangeCounter, tuple[HealthCheck, ...]]:
     """Rate limits and the API-key change counter: in Redis when there is one, so every
     replica shares them; in this process otherwise."""
     if settings.resolved_redis_url is None:
-        return MemoryRateLimiter(clock), MemoryChangeCounter()
+        return MemoryRateLimiter(clock), MemoryChangeCounter(), ()
     from hexa.adapters.redis.client import connect
     from hexa.adapters.redis.counters import RedisChangeCounter, RedisRateLimiter
 
     client = connect(settings.resolved_redis_url)
     stack.push_async_callback(client.aclose)
-    return RedisRateLimiter(client), RedisChangeCounter(client)
+
+    async def ping() -> None:
+        await client.ping()
+
+    return RedisRateLimiter(client), RedisChangeCounter(client), (HealthCheck("redis", ping),)
 
 
 def _derived_key(settings: Settings, purpose: str) -> bytes:
