@@ -1,0 +1,67 @@
+"""The SMTP mailer against a real SMTP server (aiosmtpd) on a loopback port."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from hexa.adapters.mail import SmtpMailer
+from hexa.domain.errors import Unavailable
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[Envelope, Message]] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
+        assert isinstance(envelope.content, bytes)
+        self.messages.append((envelope, message_from_bytes(envelope.content)))
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+async def test_a_message_reaches_the_server_with_its_headers(
+    smtp_server: tuple[Inbox, int],
+) -> None:
+    inbox, port = smtp_server
+    mailer = SmtpMailer(host="127.0.0.1", port=port, sender="hexa@example.com", starttls=False)
+
+    await mailer.send(to="ada@example.com", subject="Verify your account", body="token: abc")
+
+    [(envelope, message)] = inbox.messages
+    assert envelope.mail_from == "hexa@example.com"
+    assert envelope.rcpt_tos == ["ada@example.com"]
+    assert message["Subject"] == "Verify your account"
+    assert message.get_payload(decode=True).strip() == b"token: abc"  # type: ignore[union-attr]
+
+
+async def test_an_unreachable_server_is_unavailable_not_a_crash() -> None:
+    mailer = SmtpMailer(
+        host="127.0.0.1", port=_free_port(), sender="hexa@example.com", starttls=False, timeout=2
+    )
+
+    with pytest.raises(Unavailable, match="mail could not be sent"):
+        await mailer.send(to="ada@example.com", subject="s", body="b")
