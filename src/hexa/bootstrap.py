@@ -6,39 +6,53 @@ opens pools on entry and closes them on exit; nothing here runs at import time.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Protocol
 
 from hexa.adapters.clock import SystemClock
+from hexa.adapters.local_blobs import LocalBlobStore
 from hexa.adapters.mail import ConsoleMailer, SmtpMailer
 from hexa.adapters.memory.database import MemoryDatabase
-from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryProgressStore
+from hexa.adapters.memory.jobs import InProcessHeartbeat, InProcessJobQueue, MemoryProgressStore
 from hexa.adapters.memory.rate_limit import MemoryChangeCounter, MemoryRateLimiter
 from hexa.adapters.security.passwords import Argon2PasswordHasher
 from hexa.adapters.security.tokens import JwtAccessTokens
 from hexa.adapters.unit_of_work import Backend, unit_of_work_factory
 from hexa.config import ConfigError, Settings
+from hexa.domain.errors import Unavailable
 from hexa.ports.clock import Clock
-from hexa.ports.jobs import JobQueue, ProgressStore
+from hexa.ports.jobs import BlobStore, Heartbeat, JobQueue, ProgressStore
 from hexa.ports.security import AccessTokens, ChangeCounter, Mailer, PasswordHasher, RateLimiter
 from hexa.services.api_keys import ApiKeyService
 from hexa.services.audit import AuditService
 from hexa.services.auth import AuthPolicy, AuthService
+from hexa.services.dispatch import JobDispatcher
 from hexa.services.inspections import InspectionService
+from hexa.services.packets import PacketJudge, PacketService
 from hexa.services.rules import RuleService
 from hexa.services.users import UserAdminService
 from hexa.services.validation import ValidationService
+
+log = logging.getLogger(__name__)
+HEARTBEAT_EVERY = timedelta(seconds=10)
+HEARTBEAT_TTL = timedelta(seconds=30)
+RELAY_EVERY_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
 class HealthCheck:
     name: str
     probe: Callable[[], Awaitable[None]]
+    critical: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +63,12 @@ class Hexa:
     rules: RuleService
     inspections: InspectionService
     validation: ValidationService
+    jobs: JobDispatcher
+    packets: PacketService
     queue: JobQueue
+    progress: ProgressStore
+    heartbeat: Heartbeat
+    clock: Clock
     auth: AuthService
     api_keys: ApiKeyService
     users: UserAdminService
@@ -116,21 +135,47 @@ BACKEND_FACTORIES: dict[str, Callable[[Settings], Awaitable[_Database]]] = {
 
 def _in_process_queue(
     settings: Settings, stack: AsyncExitStack
-) -> tuple[JobQueue, Callable[[ValidationService], None]]:
+) -> tuple[JobQueue, Callable[[ValidationService, JobDispatcher], None]]:
+    """Jobs run as tasks of this process; a relay task picks up what the queue missed."""
     queue = InProcessJobQueue()
     stack.push_async_callback(queue.close)
-    return queue, lambda validation: queue.start(validation.run)
+
+    def start(validation: ValidationService, dispatcher: JobDispatcher) -> None:
+        queue.start(validation.run)
+        relay = asyncio.create_task(_relay_forever(dispatcher), name="hexa-outbox-relay")
+        stack.push_async_callback(_cancelled, relay)
+
+    return queue, start
 
 
 def _arq_queue(
     settings: Settings, stack: AsyncExitStack
-) -> tuple[JobQueue, Callable[[ValidationService], None]]:
-    raise ConfigError(
-        "QUEUE_BACKEND=arq: the arq adapter is not in this build yet; set QUEUE_BACKEND=inprocess"
-    )
+) -> tuple[JobQueue, Callable[[ValidationService, JobDispatcher], None]]:
+    """Jobs go to Redis for `hexa worker` processes, which also run the relay."""
+    from hexa.adapters.redis.arq_queue import ArqJobQueue
+
+    assert settings.resolved_redis_url is not None  # Settings refuse arq without Redis
+    queue = ArqJobQueue.from_url(settings.resolved_redis_url)
+    stack.push_async_callback(queue.close)
+    return queue, lambda validation, dispatcher: None
 
 
 QUEUE_FACTORIES = {"inprocess": _in_process_queue, "arq": _arq_queue}
+
+
+async def _relay_forever(dispatcher: JobDispatcher) -> None:
+    while True:
+        await asyncio.sleep(RELAY_EVERY_SECONDS)
+        try:
+            await dispatcher.relay()
+        except Exception:  # the next round tries again; a relay must not die
+            log.exception("outbox relay round failed")
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 @asynccontextmanager
@@ -141,9 +186,12 @@ async def build(
     progress: ProgressStore | None = None,
     hasher: PasswordHasher | None = None,
     mailer: Mailer | None = None,
+    blobs: BlobStore | None = None,
+    start_jobs: bool = True,
 ) -> AsyncIterator[Hexa]:
     """Opens every adapter the settings ask for; closes them all on exit. Keyword
-    arguments replace an adapter (tests: a frozen clock, a fast hasher, a mailer to read)."""
+    arguments replace an adapter (tests: a frozen clock, a fast hasher, a mailer to read).
+    `start_jobs=False` builds the graph without running in-process jobs (the worker)."""
     clock = clock or SystemClock()
     hasher = hasher or Argon2PasswordHasher()
     mailer = mailer or _mailer(settings)
@@ -154,25 +202,35 @@ async def build(
             backends[name] = await BACKEND_FACTORIES[name](settings)
             stack.push_async_callback(backends[name].close)
         uow = unit_of_work_factory(backends, placement)
-        progress = progress or MemoryProgressStore()
+        shared = await _shared_state(settings, clock, stack)
+        progress = progress or shared.progress
+        blobs = blobs or LocalBlobStore(Path(settings.blob_dir))
         queue, start_queue = QUEUE_FACTORIES[settings.resolved_queue_backend](settings, stack)
-        validation = ValidationService(uow, clock, progress)
-        start_queue(validation)
-        limiter, changes, shared_checks = await _shared_state(settings, clock, stack)
+        dispatcher = JobDispatcher(uow, clock, queue, progress)
+        judge = PacketJudge(uow, blobs, progress, progress_every=settings.packet_progress_every)
+        validation = ValidationService(uow, clock, progress, judge)
+        if start_jobs:
+            start_queue(validation, dispatcher)
+        heartbeat = shared.heartbeat or InProcessHeartbeat(clock)
         tokens = access_tokens(settings, clock)
         yield Hexa(
             settings=settings,
             rules=RuleService(uow, clock),
-            inspections=InspectionService(uow, clock, queue, progress),
+            inspections=InspectionService(uow, clock, dispatcher),
             validation=validation,
+            jobs=dispatcher,
+            packets=PacketService(uow, clock, blobs, dispatcher),
             queue=queue,
+            progress=progress,
+            heartbeat=heartbeat,
+            clock=clock,
             auth=AuthService(
                 uow,
                 clock,
                 hasher=hasher,
                 tokens=tokens,
                 mailer=mailer,
-                limiter=limiter,
+                limiter=shared.limiter,
                 token_key=_derived_key(settings, "one-time-tokens"),
                 policy=_auth_policy(settings),
             ),
@@ -180,7 +238,7 @@ async def build(
                 uow,
                 clock,
                 pepper=settings.api_key_pepper.get_secret_value().encode(),
-                changes=changes,
+                changes=shared.changes,
             ),
             users=UserAdminService(uow, clock, hasher),
             audit=AuditService(uow),
@@ -190,7 +248,8 @@ async def build(
                     HealthCheck("database" if name == "sql" else name, backend.ping)
                     for name, backend in backends.items()
                 ),
-                *shared_checks,
+                *shared.checks,
+                HealthCheck("worker", worker_alive(heartbeat, clock), critical=False),
             ),
         )
 
@@ -220,15 +279,26 @@ def _mailer(settings: Settings) -> Mailer:
     return ConsoleMailer()
 
 
-async def _shared_state(
-    settings: Settings, clock: Clock, stack: AsyncExitStack
-) -> tuple[RateLimiter, ChangeCounter, tuple[HealthCheck, ...]]:
-    """Rate limits and the API-key change counter: in Redis when there is one, so every
-    replica shares them; in this process otherwise."""
+@dataclass(frozen=True, slots=True)
+class _SharedState:
+    limiter: RateLimiter
+    changes: ChangeCounter
+    progress: ProgressStore
+    heartbeat: Heartbeat | None
+    checks: tuple[HealthCheck, ...]
+
+
+async def _shared_state(settings: Settings, clock: Clock, stack: AsyncExitStack) -> _SharedState:
+    """Rate limits, the API-key change counter, job progress and the worker heartbeat: in
+    Redis when there is one, so every replica shares them; in this process otherwise."""
     if settings.resolved_redis_url is None:
-        return MemoryRateLimiter(clock), MemoryChangeCounter(), ()
+        return _SharedState(
+            MemoryRateLimiter(clock), MemoryChangeCounter(), MemoryProgressStore(), None, ()
+        )
     from hexa.adapters.redis.client import connect
     from hexa.adapters.redis.counters import RedisChangeCounter, RedisRateLimiter
+    from hexa.adapters.redis.heartbeat import RedisHeartbeat
+    from hexa.adapters.redis.progress import RedisProgressStore
 
     client = connect(settings.resolved_redis_url)
     stack.push_async_callback(client.aclose)
@@ -236,7 +306,21 @@ async def _shared_state(
     async def ping() -> None:
         await client.ping()
 
-    return RedisRateLimiter(client), RedisChangeCounter(client), (HealthCheck("redis", ping),)
+    return _SharedState(
+        RedisRateLimiter(client),
+        RedisChangeCounter(client),
+        RedisProgressStore(client),
+        RedisHeartbeat(client),
+        (HealthCheck("redis", ping),),
+    )
+
+
+def worker_alive(heartbeat: Heartbeat, clock: Clock) -> Callable[[], Awaitable[None]]:
+    async def probe() -> None:
+        if await heartbeat.last() is None:
+            raise Unavailable(f"no worker heartbeat in the last {HEARTBEAT_TTL.seconds} s")
+
+    return probe
 
 
 def _derived_key(settings: Settings, purpose: str) -> bytes:

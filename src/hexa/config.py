@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     env: Literal["dev", "test", "prod"] = "dev"
     allow_public_docs: bool = False
     max_upload_bytes: int = Field(20 * 1024 * 1024, gt=0)
+    blob_dir: str = "./var/blobs"
+    job_timeout_seconds: int = Field(600, ge=1)
+    job_max_tries: int = Field(5, ge=1, le=100)
+    packet_progress_every: int = Field(1000, ge=1)
+    worker_shutdown_grace_seconds: int = Field(20, ge=0)
+    metrics_public: bool = True
+    ws_heartbeat_seconds: float = Field(15.0, gt=0, le=300)
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
 
@@ -131,6 +138,8 @@ class Settings(BaseSettings):
             "sessions": users,  # sessions live beside the users they belong to
             "api_keys": self.api_keys_backend or keys_default,
             "audit": self.persistence,
+            # A job is accepted in the same transaction as the inspection change behind it.
+            "outbox": self.inspections_backend or self.persistence,
         }
 
     def _setting_choosing(self, backend: str) -> str:

@@ -136,6 +136,94 @@ async def test_of_user_lists_live_sessions_only(uow) -> None:
         assert [s.id for s in await u.sessions.of_user("u1")] == [live.id]
 
 
+async def test_sessions_whose_lifetime_ended_are_purged_revoked_or_not(uow) -> None:
+    live = a_session("u1", "live")
+    expired = dataclasses.replace(a_session("u1", "expired"), expires_at=T0 - timedelta(hours=1))
+    ended = dataclasses.replace(a_session("u2", "ended"), expires_at=T0 - timedelta(seconds=1))
+    ended = ended.revoked("signed out", now=T0 - timedelta(hours=2))
+    revoked = a_session("u2", "revoked").revoked("signed out", now=T0)
+    at_the_edge = dataclasses.replace(a_session("u3", "edge"), expires_at=T0)
+    await _commit(uow, "sessions", live, expired, ended, revoked, at_the_edge)
+    async with uow() as u:
+        assert await u.sessions.purge_expired(before=T0) == 2
+        await u.commit()
+    async with uow() as u:
+        for gone in (expired, ended):
+            with pytest.raises(NotFound):
+                await u.sessions.get(gone.id)
+        assert await u.sessions.by_token_hash(token_hash("expired")) is None
+        assert await u.sessions.by_token_hash(token_hash("ended")) is None
+        assert [await u.sessions.get(s.id) for s in (live, revoked, at_the_edge)] == [
+            live,
+            revoked,
+            at_the_edge,
+        ]
+        assert await u.sessions.purge_expired(before=T0) == 0
+
+
+async def test_a_purged_session_takes_its_refresh_tokens_along(uow) -> None:
+    session = a_session("u1", "first")
+    rotated = session.rotated(token_hash("second"), lifetime=timedelta(hours=1), now=T0)
+    await _commit(uow, "sessions", session)
+    async with uow() as u:
+        await u.sessions.update(rotated, expected_version=1)
+        await u.commit()
+    async with uow() as u:
+        assert await u.sessions.purge_expired(before=T0 + timedelta(days=2)) == 1
+        await u.commit()
+    # Hashes never repeat in practice; a stale token row would make this one clash.
+    successor = a_session("u1", "second")
+    await _commit(uow, "sessions", successor)
+    async with uow() as u:
+        assert await u.sessions.by_token_hash(token_hash("second")) == successor
+        assert await u.sessions.by_token_hash(token_hash("first")) is None
+
+
+async def test_a_session_purge_lasts_only_if_its_unit_commits(uow) -> None:
+    expired = dataclasses.replace(a_session(), expires_at=T0 - timedelta(days=1))
+    await _commit(uow, "sessions", expired)
+    async with uow() as u:
+        assert await u.sessions.purge_expired(before=T0) == 1
+        with pytest.raises(NotFound):
+            await u.sessions.get(expired.id)
+    async with uow() as u:
+        assert await u.sessions.get(expired.id) == expired
+
+
+async def test_keys_expired_or_revoked_before_the_cutoff_are_purged(keys_uow) -> None:
+    live = an_api_key("live", expires_at=T0 + timedelta(days=30))
+    forever = an_api_key("forever")
+    # The purged kids sort first: left behind in an index, they would cut a page short.
+    expired = dataclasses.replace(
+        an_api_key("expired", expires_at=T0 - timedelta(days=1)), kid="0" * 16
+    )
+    revoked = dataclasses.replace(
+        an_api_key("revoked", expires_at=T0 + timedelta(days=30)), kid="0" * 15 + "1"
+    ).revoke(now=T0 - timedelta(minutes=1))
+    revoked_at_the_cutoff = an_api_key("revoked now").revoke(now=T0)
+    expiring_at_the_cutoff = an_api_key("expiring now", expires_at=T0)
+    kept = [live, forever, revoked_at_the_cutoff, expiring_at_the_cutoff]
+    await _commit(keys_uow, "api_keys", *kept, expired, revoked)
+    async with keys_uow() as u:
+        assert await u.api_keys.purge_expired(before=T0) == 2
+        await u.commit()
+    async with keys_uow() as u:
+        assert await u.api_keys.find(expired.kid) is None
+        assert await u.api_keys.find(revoked.kid) is None
+        assert await u.api_keys.page(limit=len(kept)) == sorted(kept, key=lambda k: k.kid)
+        assert await u.api_keys.purge_expired(before=T0) == 0
+
+
+async def test_a_key_purge_lasts_only_if_its_unit_commits(keys_uow) -> None:
+    revoked = an_api_key().revoke(now=T0 - timedelta(days=1))
+    await _commit(keys_uow, "api_keys", revoked)
+    async with keys_uow() as u:
+        assert await u.api_keys.purge_expired(before=T0) == 1
+        assert await u.api_keys.find(revoked.kid) is None
+    async with keys_uow() as u:
+        assert await u.api_keys.get(revoked.kid) == revoked
+
+
 async def test_the_audit_log_pages_newest_first(uow) -> None:
     entries = [an_audit_entry(f"action.{n}", n=n) for n in range(5)]
     async with uow() as u:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from unittest.mock import ANY
 
 import httpx
 import pytest
 
-from hexa.bootstrap import HealthCheck, Hexa
+from hexa.bootstrap import HealthCheck, Hexa, worker_alive
 from hexa.domain.errors import Unavailable
 from hexa.drivers.http.app import create_app
 from tests.http.conftest import admin_headers
@@ -48,7 +50,8 @@ async def test_readiness_answers_200_with_each_check(client: httpx.AsyncClient, 
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "up"
-    assert body["checks"].keys() == {"memory"}
+    assert body["checks"].keys() == {"memory", "worker"}
+    assert body["checks"]["worker"] == {"status": "up", "critical": False, "latency_ms": ANY}
     assert body["checks"]["memory"]["status"] == "up"
     assert body["checks"]["memory"]["latency_ms"] >= 0
 
@@ -71,3 +74,21 @@ async def test_liveness_stays_ok_when_a_dependency_is_down(
     failing_client: httpx.AsyncClient,
 ) -> None:
     assert (await failing_client.get("/health")).status_code == 200
+
+
+async def test_a_missing_worker_is_reported_but_keeps_the_app_ready(hexa: Hexa) -> None:
+    class Silent:
+        async def beat(self, now: datetime, *, ttl: timedelta) -> None: ...
+
+        async def last(self) -> datetime | None:
+            return None
+
+    worker = HealthCheck("worker", worker_alive(Silent(), hexa.clock), critical=False)
+    alone = dataclasses.replace(hexa, health_checks=(HealthCheck("database", _up), worker))
+    transport = httpx.ASGITransport(app=create_app(hexa=alone))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        response = await http.get("/healthz")
+
+    assert response.status_code == 200
+    reported = response.json()["checks"]["worker"]
+    assert reported["status"] == "down" and "heartbeat" in reported["detail"]

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from hexa.adapters.clock import FrozenClock
+from hexa.adapters.local_blobs import LocalBlobStore
 from hexa.adapters.memory.database import MemoryDatabase
 from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryProgressStore
 from hexa.adapters.unit_of_work import PORTS, unit_of_work_factory
 from hexa.domain.errors import InvalidTransition, NotFound, StaleVersion
 from hexa.domain.inspections import Reading
+from hexa.services.dispatch import JobDispatcher
 from hexa.services.inspections import InspectionService
+from hexa.services.packets import PacketJudge
 from hexa.services.rules import RuleDraft, RuleService
 from hexa.services.validation import ValidationService
 from tests.builders import T0
@@ -24,19 +28,23 @@ class App:
     rules: RuleService
     inspections: InspectionService
     validation: ValidationService
+    jobs: JobDispatcher
     queue: InProcessJobQueue
 
 
 @pytest.fixture
-async def app() -> AsyncIterator[App]:
+async def app(tmp_path: Path) -> AsyncIterator[App]:
     clock = FrozenClock(T0)
     uow = unit_of_work_factory({"memory": MemoryDatabase()}, dict.fromkeys(PORTS, "memory"))
     progress = MemoryProgressStore()
     queue = InProcessJobQueue()  # started per test when jobs should run
+    dispatcher = JobDispatcher(uow, clock, queue, progress)
+    judge = PacketJudge(uow, LocalBlobStore(tmp_path), progress)
     yield App(
         RuleService(uow, clock),
-        InspectionService(uow, clock, queue, progress),
-        ValidationService(uow, clock, progress),
+        InspectionService(uow, clock, dispatcher),
+        ValidationService(uow, clock, progress, judge),
+        dispatcher,
         queue,
     )
     await queue.close()
@@ -54,7 +62,7 @@ async def test_a_submitted_inspection_is_judged_by_the_enabled_rules(app: App) -
     hot = await app.inspections.record(subject="boiler", readings=[Reading("temp", 95)])
     job = await app.inspections.submit(hot.id)
     await app.queue.drain()
-    done = await app.validation.job(job.id)
+    done = await app.jobs.job(job.id)
     assert done.status == "done" and done.result["verdict"] == "failed"
     assert [f["rule_name"] for f in done.result["findings"]] == ["temp ceiling"]
     assert (await app.inspections.get(hot.id)).status == "failed"
@@ -66,7 +74,7 @@ async def test_a_job_whose_inspection_vanished_ends_failed_with_its_error(app: A
     await app.inspections.delete(inspection.id)
     app.queue.start(app.validation.run)
     await app.queue.drain()
-    failed = await app.validation.job(job.id)
+    failed = await app.jobs.job(job.id)
     assert failed.status == "failed" and "not found" in (failed.error or "")
 
 

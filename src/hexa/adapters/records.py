@@ -10,6 +10,7 @@ from hexa.domain.api_keys import ApiKey
 from hexa.domain.audit import AuditEntry
 from hexa.domain.checks import check_from
 from hexa.domain.inspections import Inspection, InspectionStatus, Reading
+from hexa.domain.jobs import Job, JobKind, OutboxEntry
 from hexa.domain.rules import Rule, Severity
 from hexa.domain.sessions import Session
 from hexa.domain.users import User
@@ -185,4 +186,26 @@ def audit_from(record: Any) -> AuditEntry:
         action=record["action"],
         target=record["target"],
         detail=dict(record["detail"]),
+    )
+
+
+def outbox_record(entry: OutboxEntry) -> dict[str, Any]:
+    return {
+        "id": entry.job.id,
+        "kind": entry.job.kind.value,
+        "payload": entry.job.payload,
+        "total": entry.total,
+        "created_at": entry.created_at,
+        "dispatched_at": entry.dispatched_at,
+        "version": entry.version,
+    }
+
+
+def outbox_from(record: Any) -> OutboxEntry:
+    return OutboxEntry(
+        job=Job(record["id"], JobKind(record["kind"]), dict(record["payload"])),
+        total=record["total"],
+        created_at=record["created_at"],
+        dispatched_at=record["dispatched_at"],
+        version=record["version"],
     )

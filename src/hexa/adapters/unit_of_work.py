@@ -12,9 +12,9 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from hexa.ports.identity import ApiKeyRepository, AuditLog, SessionRepository, UserRepository
-from hexa.ports.repositories import InspectionRepository, RuleRepository
+from hexa.ports.repositories import InspectionRepository, JobOutbox, RuleRepository
 
-PORTS = ("inspections", "rules", "users", "api_keys", "sessions", "audit")
+PORTS = ("inspections", "rules", "users", "api_keys", "sessions", "audit", "outbox")
 
 
 class BackendSession(Protocol):
@@ -36,6 +36,9 @@ class BackendSession(Protocol):
     @property
     def audit(self) -> AuditLog: ...
 
+    @property
+    def outbox(self) -> JobOutbox: ...
+
     async def commit(self) -> None: ...
 
     async def rollback(self) -> None: ...
@@ -50,7 +53,7 @@ class Backend(Protocol):
 class BackendUnitOfWork:
     def __init__(self, backends: Mapping[str, Backend], placement: Mapping[str, str]) -> None:
         """`placement` maps each repository port (`inspections`, `rules`, `users`,
-        `api_keys`, `sessions`, `audit`) to its backend's name."""
+        `api_keys`, `sessions`, `audit`, `outbox`) to its backend's name."""
         self._backends = backends
         self._placement = placement
         self._sessions: dict[str, BackendSession] = {}
@@ -68,6 +71,7 @@ class BackendUnitOfWork:
         self.api_keys = session_of("api_keys").api_keys
         self.sessions = session_of("sessions").sessions
         self.audit = session_of("audit").audit
+        self.outbox = session_of("outbox").outbox
         return self
 
     async def __aexit__(

@@ -109,6 +109,10 @@ class ApiKey:
     def is_expired(self, now: datetime) -> bool:
         return self.expires_at is not None and now >= self.expires_at
 
+    def ended_before(self, moment: datetime) -> bool:
+        """Whether the key had expired or been revoked before `moment`."""
+        return any(t is not None and t < moment for t in (self.expires_at, self.revoked_at))
+
     def accepts(self, digest: str, now: datetime) -> bool:
         """Whether a secret with this digest may act as this key now (constant time)."""
         if self.revoked_at is not None or self.is_expired(now):

@@ -31,6 +31,10 @@ class ValidationError(DomainError):
     """The input breaks an invariant of the domain (a bad rule parameter, say)."""
 
 
+class TooLarge(DomainError):
+    """The input is over a size limit."""
+
+
 class Unavailable(DomainError):
     """A store or service the use case needs cannot be reached right now; try again."""
 

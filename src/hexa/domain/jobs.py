@@ -24,6 +24,7 @@ class JobStatus(StrEnum):
 
 class JobKind(StrEnum):
     VALIDATE_INSPECTION = "validate_inspection"
+    VALIDATE_PACKET = "validate_packet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,8 @@ class JobProgress:
     finished_at: datetime | None = None
     result: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    # Set by the progress store on each save: how a watcher orders what it hears.
+    sequence: int = 0
 
     @classmethod
     def queued(cls, job: Job, *, total: int, now: datetime) -> JobProgress:
@@ -73,3 +76,25 @@ class JobProgress:
     def _require_open(self) -> None:
         if self.status.is_terminal:
             raise InvalidTransition(f"job {self.id} has already ended {self.status}")
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A job accepted and written in the same transaction as the change that caused it;
+    `dispatched_at` is set once the queue has it. Until then the relay keeps trying."""
+
+    job: Job
+    total: int
+    created_at: datetime
+    dispatched_at: datetime | None = None
+    version: int = 1
+
+    @property
+    def id(self) -> str:
+        return self.job.id
+
+    def dispatched(self, *, now: datetime) -> OutboxEntry:
+        return dataclasses.replace(self, dispatched_at=now, version=self.version + 1)
+
+    def queued(self) -> JobProgress:
+        return JobProgress.queued(self.job, total=self.total, now=self.created_at)

@@ -6,6 +6,7 @@ work and versions guard updates where the write happens.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from hexa.domain.api_keys import ApiKey
@@ -57,6 +58,13 @@ class ApiKeyRepository(Protocol):
         """Up to `limit` keys in kid order, after the kid `after`."""
         ...
 
+    async def purge_expired(self, *, before: datetime) -> int:
+        """Deletes every key whose `expires_at` or `revoked_at` is earlier than `before`;
+        answers how many. Like any write, the deletions last only if the unit of work
+        commits; a store that checks at commit refuses it if one of those keys changed
+        meanwhile. Purging again finds nothing more: idempotent."""
+        ...
+
 
 class SessionRepository(Protocol):
     async def get(self, session_id: str) -> Session:
@@ -77,6 +85,14 @@ class SessionRepository(Protocol):
 
     async def of_user(self, user_id: str) -> list[Session]:
         """Every session of the user that is not revoked, in id order."""
+        ...
+
+    async def purge_expired(self, *, before: datetime) -> int:
+        """Deletes every session whose `expires_at` is earlier than `before`, revoked or
+        not, with all its refresh tokens; answers how many. A revoked session that has not
+        yet expired stays, so a replay of its tokens is still recognised as reuse. Like any
+        write, the deletions last only if the unit of work commits; a store that checks at
+        commit refuses it if one of those sessions changed meanwhile. Idempotent."""
         ...
 
 

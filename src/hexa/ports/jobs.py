@@ -1,8 +1,10 @@
-"""Running work in the background, and reporting how far it has got."""
+"""Running work in the background, reporting how far it has got, and the files it reads."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from hexa.domain.jobs import Job, JobProgress
@@ -14,7 +16,8 @@ class JobQueue(Protocol):
     async def enqueue(self, job: Job) -> None:
         """Hands the job over to be run once by a worker. Idempotent: enqueueing an id that
         is already queued, running or finished does nothing, so a retry never runs a job
-        twice. Returns once the job is accepted, not when it has run."""
+        twice. Returns once the job is accepted, not when it has run. Raises `Unavailable`
+        when the queue cannot be reached (the outbox keeps the job meanwhile)."""
         ...
 
     async def depth(self) -> int:
@@ -22,11 +25,51 @@ class JobQueue(Protocol):
         ...
 
 
+class ProgressFeed(Protocol):
+    async def next(self, within: float) -> JobProgress | None:
+        """The next progress saved for the watched job, or None if none came within
+        `within` seconds. Saves may be skipped under load, never reordered."""
+        ...
+
+
 class ProgressStore(Protocol):
-    async def save(self, progress: JobProgress) -> None:
-        """Records the latest progress of a job, replacing what was there."""
+    async def save(self, progress: JobProgress) -> JobProgress:
+        """Records the latest progress of a job, replacing what was there, and tells its
+        watchers. Answers it as saved, with the next `sequence` number of that job."""
         ...
 
     async def get(self, job_id: str) -> JobProgress:
         """The latest progress of a job. Raises `NotFound` for an unknown id."""
+        ...
+
+    def watch(self, job_id: str) -> AbstractAsyncContextManager[ProgressFeed]:
+        """Listens for saves of one job from the moment it is entered; read `get` after
+        entering to lose nothing in between."""
+        ...
+
+
+class BlobStore(Protocol):
+    """Files too big for a request or a row: uploaded packets and their reports."""
+
+    async def put(self, name: str, chunks: AsyncIterable[bytes]) -> int:
+        """Stores the chunks under `name` as they arrive, without holding them all, and
+        answers the size. All or nothing: if the chunks raise, nothing is stored."""
+        ...
+
+    def read(self, name: str) -> AsyncIterator[bytes]:
+        """The stored bytes, chunk by chunk. Raises `NotFound` for an unknown name."""
+        ...
+
+    async def delete(self, name: str) -> None:
+        """Removes the blob; nothing happens if there is none."""
+        ...
+
+
+class Heartbeat(Protocol):
+    """Tells whether a worker is alive: it beats on a schedule, each beat lasting `ttl`."""
+
+    async def beat(self, now: datetime, *, ttl: timedelta) -> None: ...
+
+    async def last(self) -> datetime | None:
+        """When the last beat still alive was given; None once they have all lapsed."""
         ...

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from hexa.domain.inspections import Inspection, InspectionStatus
+from hexa.domain.jobs import OutboxEntry
 from hexa.domain.rules import Rule
 
 
@@ -68,4 +69,26 @@ class RuleRepository(Protocol):
 
     async def enabled(self) -> list[Rule]:
         """Every enabled rule, in id order: the rule set an evaluation applies."""
+        ...
+
+
+class JobOutbox(Protocol):
+    """Jobs accepted in a unit of work, kept until the queue has them (and after, as the
+    durable record of what was accepted)."""
+
+    async def add(self, entry: OutboxEntry) -> None:
+        """Stages a new entry. Raises `Conflict` if its job id exists."""
+        ...
+
+    async def get(self, job_id: str) -> OutboxEntry:
+        """Raises `NotFound` for an unknown job id."""
+        ...
+
+    async def update(self, entry: OutboxEntry, *, expected_version: int) -> None:
+        """Stages the new state. Raises `NotFound`, or `StaleVersion` if someone else
+        changed it first (two relays racing: only one marks it dispatched)."""
+        ...
+
+    async def pending(self, *, limit: int) -> list[OutboxEntry]:
+        """Entries not yet dispatched, oldest first."""
         ...

@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from hexa.ports.identity import ApiKeyRepository, AuditLog, SessionRepository, UserRepository
-from hexa.ports.repositories import InspectionRepository, RuleRepository
+from hexa.ports.repositories import InspectionRepository, JobOutbox, RuleRepository
 
 
 class UnitOfWork(Protocol):
@@ -24,6 +24,7 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     sessions: SessionRepository
     audit: AuditLog
+    outbox: JobOutbox
 
     async def __aenter__(self) -> Self: ...
 

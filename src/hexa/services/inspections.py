@@ -7,21 +7,19 @@ from collections.abc import Iterable
 from hexa.domain.errors import StaleVersion
 from hexa.domain.identity import new_id
 from hexa.domain.inspections import Inspection, InspectionStatus, Reading
-from hexa.domain.jobs import Job, JobKind, JobProgress
+from hexa.domain.jobs import Job, JobKind, JobProgress, OutboxEntry
 from hexa.ports.clock import Clock
-from hexa.ports.jobs import JobQueue, ProgressStore
 from hexa.ports.uow import UnitOfWorkFactory
+from hexa.services.audit import record as audit
+from hexa.services.dispatch import JobDispatcher
 from hexa.services.pages import Page, fetch_page
 
 
 class InspectionService:
-    def __init__(
-        self, uow: UnitOfWorkFactory, clock: Clock, queue: JobQueue, progress: ProgressStore
-    ) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, dispatcher: JobDispatcher) -> None:
         self._uow = uow
         self._clock = clock
-        self._queue = queue
-        self._progress = progress
+        self._dispatcher = dispatcher
 
     async def record(
         self,
@@ -88,16 +86,18 @@ class InspectionService:
             await uow.inspections.delete(inspection_id, expected_version=if_version)
             await uow.commit()
 
-    async def submit(self, inspection_id: str) -> JobProgress:
-        """Moves a draft to `submitted` and queues its validation; answers the queued job."""
+    async def submit(self, inspection_id: str, *, actor: str = "system") -> JobProgress:
+        """Moves a draft to `submitted` and accepts its validation job in the same unit of
+        work; answers the queued job, whether or not the queue could be reached just now."""
         now = self._clock.now()
+        job = Job(new_id(), JobKind.VALIDATE_INSPECTION, {"inspection_id": inspection_id})
+        entry = OutboxEntry(job, total=1, created_at=now)
         async with self._uow() as uow:
             current = await uow.inspections.get(inspection_id)
             submitted = current.submit(now=now)
             await uow.inspections.update(submitted, expected_version=current.version)
+            await uow.outbox.add(entry)
+            await audit(uow, self._clock, actor, "job.accepted", job.id, kind=job.kind.value)
             await uow.commit()
-        job = Job(new_id(), JobKind.VALIDATE_INSPECTION, {"inspection_id": inspection_id})
-        progress = JobProgress.queued(job, total=1, now=now)
-        await self._progress.save(progress)
-        await self._queue.enqueue(job)
-        return progress
+        await self._dispatcher.dispatch(entry)
+        return entry.queued()

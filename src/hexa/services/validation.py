@@ -1,4 +1,4 @@
-"""Running validation jobs, and answering for their progress."""
+"""Running validation jobs: one inspection, or a packet of many."""
 
 from __future__ import annotations
 
@@ -6,14 +6,18 @@ import logging
 from dataclasses import asdict
 from typing import Any
 
-from hexa.domain.errors import DomainError
+from hexa.domain.errors import DomainError, NotFound, Unavailable
+from hexa.domain.inspections import InspectionStatus
 from hexa.domain.jobs import Job, JobKind, JobProgress
 from hexa.domain.validation import Report, Verdict, evaluate
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import ProgressStore
 from hexa.ports.uow import UnitOfWorkFactory
+from hexa.services.audit import record as audit
+from hexa.services.packets import PacketJudge
 
 log = logging.getLogger(__name__)
+WORKER = "worker"
 
 
 def summary(report: Report) -> dict[str, Any]:
@@ -24,40 +28,78 @@ def summary(report: Report) -> dict[str, Any]:
 
 
 class ValidationService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, progress: ProgressStore) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        progress: ProgressStore,
+        packets: PacketJudge,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._progress = progress
+        self._packets = packets
 
-    async def job(self, job_id: str) -> JobProgress:
-        return await self._progress.get(job_id)
-
-    async def run(self, job: Job) -> None:
-        """Runs one job to its end; its outcome, failure included, lands in the progress."""
-        progress = (await self._progress.get(job.id)).started(now=self._clock.now())
-        await self._progress.save(progress)
-        try:
-            if job.kind is JobKind.VALIDATE_INSPECTION:
-                result = await self.validate_inspection(job.payload["inspection_id"])
-            else:  # pragma: no cover - every kind is handled above
-                raise ValueError(f"no handler for job kind {job.kind}")
-        except DomainError as error:
-            await self._progress.save(progress.failed(error=error.detail, now=self._clock.now()))
+    async def run(self, job: Job, *, last_attempt: bool = True) -> None:
+        """Runs one job to its end. A job that already ended is left alone (a queue may
+        deliver twice). A transient failure (a store down, an unexpected error) is raised
+        for the driver to retry, unless this is the last attempt: then, as for a
+        permanent failure, the job ends `failed` with its error, in progress and audit."""
+        progress = await self._current(job)
+        if progress.status.is_terminal:
+            log.info("job %s already ended %s; not run again", job.id, progress.status)
             return
+        progress = await self._progress.save(progress.started(now=self._clock.now()))
+        try:
+            result = await self._handle(job, progress)
+        except Unavailable as error:
+            if not last_attempt:
+                raise
+            await self._fail(progress, error.detail)
+        except DomainError as error:
+            await self._fail(progress, error.detail)
         except Exception as error:
-            log.exception("job %s failed", job.id)
-            failed = progress.failed(
-                error=f"{type(error).__name__}: {error}", now=self._clock.now()
-            )
-            await self._progress.save(failed)
-            raise
-        await self._progress.save(progress.done(result=result, now=self._clock.now()))
+            if not last_attempt:
+                raise
+            log.exception("job %s failed on its last attempt", job.id)
+            await self._fail(progress, f"{type(error).__name__}: {error}")
+        else:
+            await self._progress.save(progress.done(result=result, now=self._clock.now()))
+            await self._audit("job.done", job.id, verdict=result.get("verdict"))
+
+    async def _handle(self, job: Job, progress: JobProgress) -> dict[str, Any]:
+        if job.kind is JobKind.VALIDATE_INSPECTION:
+            return await self.validate_inspection(job.payload["inspection_id"])
+        if job.kind is JobKind.VALIDATE_PACKET:
+            return await self._packets.run(job, progress)
+        raise ValueError(f"no handler for job kind {job.kind}")  # pragma: no cover
+
+    async def _current(self, job: Job) -> JobProgress:
+        try:
+            return await self._progress.get(job.id)
+        except NotFound:  # progress expired or was lost: the job itself is what counts
+            return JobProgress.queued(job, total=0, now=self._clock.now())
+
+    async def _fail(self, progress: JobProgress, error: str) -> None:
+        await self._progress.save(progress.failed(error=error, now=self._clock.now()))
+        await self._audit("job.failed", progress.id, error=error)
+
+    async def _audit(self, action: str, job_id: str, **detail: Any) -> None:
+        try:
+            async with self._uow() as uow:
+                await audit(uow, self._clock, WORKER, action, job_id, **detail)
+                await uow.commit()
+        except Unavailable as error:  # the job's outcome stands; only its audit line is lost
+            log.error("could not audit %s of job %s: %s", action, job_id, error.detail)
 
     async def validate_inspection(self, inspection_id: str) -> dict[str, Any]:
         """Judges a submitted inspection by the enabled rules and records the verdict."""
         async with self._uow() as uow:
             inspection = await uow.inspections.get(inspection_id)
             report = evaluate(await uow.rules.enabled(), inspection)
+            if inspection.status in (InspectionStatus.PASSED, InspectionStatus.FAILED):
+                # Concluded by an earlier attempt whose outcome was never reported.
+                return {"inspection_id": inspection_id} | summary(report)
             passed = report.verdict is Verdict.PASSED
             concluded = inspection.conclude(passed=passed, now=self._clock.now())
             await uow.inspections.update(concluded, expected_version=inspection.version)

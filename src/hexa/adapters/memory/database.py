@@ -12,6 +12,7 @@ from hexa.adapters.memory.identity import (
 )
 from hexa.adapters.memory.repositories import (
     MemoryInspectionRepository,
+    MemoryOutbox,
     MemoryRuleRepository,
     MemoryTable,
 )
@@ -19,6 +20,7 @@ from hexa.adapters.staging import StagedWrites
 from hexa.domain.api_keys import ApiKey
 from hexa.domain.audit import AuditEntry
 from hexa.domain.inspections import Inspection
+from hexa.domain.jobs import OutboxEntry
 from hexa.domain.rules import Rule
 from hexa.domain.sessions import Session
 from hexa.domain.users import User
@@ -32,6 +34,7 @@ class MemoryDatabase:
         self.api_keys: MemoryTable[ApiKey] = MemoryTable("API key")
         self.sessions: MemoryTable[Session] = MemoryTable("session")
         self.audit: list[AuditEntry] = []
+        self.outbox: MemoryTable[OutboxEntry] = MemoryTable("job")
 
     def session(self) -> MemorySession:
         return MemorySession(self)
@@ -53,6 +56,7 @@ class MemorySession:
         self.api_keys = MemoryApiKeyRepository(db.api_keys, self._stage(db.api_keys))
         self.sessions = MemorySessionRepository(db.sessions, self._stage(db.sessions))
         self.audit = MemoryAuditLog(db.audit)
+        self.outbox = MemoryOutbox(db.outbox, self._stage(db.outbox))
 
     def _stage(self, table: MemoryTable[Any]) -> StagedWrites[Any]:
         staged: StagedWrites[Any] = StagedWrites(table.kind)

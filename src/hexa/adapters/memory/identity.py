@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from hexa.adapters.memory.repositories import MemoryRepository
 from hexa.domain.api_keys import ApiKey
 from hexa.domain.audit import AuditEntry
@@ -25,6 +27,9 @@ class MemoryApiKeyRepository(MemoryRepository[ApiKey]):
     async def page(self, *, limit: int, after: str | None = None) -> list[ApiKey]:
         return self._page(limit, after, lambda _: True)
 
+    async def purge_expired(self, *, before: datetime) -> int:
+        return self._purge(lambda k: k.ended_before(before))
+
 
 class MemorySessionRepository(MemoryRepository[Session]):
     async def by_token_hash(self, token_hash: str) -> Session | None:
@@ -33,6 +38,9 @@ class MemorySessionRepository(MemoryRepository[Session]):
 
     async def of_user(self, user_id: str) -> list[Session]:
         return self._visible(lambda s: s.user_id == user_id and s.revoked_at is None)
+
+    async def purge_expired(self, *, before: datetime) -> int:
+        return self._purge(lambda s: s.expires_at < before)
 
 
 class MemoryAuditLog:

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 
 from hexa.domain.errors import NotFound
 from hexa.domain.jobs import Job, JobProgress
+from hexa.ports.clock import Clock
 from hexa.ports.jobs import JobHandler
 
 log = logging.getLogger(__name__)
@@ -74,15 +78,57 @@ class InProcessJobQueue:
                 self._pending.task_done()
 
 
+class MemoryProgressFeed:
+    def __init__(self) -> None:
+        self.saves: asyncio.Queue[JobProgress] = asyncio.Queue(maxsize=1000)
+
+    async def next(self, within: float) -> JobProgress | None:
+        try:
+            return await asyncio.wait_for(self.saves.get(), within)
+        except TimeoutError:
+            return None
+
+
 class MemoryProgressStore:
     def __init__(self) -> None:
         self._progress: dict[str, JobProgress] = {}
+        self._feeds: dict[str, set[MemoryProgressFeed]] = {}
 
-    async def save(self, progress: JobProgress) -> None:
-        self._progress[progress.id] = progress
+    async def save(self, progress: JobProgress) -> JobProgress:
+        previous = self._progress.get(progress.id)
+        saved = dataclasses.replace(progress, sequence=previous.sequence + 1 if previous else 1)
+        self._progress[progress.id] = saved
+        for feed in self._feeds.get(progress.id, ()):
+            with contextlib.suppress(asyncio.QueueFull):  # a stalled watcher misses saves
+                feed.saves.put_nowait(saved)
+        return saved
+
+    @contextlib.asynccontextmanager
+    async def watch(self, job_id: str) -> AsyncIterator[MemoryProgressFeed]:
+        feed = MemoryProgressFeed()
+        self._feeds.setdefault(job_id, set()).add(feed)
+        try:
+            yield feed
+        finally:
+            self._feeds[job_id].discard(feed)
+            if not self._feeds[job_id]:
+                del self._feeds[job_id]
 
     async def get(self, job_id: str) -> JobProgress:
         try:
             return self._progress[job_id]
         except KeyError:
             raise NotFound(f"job {job_id} not found") from None
+
+
+class InProcessHeartbeat:
+    """With jobs run inside the app, the worker is alive exactly when the app is."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    async def beat(self, now: datetime, *, ttl: timedelta) -> None:
+        """Nothing to record."""
+
+    async def last(self) -> datetime | None:
+        return self._clock.now()

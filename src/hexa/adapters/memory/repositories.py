@@ -8,6 +8,7 @@ from typing import Generic
 from hexa.adapters.staging import Op, StagedWrites, T, Write, check_write
 from hexa.domain.errors import Conflict, NotFound
 from hexa.domain.inspections import Inspection, InspectionStatus
+from hexa.domain.jobs import OutboxEntry
 from hexa.domain.rules import Rule
 
 
@@ -32,7 +33,7 @@ class MemoryTable(Generic[T]):
     def install(self, after: dict[str, T | None]) -> None:
         for entity_id, entity in after.items():
             if entity is None:
-                del self.rows[entity_id]
+                self.rows.pop(entity_id, None)  # added and deleted in one unit: never here
             else:
                 self.rows[entity_id] = entity
 
@@ -79,6 +80,14 @@ class MemoryRepository(Generic[T]):
         write: Write[T] = Write(Op.DELETE, entity_id, None, expected_version)
         self._staged.stage(write, self._current(entity_id))
 
+    def _purge(self, doomed: Callable[[T], bool]) -> int:
+        """Stages the deletion of every visible entity that is `doomed`, each guarded by
+        the version seen here, as `delete` would."""
+        found = self._visible(doomed)
+        for entity in found:
+            self._staged.stage(Write(Op.DELETE, entity.id, None, entity.version), entity)
+        return len(found)
+
     def _check_unique(self, entity: T) -> None:
         self._table.check_unique({entity.id: entity})
 
@@ -102,3 +111,9 @@ class MemoryRuleRepository(MemoryRepository[Rule]):
 
     async def enabled(self) -> list[Rule]:
         return self._visible(lambda r: r.enabled)
+
+
+class MemoryOutbox(MemoryRepository[OutboxEntry]):
+    async def pending(self, *, limit: int) -> list[OutboxEntry]:
+        waiting = self._visible(lambda e: e.dispatched_at is None)
+        return sorted(waiting, key=lambda e: (e.created_at, e.id))[:limit]

@@ -16,6 +16,7 @@ from hexa.adapters.mongo.identity import (
 from hexa.adapters.mongo.repositories import (
     Document,
     MongoInspectionRepository,
+    MongoOutbox,
     MongoRepository,
     MongoRuleRepository,
     translated_errors,
@@ -52,6 +53,10 @@ class MongoDatabase:
             await self.db.sessions.create_index(
                 [("user_id", ASCENDING)], name="ix_sessions_user_id"
             )
+            await self.db.job_outbox.create_index(
+                [("dispatched_at", ASCENDING), ("created_at", ASCENDING)],
+                name="ix_job_outbox_pending",
+            )
 
     def session(self) -> MongoSession:
         return MongoSession(self)
@@ -73,12 +78,14 @@ class MongoSession:
         self.api_keys = MongoApiKeyRepository(db.api_keys, StagedWrites("API key"))
         self.sessions = MongoSessionRepository(db.sessions, StagedWrites("session"))
         self.audit = MongoAuditLog(db.audit)
+        self.outbox = MongoOutbox(db.job_outbox, StagedWrites("job"))
         self._repositories: tuple[MongoRepository[Any], ...] = (
             self.inspections,
             self.rules,
             self.users,
             self.api_keys,
             self.sessions,
+            self.outbox,
         )
 
     async def commit(self) -> None:

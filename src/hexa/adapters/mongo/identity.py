@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pymongo.asynchronous.collection import AsyncCollection
 
 from hexa.adapters.mongo.repositories import Document, MongoRepository, translated_errors
@@ -45,6 +47,10 @@ class MongoApiKeyRepository(MongoRepository[ApiKey]):
     async def page(self, *, limit: int, after: str | None = None) -> list[ApiKey]:
         return await self._page(limit, after, {}, lambda _: True)
 
+    async def purge_expired(self, *, before: datetime) -> int:
+        ended = [{"expires_at": {"$lt": before}}, {"revoked_at": {"$lt": before}}]
+        return await self._purge({"$or": ended}, lambda k: k.ended_before(before))
+
 
 class MongoSessionRepository(MongoRepository[Session]):
     kind = "session"
@@ -67,6 +73,9 @@ class MongoSessionRepository(MongoRepository[Session]):
     async def of_user(self, user_id: str) -> list[Session]:
         found = self._staged.overlay(await self._find({"user_id": user_id, "revoked_at": None}))
         return [s for s in found if s.user_id == user_id and s.revoked_at is None]
+
+    async def purge_expired(self, *, before: datetime) -> int:
+        return await self._purge({"expires_at": {"$lt": before}}, lambda s: s.expires_at < before)
 
 
 class MongoAuditLog:

@@ -9,18 +9,28 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from itertools import groupby
 from typing import Any, Generic
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from hexa.adapters.records import inspection_from, inspection_record, rule_from, rule_record
+from hexa.adapters.records import (
+    inspection_from,
+    inspection_record,
+    outbox_from,
+    outbox_record,
+    rule_from,
+    rule_record,
+)
 from hexa.adapters.staging import Op, StagedWrites, T, Write, check_write
 from hexa.domain.errors import Conflict, NotFound, StaleVersion, Unavailable
 from hexa.domain.inspections import Inspection, InspectionStatus
+from hexa.domain.jobs import OutboxEntry
 from hexa.domain.rules import Rule
 
 Document = dict[str, Any]
+_DELETE_BATCH = 500
 
 
 @asynccontextmanager
@@ -95,30 +105,66 @@ class MongoRepository(Generic[T]):
         merged = self._staged.overlay(await self._find(query, limit))
         return [e for e in merged if (after is None or e.id > after) and keep(e)][:limit]
 
+    async def _purge(self, query: Document, doomed: Callable[[T], bool]) -> int:
+        """Stages the deletion of every entity `query` finds, or this unit staged, that is
+        `doomed`, each guarded by the version seen here, as `delete` would."""
+        found = [e for e in self._staged.overlay(await self._find(query)) if doomed(e)]
+        for entity in found:
+            self._staged.stage(Write(Op.DELETE, entity.id, None, entity.version), entity)
+        return len(found)
+
     async def apply(self) -> None:
-        """Replays the staged writes, each guarded by the version it expects."""
-        for write in self._staged.writes:
-            async with translated_errors(self.kind):
-                if write.op is Op.ADD:
-                    assert write.entity is not None
-                    await self._collection.insert_one(self._document(write.entity))
-                    continue
-                guard: Document = {"_id": write.id}
-                if write.expected_version is not None:
-                    guard["version"] = write.expected_version
-                if write.op is Op.UPDATE:
-                    assert write.entity is not None
-                    result = await self._collection.replace_one(guard, self._document(write.entity))
-                    changed = result.matched_count
-                else:
-                    changed = (await self._collection.delete_one(guard)).deleted_count
-            if not changed:
-                check_write(self.kind, write, await self._stored(write.id))
-                raise StaleVersion(f"{self.kind} {write.id} changed while being written")
+        """Replays the staged writes in order, each guarded by the version it expects.
+        Consecutive deletions go together, a batch to one `delete_many`."""
+        runs = groupby(self._staged.writes, key=lambda w: w.op is Op.DELETE)
+        for deleting, run in runs:
+            writes = list(run)
+            if not deleting:
+                for write in writes:
+                    await self._replay(write)
+                continue
+            for start in range(0, len(writes), _DELETE_BATCH):
+                await self._delete(writes[start : start + _DELETE_BATCH])
         self._staged.clear()
+
+    async def _replay(self, write: Write[T]) -> None:
+        assert write.entity is not None
+        async with translated_errors(self.kind):
+            if write.op is Op.ADD:
+                await self._collection.insert_one(self._document(write.entity))
+                return
+            document = self._document(write.entity)
+            matched = (await self._collection.replace_one(_guard(write), document)).matched_count
+        if not matched:
+            check_write(self.kind, write, await self._stored(write.id))
+            raise StaleVersion(f"{self.kind} {write.id} changed while being written")
+
+    async def _delete(self, writes: list[Write[T]]) -> None:
+        guards = [_guard(w) for w in writes]
+        async with translated_errors(self.kind):
+            deleted = (await self._collection.delete_many({"$or": guards})).deleted_count
+        if deleted == len(writes):
+            return
+        # Those deleted just now are gone too: only one still stored tells what went wrong.
+        left = {e.id: e for e in await self._find({"_id": {"$in": [w.id for w in writes]}})}
+        for write in writes:
+            if write.id in left:
+                check_write(self.kind, write, left[write.id])
+                raise StaleVersion(f"{self.kind} {write.id} changed while being written")
+        if len(writes) == 1:
+            raise NotFound(f"{self.kind} {writes[0].id} not found")
+        gone = len(writes) - deleted
+        raise NotFound(f"{gone} of {len(writes)} {self.kind}s to delete were already gone")
 
     def discard(self) -> None:
         self._staged.clear()
+
+
+def _guard(write: Write[Any]) -> Document:
+    guard: Document = {"_id": write.id}
+    if write.expected_version is not None:
+        guard["version"] = write.expected_version
+    return guard
 
 
 class MongoInspectionRepository(MongoRepository[Inspection]):
@@ -144,3 +190,20 @@ class MongoRuleRepository(MongoRepository[Rule]):
     async def enabled(self) -> list[Rule]:
         stored = await self._find({"enabled": True})
         return [r for r in self._staged.overlay(stored) if r.enabled]
+
+
+class MongoOutbox(MongoRepository[OutboxEntry]):
+    kind = "job"
+    _record = staticmethod(outbox_record)
+    _entity = staticmethod(outbox_from)
+
+    async def pending(self, *, limit: int) -> list[OutboxEntry]:
+        cursor = (
+            self._collection.find({"dispatched_at": None})
+            .sort([("created_at", 1), ("_id", 1)])
+            .limit(limit + len(self._staged.writes))
+        )
+        async with translated_errors(self.kind):
+            stored = [self._from_document(d) async for d in cursor]
+        waiting = [e for e in self._staged.overlay(stored) if e.dispatched_at is None]
+        return sorted(waiting, key=lambda e: (e.created_at, e.id))[:limit]

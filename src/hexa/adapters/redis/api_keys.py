@@ -1,7 +1,8 @@
 """API keys in Redis: a hash per key (`version`, `record`), a sorted set for paging.
 
-Writes are staged in the unit of work and applied at commit by a script that checks the
-stored version first, so a stale update never lands (optimistic concurrency in the write).
+Writes are staged in the unit of work and applied at commit by scripts that check the
+stored version first, so a stale update or deletion never lands (optimistic concurrency in
+the write).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from hexa.adapters.staging import Op, StagedWrites, Write, check_write
 from hexa.domain.api_keys import ApiKey
 from hexa.domain.errors import Conflict, NotFound, StaleVersion
 from hexa.ports.identity import AuditLog, SessionRepository, UserRepository
-from hexa.ports.repositories import InspectionRepository, RuleRepository
+from hexa.ports.repositories import InspectionRepository, JobOutbox, RuleRepository
 
 KEY = "hexa:api-key:"
 INDEX = "hexa:api-keys"
 _NOT_FOUND, _WRITTEN = -1, -2
+_BATCH = 500
 
 # KEYS: the key's hash, the index. ARGV: expected version ('' to add), new version, record.
 _WRITE = """
@@ -35,6 +37,15 @@ else
   if tonumber(stored) ~= tonumber(ARGV[1]) then return tonumber(stored) end
 end
 redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3])
+return -2
+"""
+# KEYS: the key's hash, the index. ARGV: expected version ('' for any), kid.
+_DELETE = """
+local stored = redis.call('HGET', KEYS[1], 'version')
+if not stored then return -1 end
+if ARGV[1] ~= '' and tonumber(stored) ~= tonumber(ARGV[1]) then return tonumber(stored) end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
 return -2
 """
 _DATES = ("created_at", "expires_at", "last_used_at", "revoked_at", "previous_valid_until")
@@ -60,6 +71,7 @@ class RedisApiKeyRepository:
         self._client = client
         self._staged = staged
         self._write = client.register_script(_WRITE)
+        self._delete = client.register_script(_DELETE)
 
     async def _stored(self, kid: str) -> ApiKey | None:
         async with translated_errors():
@@ -93,23 +105,33 @@ class RedisApiKeyRepository:
             kids = await self._client.zrangebylex(
                 INDEX, start, "+", start=0, num=limit + len(self._staged.writes)
             )
+        merged = self._staged.overlay(await self._records(kids))
+        return [k for k in merged if after is None or k.kid > after][:limit]
+
+    async def purge_expired(self, *, before: datetime) -> int:
+        # No index by date: every key is read. There are few, and this runs rarely.
+        async with translated_errors():
+            kids = await self._client.zrange(INDEX, 0, -1)
+        stored: list[ApiKey] = []
+        for start in range(0, len(kids), _BATCH):
+            stored += await self._records(kids[start : start + _BATCH])
+        ended = [k for k in self._staged.overlay(stored) if k.ended_before(before)]
+        for key in ended:
+            self._staged.stage(Write(Op.DELETE, key.kid, None, key.version), key)
+        return len(ended)
+
+    async def _records(self, kids: list[str]) -> list[ApiKey]:
+        async with translated_errors():
             pipeline = self._client.pipeline(transaction=False)
             for kid in kids:
                 pipeline.hget(KEY + kid, "record")
             texts = await pipeline.execute()
-        stored = [_decode(t) for t in texts if t is not None]
-        merged = self._staged.overlay(stored)
-        return [k for k in merged if after is None or k.kid > after][:limit]
+        return [_decode(t) for t in texts if t is not None]
 
     async def apply(self) -> None:
         for write in self._staged.writes:
-            assert write.entity is not None  # API keys are never deleted, only revoked
-            expected = "" if write.op is Op.ADD else str(write.expected_version)
             async with translated_errors():
-                outcome = await self._write(
-                    keys=[KEY + write.id, INDEX],
-                    args=[expected, write.entity.version, _encode(write.entity), write.id],
-                )
+                outcome = await self._replay(write)
             if outcome == _WRITTEN:
                 continue
             if write.op is Op.ADD:
@@ -119,6 +141,17 @@ class RedisApiKeyRepository:
             check_write("API key", write, await self._stored(write.id))
             raise StaleVersion(f"API key {write.id} changed while being written")
         self._staged.clear()
+
+    async def _replay(self, write: Write[ApiKey]) -> Any:
+        keys = [KEY + write.id, INDEX]
+        if write.op is Op.DELETE:
+            expected = "" if write.expected_version is None else str(write.expected_version)
+            return await self._delete(keys=keys, args=[expected, write.id])
+        assert write.entity is not None
+        expected = "" if write.op is Op.ADD else str(write.expected_version)
+        return await self._write(
+            keys=keys, args=[expected, write.entity.version, _encode(write.entity), write.id]
+        )
 
     def discard(self) -> None:
         self._staged.clear()
@@ -150,6 +183,10 @@ class RedisSession:
 
     @property
     def audit(self) -> AuditLog:
+        _only_api_keys()
+
+    @property
+    def outbox(self) -> JobOutbox:
         _only_api_keys()
 
     async def commit(self) -> None:

@@ -23,6 +23,7 @@ from hexa.adapters.sql.identity import (
 )
 from hexa.adapters.sql.repositories import (
     SqlInspectionRepository,
+    SqlOutbox,
     SqlRuleRepository,
     translated_errors,
 )
@@ -103,6 +104,7 @@ class SqlSession:
         self.api_keys = SqlApiKeyRepository(self._connect)
         self.sessions = SqlSessionRepository(self._connect)
         self.audit = SqlAuditLog(self._connect)
+        self.outbox = SqlOutbox(self._connect)
 
     async def _connect(self) -> AsyncConnection:
         if self._connection is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -50,6 +51,12 @@ class SqlApiKeyRepository(SqlRepository[ApiKey]):
 
     async def page(self, *, limit: int, after: str | None = None) -> list[ApiKey]:
         return await self._rows(self._page_query(limit, after))
+
+    async def purge_expired(self, *, before: datetime) -> int:
+        ended = sa.or_(self.table.c.expires_at < before, self.table.c.revoked_at < before)
+        async with translated_errors(self.kind):
+            connection = await self._connect()
+            return (await connection.execute(sa.delete(self.table).where(ended))).rowcount
 
 
 class SqlSessionRepository(SqlRepository[Session]):
@@ -102,6 +109,16 @@ class SqlSessionRepository(SqlRepository[Session]):
             .order_by(self.table.c.id)
         )
         return await self._rows(query)
+
+    async def purge_expired(self, *, before: datetime) -> int:
+        expired = self.table.c.expires_at < before
+        doomed = sa.select(self.table.c.id).where(expired)
+        async with translated_errors(self.kind):
+            connection = await self._connect()
+            await connection.execute(
+                sa.delete(refresh_tokens).where(refresh_tokens.c.session_id.in_(doomed))
+            )
+            return (await connection.execute(sa.delete(self.table).where(expired))).rowcount
 
 
 class SqlAuditLog:

@@ -15,11 +15,19 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hexa.adapters.records import inspection_from, inspection_record, rule_from, rule_record
-from hexa.adapters.sql.tables import inspections, rules
+from hexa.adapters.records import (
+    inspection_from,
+    inspection_record,
+    outbox_from,
+    outbox_record,
+    rule_from,
+    rule_record,
+)
+from hexa.adapters.sql.tables import inspections, job_outbox, rules
 from hexa.adapters.staging import Versioned
 from hexa.domain.errors import Conflict, NotFound, StaleVersion, Unavailable
 from hexa.domain.inspections import Inspection, InspectionStatus
+from hexa.domain.jobs import OutboxEntry
 from hexa.domain.rules import Rule
 
 T = TypeVar("T", bound=Versioned)
@@ -127,5 +135,22 @@ class SqlRuleRepository(SqlRepository[Rule]):
     async def enabled(self) -> list[Rule]:
         query = (
             sa.select(self.table).where(self.table.c.enabled.is_(True)).order_by(self.table.c.id)
+        )
+        return await self._rows(query)
+
+
+class SqlOutbox(SqlRepository[OutboxEntry]):
+    kind = "job"
+    table = job_outbox
+
+    _record = staticmethod(outbox_record)
+    _entity = staticmethod(outbox_from)
+
+    async def pending(self, *, limit: int) -> list[OutboxEntry]:
+        query = (
+            sa.select(self.table)
+            .where(self.table.c.dispatched_at.is_(None))
+            .order_by(self.table.c.created_at, self.table.c.id)
+            .limit(limit)
         )
         return await self._rows(query)

@@ -132,3 +132,16 @@ audit_entries = sa.Table(
     sa.Column("target", sa.String(200), nullable=False),
     sa.Column("detail", sa.JSON, nullable=False),
 )
+
+# The transactional outbox: jobs accepted with the change that caused them.
+job_outbox = sa.Table(
+    "job_outbox",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(50), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("dispatched_at", UtcDateTime, nullable=True, index=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)

@@ -11,8 +11,8 @@ from fastapi.routing import APIRoute
 from hexa import bootstrap
 from hexa.config import Settings, load_settings
 from hexa.drivers.http import problems
-from hexa.drivers.http.limits import MAX_JSON_BYTES, BodySizeLimit
-from hexa.drivers.http.routes import admin, auth, health, inspections, jobs, rules
+from hexa.drivers.http.limits import MAX_JSON_BYTES, MULTIPART_OVERHEAD_BYTES, BodySizeLimit
+from hexa.drivers.http.routes import admin, auth, health, inspections, jobs, live, packets, rules
 
 
 def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = None) -> FastAPI:
@@ -43,8 +43,14 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
     if hexa is not None:
         app.state.hexa = hexa
     problems.install(app)
-    app.add_middleware(BodySizeLimit, limit_for=lambda path: MAX_JSON_BYTES)
-    areas = (health, auth, rules, inspections, jobs, admin)
+    upload_limit = settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES
+
+    def body_limit(path: str) -> int:
+        return upload_limit if path == packets.PATH else MAX_JSON_BYTES
+
+    app.add_middleware(BodySizeLimit, limit_for=body_limit)
+    app.include_router(live.router)
+    areas = (health, auth, rules, inspections, packets, jobs, admin)
     for area in areas:
         app.include_router(area.router)
     app.state.route_methods = [

@@ -14,6 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hexa.drivers.http.problems import problem_response
 
 MAX_JSON_BYTES = 1024 * 1024
+# A packet of exactly MAX_UPLOAD_BYTES still fits, with its multipart boundaries and headers.
+MULTIPART_OVERHEAD_BYTES = 16 * 1024
 
 
 class BodySizeLimit:

@@ -20,6 +20,7 @@ from hexa.domain.errors import (
     NotFound,
     RateLimited,
     StaleVersion,
+    TooLarge,
     Unauthenticated,
     Unavailable,
     ValidationError,
@@ -39,6 +40,7 @@ ERROR_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (InvalidTransition, 409, "invalid-transition"),
     (Conflict, 409, "conflict"),
     (ValidationError, 422, "invalid"),
+    (TooLarge, 413, "body-too-large"),
     (Unavailable, 503, "unavailable"),
 )
 

@@ -29,8 +29,13 @@ async def _probe(check: HealthCheck) -> dict[str, Any]:
         await asyncio.wait_for(check.probe(), PROBE_TIMEOUT_SECONDS)
     except Exception as error:  # whatever broke, the dependency is down
         outcome: dict[str, Any] = {"status": "down", "error": type(error).__name__}
+        detail = getattr(error, "detail", None)
+        if detail:
+            outcome["detail"] = detail
     else:
         outcome = {"status": "up"}
+    if not check.critical:
+        outcome["critical"] = False
     outcome["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return outcome
 
@@ -38,9 +43,13 @@ async def _probe(check: HealthCheck) -> dict[str, Any]:
 @router.get("/healthz")
 @router.get("/readyz", include_in_schema=False)
 async def readiness(hexa: Services) -> JSONResponse:
-    """Each dependency's status and latency: 200 when all are up, 503 otherwise."""
+    """Each dependency's status and latency: 200 when every critical one is up, 503
+    otherwise. The worker is reported but not critical: an app that cannot reach a worker
+    still accepts jobs (they wait in the queue), so it should stay in service."""
     results = await asyncio.gather(*(_probe(c) for c in hexa.health_checks))
     checks = {c.name: r for c, r in zip(hexa.health_checks, results, strict=True)}
-    up = all(r["status"] == "up" for r in results)
+    up = all(
+        r["status"] == "up" for c, r in zip(hexa.health_checks, results, strict=True) if c.critical
+    )
     body = {"status": "up" if up else "down", "checks": checks}
     return JSONResponse(body, status_code=200 if up else 503)

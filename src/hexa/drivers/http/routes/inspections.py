@@ -94,9 +94,9 @@ async def delete_inspection(
 
 @router.post("/{inspection_id}/submit", status_code=status.HTTP_202_ACCEPTED)
 async def submit_inspection(
-    _: InspectionsWriter, inspection_id: str, hexa: Services, response: Response
+    caller: InspectionsWriter, inspection_id: str, hexa: Services, response: Response
 ) -> JobAccepted:
     """Hands a draft in; its validation runs in the background as the job answered."""
-    job = await hexa.inspections.submit(inspection_id)
+    job = await hexa.inspections.submit(inspection_id, actor=caller.actor)
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return JobAccepted(job_id=job.id, status=job.status.value)

@@ -1,0 +1,53 @@
+"""The `JobQueue` port over arq. Everything arq-specific lives here and in the worker
+driver (`hexa.drivers.worker`), so another queue library can replace it there alone.
+
+arq dedupes by job id (`_job_id`): enqueueing an id that is queued, running or still has
+a result does nothing, which makes the outbox relay's retries harmless.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arq.connections import ArqRedis, RedisSettings
+from redis.asyncio import ConnectionPool
+
+from hexa.adapters.redis.client import translated_errors
+from hexa.domain.jobs import Job
+
+QUEUE_NAME = "hexa:queue"
+RUN_JOB = "run_job"
+
+
+def arq_redis_settings(url: str) -> RedisSettings:
+    settings = RedisSettings.from_dsn(url)
+    settings.conn_timeout = 5
+    settings.conn_retries = 3
+    return settings
+
+
+def job_arguments(job: Job) -> tuple[str, str, dict[str, Any]]:
+    return job.id, job.kind.value, job.payload
+
+
+class ArqJobQueue:
+    def __init__(self, redis: ArqRedis) -> None:
+        self._redis = redis
+
+    @classmethod
+    def from_url(cls, url: str) -> ArqJobQueue:
+        # Connects on first use: the app starts, and accepts jobs into the outbox, even
+        # while Redis is down.
+        pool = ConnectionPool.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        return cls(ArqRedis(connection_pool=pool, default_queue_name=QUEUE_NAME))
+
+    async def enqueue(self, job: Job) -> None:
+        async with translated_errors():
+            await self._redis.enqueue_job(RUN_JOB, *job_arguments(job), _job_id=job.id)
+
+    async def depth(self) -> int:
+        async with translated_errors():
+            return int(await self._redis.zcard(QUEUE_NAME))
+
+    async def close(self) -> None:
+        await self._redis.aclose()

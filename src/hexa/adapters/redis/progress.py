@@ -1,0 +1,120 @@
+"""Job progress in Redis, so any replica answers for any job, with saves fanned out to
+watchers through pub/sub (a client on replica A follows a job run by a worker that
+reports through replica B's Redis)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+
+from hexa.adapters.redis.client import translated_errors
+from hexa.domain.errors import NotFound
+from hexa.domain.jobs import JobKind, JobProgress, JobStatus
+
+# Numbering, storing and announcing a save in one step: watchers hear saves in order.
+_SAVE = """
+local sequence = redis.call('HINCRBY', KEYS[1], 'sequence', 1)
+redis.call('HSET', KEYS[1], 'progress', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('PUBLISH', KEYS[2], sequence .. '\\n' .. ARGV[1])
+return sequence
+"""
+_TIMES = ("created_at", "started_at", "finished_at")
+
+
+def _encoded(progress: JobProgress) -> str:
+    return json.dumps(
+        {
+            "id": progress.id,
+            "kind": progress.kind.value,
+            "status": progress.status.value,
+            "processed": progress.processed,
+            "total": progress.total,
+            "result": progress.result,
+            "error": progress.error,
+        }
+        | {name: _time(getattr(progress, name)) for name in _TIMES},
+        separators=(",", ":"),
+    )
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _decoded(text: str, sequence: int) -> JobProgress:
+    record: dict[str, Any] = json.loads(text)
+    times = {
+        name: None if record[name] is None else datetime.fromisoformat(record[name])
+        for name in _TIMES
+    }
+    return JobProgress(
+        id=record["id"],
+        kind=JobKind(record["kind"]),
+        status=JobStatus(record["status"]),
+        processed=record["processed"],
+        total=record["total"],
+        result=record["result"],
+        error=record["error"],
+        sequence=sequence,
+        **times,  # type: ignore[arg-type]
+    )
+
+
+class RedisProgressFeed:
+    def __init__(self, pubsub: PubSub) -> None:
+        self._pubsub = pubsub
+
+    async def next(self, within: float) -> JobProgress | None:
+        async with translated_errors():
+            message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=within)
+        if message is None:
+            return None
+        sequence, _, text = str(message["data"]).partition("\n")
+        return _decoded(text, int(sequence))
+
+
+class RedisProgressStore:
+    def __init__(
+        self, client: Redis, *, keep: timedelta = timedelta(days=7), prefix: str = "hexa:job:"
+    ) -> None:
+        self._client = client
+        self._keep = int(keep.total_seconds())
+        self._prefix = prefix
+        self._save = client.register_script(_SAVE)
+
+    def _keys(self, job_id: str) -> tuple[str, str]:
+        return f"{self._prefix}{job_id}", f"{self._prefix}{job_id}:progress"
+
+    async def save(self, progress: JobProgress) -> JobProgress:
+        async with translated_errors():
+            sequence = await self._save(
+                keys=list(self._keys(progress.id)), args=[_encoded(progress), self._keep]
+            )
+        return dataclasses.replace(progress, sequence=int(sequence))
+
+    async def get(self, job_id: str) -> JobProgress:
+        async with translated_errors():
+            text, sequence = await self._client.hmget(  # type: ignore[misc]
+                self._keys(job_id)[0], ["progress", "sequence"]
+            )
+        if text is None:
+            raise NotFound(f"job {job_id} not found")
+        return _decoded(text, int(sequence or 0))
+
+    @asynccontextmanager
+    async def watch(self, job_id: str) -> AsyncIterator[RedisProgressFeed]:
+        pubsub = self._client.pubsub()
+        try:
+            async with translated_errors():
+                await pubsub.subscribe(self._keys(job_id)[1])
+            yield RedisProgressFeed(pubsub)
+        finally:
+            await pubsub.aclose()  # type: ignore[no-untyped-call]

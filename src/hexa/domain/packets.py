@@ -1,0 +1,179 @@
+"""Packets: many inspections in one CSV, one row per reading, judged row by row.
+
+The format is `inspection,subject,key,value,unit` with that header. The rows of one
+inspection sit together (the reader refuses a reference that comes back after another),
+so a packet can be judged in one pass over a stream, holding one inspection at a time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from hexa.domain.errors import ValidationError
+from hexa.domain.inspections import Reading
+from hexa.domain.rules import Rule, Severity
+
+HEADER = ("inspection", "subject", "key", "value", "unit")
+MAX_REFERENCE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class PacketRow:
+    line: int
+    inspection: str
+    subject: str
+    reading: Reading
+
+
+@dataclass(frozen=True, slots=True)
+class PacketFinding:
+    """A broken rule. `line` is the offending row, or None when the reading is absent."""
+
+    line: int | None
+    inspection: str
+    subject: str
+    key: str
+    value: str | None
+    rule_name: str
+    severity: Severity
+    message: str
+
+
+class PacketReader:
+    """Turns a packet's bytes, fed in chunks of any size, into checked rows.
+
+    Raises `ValidationError` naming the first bad line. A quoted value may not hold a line
+    break: a row is a line.
+    """
+
+    def __init__(self, *, check_grouping: bool = True) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self._partial = ""
+        self._line = 0
+        self._rows = 0
+        self._header_seen = False
+        self._current: str | None = None
+        # References already closed; bounded by the upload size, and only kept at upload.
+        self._finished: dict[str, int] | None = {} if check_grouping else None
+
+    @property
+    def rows(self) -> int:
+        return self._rows
+
+    def feed(self, data: bytes) -> list[PacketRow]:
+        try:
+            text = self._decoder.decode(data)
+        except UnicodeDecodeError:
+            raise ValidationError(f"line {self._line + 1}: the packet is not UTF-8 text") from None
+        *lines, self._partial = (self._partial + text).split("\n")
+        return self._parse(lines)
+
+    def finish(self) -> list[PacketRow]:
+        """The last rows; raises if the packet turns out empty or cut short."""
+        try:
+            tail = self._partial + self._decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise ValidationError(f"line {self._line + 1}: the packet is not UTF-8 text") from None
+        self._partial = ""
+        rows = self._parse([tail] if tail else [])
+        if not self._header_seen:
+            raise ValidationError("the packet is empty: expected the header " + ",".join(HEADER))
+        if self._rows == 0:
+            raise ValidationError("the packet has a header but no readings")
+        return rows
+
+    def _parse(self, lines: list[str]) -> list[PacketRow]:
+        rows: list[PacketRow] = []
+        for line in lines:
+            self._line += 1
+            line = line.removesuffix("\r")
+            if not line.strip():
+                continue
+            try:
+                [fields] = list(csv.reader([line], strict=True))
+            except (csv.Error, ValueError):
+                raise self._bad("not a CSV row (an unclosed quote?)") from None
+            if not self._header_seen:
+                self._check_header(fields)
+                self._header_seen = True
+                continue
+            rows.append(self._row(fields))
+        return rows
+
+    def _check_header(self, fields: list[str]) -> None:
+        if tuple(f.strip().lower() for f in fields) != HEADER:
+            raise self._bad(f"expected the header {','.join(HEADER)}, got {','.join(fields)[:80]}")
+
+    def _row(self, fields: list[str]) -> PacketRow:
+        if len(fields) != len(HEADER):
+            raise self._bad(f"expected {len(HEADER)} fields, got {len(fields)}")
+        inspection, subject, key, value, unit = (f.strip() for f in fields)
+        if not inspection or len(inspection) > MAX_REFERENCE:
+            raise self._bad(f"the inspection reference must have 1 to {MAX_REFERENCE} characters")
+        if not subject:
+            raise self._bad("the subject is empty")
+        try:
+            reading = Reading(key=key, value=value, unit=unit or None)
+        except ValidationError as error:
+            raise self._bad(error.detail) from None
+        self._follow(inspection)
+        self._rows += 1
+        return PacketRow(self._line, inspection, subject, reading)
+
+    def _follow(self, inspection: str) -> None:
+        if inspection == self._current:
+            return
+        if self._finished is not None:
+            if inspection in self._finished:
+                raise self._bad(
+                    f"inspection {inspection!r} already ended at line "
+                    f"{self._finished[inspection]}: keep an inspection's rows together"
+                )
+            if self._current is not None:
+                self._finished[self._current] = self._line - 1
+        self._current = inspection
+
+    def _bad(self, why: str) -> ValidationError:
+        return ValidationError(f"line {self._line}: {why}")
+
+
+def inspections_of(rows: Iterable[PacketRow]) -> Iterator[list[PacketRow]]:
+    """Consecutive rows of the same inspection, as one list each."""
+    group: list[PacketRow] = []
+    for row in rows:
+        if group and row.inspection != group[0].inspection:
+            yield group
+            group = []
+        group.append(row)
+    if group:
+        yield group
+
+
+def judge(rules: Iterable[Rule], rows: list[PacketRow]) -> list[PacketFinding]:
+    """The findings of one inspection's rows, as `evaluate` would find them, each tied to
+    its row (or to no row, when the rule's reading is missing)."""
+    first = rows[0]
+    findings: list[PacketFinding] = []
+    for rule in rules:
+        if not rule.enabled:
+            continue
+        matching: list[PacketRow | None] = [row for row in rows if row.reading.key == rule.key]
+        for row in matching or [None]:
+            value = row.reading.value if row is not None else None
+            if rule.check.is_broken_by(value):
+                findings.append(
+                    PacketFinding(
+                        line=row.line if row is not None else None,
+                        inspection=first.inspection,
+                        subject=first.subject,
+                        key=rule.key,
+                        value=None if value is None else str(value),
+                        rule_name=rule.name,
+                        severity=rule.severity,
+                        message=f"{rule.key}: {rule.check.explain(value)}",
+                    )
+                )
+    return findings
