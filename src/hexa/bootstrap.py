@@ -29,6 +29,7 @@ from hexa.adapters.security.tokens import JwtAccessTokens
 from hexa.adapters.unit_of_work import Backend, unit_of_work_factory
 from hexa.config import ConfigError, Settings
 from hexa.domain.errors import Unavailable
+from hexa.domain.jobs import Job
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import BlobStore, Heartbeat, JobQueue, ProgressStore
 from hexa.ports.security import AccessTokens, ChangeCounter, Mailer, PasswordHasher, RateLimiter
@@ -36,6 +37,7 @@ from hexa.services.api_keys import ApiKeyService
 from hexa.services.audit import AuditService
 from hexa.services.auth import AuthPolicy, AuthService
 from hexa.services.dispatch import JobDispatcher
+from hexa.services.housekeeping import Housekeeping
 from hexa.services.inspections import InspectionService
 from hexa.services.packets import PacketJudge, PacketService
 from hexa.services.rules import RuleService
@@ -68,6 +70,7 @@ class Hexa:
     queue: JobQueue
     progress: ProgressStore
     heartbeat: Heartbeat
+    housekeeping: Housekeeping
     clock: Clock
     auth: AuthService
     api_keys: ApiKeyService
@@ -223,6 +226,7 @@ async def build(
             queue=queue,
             progress=progress,
             heartbeat=heartbeat,
+            housekeeping=Housekeeping(uow, clock),
             clock=clock,
             auth=AuthService(
                 uow,
@@ -336,6 +340,31 @@ def _auth_policy(settings: Settings) -> AuthPolicy:
         attempts_per_address=settings.login_attempts_per_address,
         reveal_mail_tokens=settings.env in ("dev", "test"),
         public_url=settings.public_url,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueWiring:
+    """What a worker driver needs to consume the queue the app fills."""
+
+    redis_settings: object  # arq.connections.RedisSettings, opaque outside the adapter
+    queue_name: str
+    run_job: str
+    job_arguments: Callable[[Job], tuple[object, ...]]
+
+
+def queue_wiring(settings: Settings) -> QueueWiring:
+    from hexa.adapters.redis.arq_queue import (
+        QUEUE_NAME,
+        RUN_JOB,
+        arq_redis_settings,
+        job_arguments,
+    )
+
+    if settings.resolved_redis_url is None:
+        raise ConfigError("the worker needs Redis: set REDIS_URL (or REDIS_HOST)")
+    return QueueWiring(
+        arq_redis_settings(settings.resolved_redis_url), QUEUE_NAME, RUN_JOB, job_arguments
     )
 
 

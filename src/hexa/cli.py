@@ -1,4 +1,4 @@
-"""The `hexa` command: serve, migrate (more verbs arrive with later capabilities)."""
+"""The `hexa` command: serve, worker, migrate, create-admin, token."""
 
 from __future__ import annotations
 
@@ -31,6 +31,22 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level="info",
     )
     return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    import logging
+
+    from hexa.bootstrap import check
+    from hexa.drivers.worker.run import run_worker
+
+    if settings.resolved_queue_backend != "arq":
+        raise ConfigError(
+            "QUEUE_BACKEND is inprocess: jobs run inside the app; the worker needs "
+            "QUEUE_BACKEND=arq and REDIS_URL"
+        )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    asyncio.run(check(settings))  # settings, stores and schema, before taking any job
+    return run_worker(settings)
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -81,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="overrides HOST")
     serve.add_argument("--port", type=int, help="overrides PORT")
     serve.set_defaults(run=_serve)
+    worker = verbs.add_parser("worker", help="run background jobs from Redis (REDIS_URL)")
+    worker.set_defaults(run=_worker)
     migrate = verbs.add_parser("migrate", help="apply database migrations (DATABASE_URL)")
     migrate.add_argument("revision", nargs="?", default="head")
     migrate.set_defaults(run=_migrate)

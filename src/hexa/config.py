@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     packet_progress_every: int = Field(1000, ge=1)
     worker_shutdown_grace_seconds: int = Field(20, ge=0)
     metrics_public: bool = True
+    worker_metrics_port: int | None = Field(None, ge=1, le=65535)
     ws_heartbeat_seconds: float = Field(15.0, gt=0, le=300)
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)

@@ -1,0 +1,49 @@
+"""`hexa worker`: runs arq's worker, and outlives Redis outages.
+
+arq's worker stops when Redis drops. Jobs are safe meanwhile (in the queue, or in the
+outbox), so rather than exit and rely on a supervisor, the worker waits, with back-off,
+and starts again; SIGTERM or SIGINT during the wait ends it.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+
+from redis.exceptions import RedisError
+
+from hexa.config import Settings
+from hexa.drivers.worker.settings import worker_options
+
+log = logging.getLogger("hexa.worker")
+MAX_BACKOFF_SECONDS = 30.0
+
+
+def run_worker(settings: Settings) -> int:
+    from arq.worker import Worker
+
+    if settings.worker_metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.worker_metrics_port, addr=settings.host)
+    stopping = threading.Event()
+    delay = 1.0
+    while not stopping.is_set():
+        worker = Worker(**worker_options(settings))
+        try:
+            worker.run()
+            return 0  # stopped by a signal, after its grace period
+        except (RedisError, OSError) as error:
+            print(
+                f"hexa worker: Redis failed ({type(error).__name__}); starting again in "
+                f"{delay:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stopping.set())
+        stopping.wait(delay)
+        delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+    return 0
