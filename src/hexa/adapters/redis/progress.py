@@ -4,6 +4,7 @@ reports through replica B's Redis)."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
@@ -73,10 +74,18 @@ class RedisProgressFeed:
         self._pubsub = pubsub
 
     async def next(self, within: float) -> JobProgress | None:
-        async with translated_errors():
-            message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=within)
-        if message is None:
-            return None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        message = None
+        # None also means "a subscribe confirmation was read": wait out the full time.
+        while message is None:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return None
+            async with translated_errors():
+                message = await self._pubsub.get_message(
+                    ignore_subscribe_messages=True, timeout=remaining
+                )
         sequence, _, text = str(message["data"]).partition("\n")
         return _decoded(text, int(sequence))
 
