@@ -1,16 +1,21 @@
-"""The JobQueue and ProgressStore contracts, for every adapter (the in-process and
-in-memory ones until the Redis-backed adapters arrive)."""
+"""The JobQueue, ProgressStore and BlobStore contracts, for every adapter: in-process and
+arq (a real Redis) queues, memory and Redis progress, the local-directory blob store."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import dataclasses
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from hexa.adapters.local_blobs import LocalBlobStore
 from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryProgressStore
-from hexa.domain.errors import NotFound
+from hexa.domain.errors import NotFound, ValidationError
 from hexa.domain.jobs import Job, JobKind, JobProgress
+from hexa.ports.jobs import BlobStore, JobQueue, ProgressStore
 from tests.builders import T0
 
 
@@ -18,44 +23,102 @@ def a_job(job_id: str = "job-1") -> Job:
     return Job(job_id, JobKind.VALIDATE_INSPECTION, {"inspection_id": "i-1"})
 
 
-@pytest.fixture(params=["inprocess"])
-async def queue_and_runs(request: pytest.FixtureRequest) -> AsyncIterator[tuple[object, list[str]]]:
+@dataclasses.dataclass
+class Harness:
+    queue: JobQueue
+    runs: list[str]
+    run_everything: Callable[[], Awaitable[None]]
+
+
+async def _flushed(redis_url: str) -> None:
+    from redis.asyncio import Redis
+
+    async with Redis.from_url(redis_url) as client:
+        await client.flushdb()
+
+
+@pytest.fixture(params=["inprocess", "arq"])
+async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     runs: list[str] = []
 
-    async def handler(job: Job) -> None:
+    async def record(job: Job) -> None:
         runs.append(job.id)
 
-    queue = InProcessJobQueue(concurrency=2)
-    queue.start(handler)
+    if request.param == "inprocess":
+        queue = InProcessJobQueue(concurrency=2)
+        started = False
+
+        async def drain() -> None:
+            nonlocal started
+            if not started:
+                queue.start(record)
+                started = True
+            await asyncio.wait_for(queue.drain(), 5)
+
+        try:
+            yield Harness(queue, runs, drain)
+        finally:
+            await queue.close()
+        return
+
+    from arq import func
+    from arq.worker import Worker
+
+    from hexa.adapters.redis.arq_queue import QUEUE_NAME, RUN_JOB, ArqJobQueue, arq_redis_settings
+
+    url = request.getfixturevalue("redis_url")
+    await _flushed(url)
+    arq_queue = ArqJobQueue.from_url(url)
+
+    async def run_job(ctx: dict[str, Any], job_id: str, kind: str, payload: Any) -> None:
+        await record(Job(job_id, JobKind(kind), payload))
+
+    async def burst() -> None:
+        worker = Worker(
+            functions=[func(run_job, name=RUN_JOB)],
+            redis_settings=arq_redis_settings(url),
+            queue_name=QUEUE_NAME,
+            burst=True,
+            handle_signals=False,
+            poll_delay=0.05,
+        )
+        try:
+            await asyncio.wait_for(worker.async_run(), 15)
+        finally:
+            await worker.close()
+
     try:
-        yield queue, runs
+        yield Harness(arq_queue, runs, burst)
     finally:
-        await queue.close()
+        await arq_queue.close()
 
 
-@pytest.fixture(params=["memory"])
-def progress_store(request: pytest.FixtureRequest) -> object:
-    return MemoryProgressStore()
+async def test_an_enqueued_job_runs_once(harness: Harness) -> None:
+    await harness.queue.enqueue(a_job())
+    await harness.run_everything()
+    assert harness.runs == ["job-1"]
 
 
-async def test_an_enqueued_job_runs_once(queue_and_runs) -> None:
-    queue, runs = queue_and_runs
-    await queue.enqueue(a_job())
-    await asyncio.wait_for(queue.drain(), 5)
-    assert runs == ["job-1"]
-
-
-async def test_enqueueing_the_same_id_again_is_a_no_op(queue_and_runs) -> None:
-    queue, runs = queue_and_runs
+async def test_enqueueing_the_same_id_again_is_a_no_op(harness: Harness) -> None:
     for _ in range(3):
-        await queue.enqueue(a_job())
-    await asyncio.wait_for(queue.drain(), 5)
-    await queue.enqueue(a_job())
-    await asyncio.wait_for(queue.drain(), 5)
-    assert runs == ["job-1"]
+        await harness.queue.enqueue(a_job())
+    assert await harness.queue.depth() == 1
+    await harness.run_everything()
+    await harness.queue.enqueue(a_job())  # already ran: still nothing new
+    await harness.run_everything()
+    assert harness.runs == ["job-1"]
 
 
-async def test_a_failing_job_does_not_stop_the_queue() -> None:
+async def test_depth_counts_jobs_not_yet_started(harness: Harness) -> None:
+    await harness.queue.enqueue(a_job("a"))
+    await harness.queue.enqueue(a_job("b"))
+    assert await harness.queue.depth() == 2
+    await harness.run_everything()
+    assert await harness.queue.depth() == 0
+    assert sorted(harness.runs) == ["a", "b"]
+
+
+async def test_a_failing_job_does_not_stop_the_in_process_queue() -> None:
     runs: list[str] = []
 
     async def handler(job: Job) -> None:
@@ -74,22 +137,111 @@ async def test_a_failing_job_does_not_stop_the_queue() -> None:
     assert runs == ["bad", "good"]
 
 
-async def test_depth_counts_jobs_not_yet_started() -> None:
-    queue = InProcessJobQueue()  # not started: nothing leaves the queue
-    await queue.enqueue(a_job("a"))
-    await queue.enqueue(a_job("b"))
-    assert await queue.depth() == 2
+@pytest.fixture(params=["memory", "redis"])
+async def progress_store(request: pytest.FixtureRequest) -> AsyncIterator[ProgressStore]:
+    if request.param == "memory":
+        yield MemoryProgressStore()
+        return
+    from hexa.adapters.redis.client import connect
+    from hexa.adapters.redis.progress import RedisProgressStore
+
+    url = request.getfixturevalue("redis_url")
+    await _flushed(url)
+    client = connect(url)
+    try:
+        yield RedisProgressStore(client)
+    finally:
+        await client.aclose()
 
 
-async def test_saved_progress_reads_back(progress_store) -> None:
+async def test_saved_progress_reads_back_with_a_rising_sequence(
+    progress_store: ProgressStore,
+) -> None:
     queued = JobProgress.queued(a_job(), total=3, now=T0)
-    await progress_store.save(queued)
-    assert await progress_store.get("job-1") == queued
+    first = await progress_store.save(queued)
+    assert first == dataclasses.replace(queued, sequence=first.sequence)
+    assert await progress_store.get("job-1") == first
     running = queued.started(now=T0).advanced(processed=2)
-    await progress_store.save(running)
-    assert await progress_store.get("job-1") == running
+    second = await progress_store.save(running)
+    assert second.sequence > first.sequence
+    assert await progress_store.get("job-1") == second
 
 
-async def test_unknown_job_progress_is_not_found(progress_store) -> None:
+async def test_unknown_job_progress_is_not_found(progress_store: ProgressStore) -> None:
     with pytest.raises(NotFound):
         await progress_store.get("nope")
+
+
+async def test_a_watcher_hears_each_save_in_order(progress_store: ProgressStore) -> None:
+    queued = JobProgress.queued(a_job(), total=3, now=T0)
+    await progress_store.save(JobProgress.queued(a_job("other"), total=1, now=T0))
+    async with progress_store.watch("job-1") as feed:
+        assert await feed.next(0.05) is None  # nothing yet; and other jobs are not heard
+        running = queued.started(now=T0)
+        saved = [
+            await progress_store.save(p) for p in (queued, running, running.advanced(processed=3))
+        ]
+        heard = [await feed.next(2) for _ in saved]
+    assert heard == saved
+    assert [h.sequence for h in heard if h] == sorted({h.sequence for h in heard if h})
+
+
+async def test_a_watch_waits_its_full_time_when_nothing_is_saved(
+    progress_store: ProgressStore,
+) -> None:
+    loop = asyncio.get_running_loop()
+    async with progress_store.watch("quiet") as feed:
+        started = loop.time()
+        assert await feed.next(0.3) is None
+    assert loop.time() - started >= 0.25
+
+
+@pytest.fixture(params=["local"])
+def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
+    return LocalBlobStore(tmp_path / "blobs")
+
+
+async def _chunks(*parts: bytes, fail: bool = False) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+    if fail:
+        raise ValidationError("line 3: bad")
+
+
+async def _read(blobs: BlobStore, name: str) -> bytes:
+    return b"".join([chunk async for chunk in blobs.read(name)])
+
+
+async def test_a_blob_reads_back_as_written(blobs: BlobStore) -> None:
+    size = await blobs.put("packet-1.csv", _chunks(b"a,b\n", b"", b"c" * 300_000))
+    assert size == 4 + 300_000
+    assert await _read(blobs, "packet-1.csv") == b"a,b\n" + b"c" * 300_000
+
+
+async def test_a_failed_put_keeps_nothing_and_spares_the_old_blob(blobs: BlobStore) -> None:
+    await blobs.put("report-1.jsonl", _chunks(b"old"))
+    with pytest.raises(ValidationError):
+        await blobs.put("report-1.jsonl", _chunks(b"new", fail=True))
+    with pytest.raises(ValidationError):
+        await blobs.put("packet-2.csv", _chunks(b"x", fail=True))
+    assert await _read(blobs, "report-1.jsonl") == b"old"
+    with pytest.raises(NotFound):
+        await _read(blobs, "packet-2.csv")
+
+
+async def test_delete_is_idempotent(blobs: BlobStore) -> None:
+    await blobs.put("packet-3.csv", _chunks(b"x"))
+    await blobs.delete("packet-3.csv")
+    await blobs.delete("packet-3.csv")
+    with pytest.raises(NotFound):
+        await _read(blobs, "packet-3.csv")
+
+
+@pytest.mark.parametrize("name", ["../etc/passwd", "a/b", "", ".hidden", "x" * 300])
+async def test_names_that_could_escape_the_store_are_refused(blobs: BlobStore, name: str) -> None:
+    async def empty() -> AsyncIterable[bytes]:
+        return
+        yield b""
+
+    with pytest.raises(ValidationError):
+        await blobs.put(name, empty())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,9 +20,11 @@ TEST_SECRET = "x" * 40
 
 
 @pytest.fixture
-def settings() -> Settings:
+def settings(tmp_path: Path) -> Settings:
     return load_settings(
         persistence="memory",
+        blob_dir=str(tmp_path / "blobs"),
+        max_upload_bytes=64 * 1024,
         env="test",
         queue_backend="inprocess",
         jwt_secret=TEST_SECRET,

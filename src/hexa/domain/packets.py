@@ -50,8 +50,7 @@ class PacketReader:
     """
 
     def __init__(self, *, check_grouping: bool = True) -> None:
-        self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
-        self._partial = ""
+        self._partial = b""
         self._line = 0
         self._rows = 0
         self._header_seen = False
@@ -64,20 +63,13 @@ class PacketReader:
         return self._rows
 
     def feed(self, data: bytes) -> list[PacketRow]:
-        try:
-            text = self._decoder.decode(data)
-        except UnicodeDecodeError:
-            raise ValidationError(f"line {self._line + 1}: the packet is not UTF-8 text") from None
-        *lines, self._partial = (self._partial + text).split("\n")
+        # Splitting bytes is safe: a newline byte never occurs inside a UTF-8 sequence.
+        *lines, self._partial = (self._partial + data).split(b"\n")
         return self._parse(lines)
 
     def finish(self) -> list[PacketRow]:
         """The last rows; raises if the packet turns out empty or cut short."""
-        try:
-            tail = self._partial + self._decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            raise ValidationError(f"line {self._line + 1}: the packet is not UTF-8 text") from None
-        self._partial = ""
+        tail, self._partial = self._partial, b""
         rows = self._parse([tail] if tail else [])
         if not self._header_seen:
             raise ValidationError("the packet is empty: expected the header " + ",".join(HEADER))
@@ -85,11 +77,16 @@ class PacketReader:
             raise ValidationError("the packet has a header but no readings")
         return rows
 
-    def _parse(self, lines: list[str]) -> list[PacketRow]:
+    def _parse(self, lines: list[bytes]) -> list[PacketRow]:
         rows: list[PacketRow] = []
-        for line in lines:
+        for raw in lines:
             self._line += 1
-            line = line.removesuffix("\r")
+            if self._line == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            try:
+                line = raw.removesuffix(b"\r").decode()
+            except UnicodeDecodeError:
+                raise self._bad("not UTF-8 text") from None
             if not line.strip():
                 continue
             try:

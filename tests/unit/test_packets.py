@@ -1,0 +1,76 @@
+"""The packet format and its judging, as pure functions."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hexa.domain.errors import ValidationError
+from hexa.domain.inspections import Inspection, Reading
+from hexa.domain.packets import PacketReader, inspections_of, judge
+from hexa.domain.validation import evaluate
+from tests.builders import T0, a_rule
+
+PACKET = (
+    "\ufeffinspection,subject,key,value,unit\r\n"
+    "A,boiler,temp,95,C\r\n"
+    "A,boiler,seal,intact,\r\n"
+    "\r\n"
+    'B,"valve, north",temp,50,C\r\n'
+    "C,pump,seal,cracked,\r\n"
+).encode()
+
+
+def read_all(data: bytes, cuts: list[int], *, check_grouping: bool = True) -> list[tuple]:
+    reader = PacketReader(check_grouping=check_grouping)
+    rows, start = [], 0
+    for cut in sorted(cuts) + [len(data)]:
+        rows += reader.feed(data[start:cut])
+        start = cut
+    rows += reader.finish()
+    return [(r.line, r.inspection, r.subject, r.reading.key, r.reading.value) for r in rows]
+
+
+def test_rows_carry_their_line_and_readings_stay_text() -> None:
+    assert read_all(PACKET, []) == [
+        (2, "A", "boiler", "temp", "95"),
+        (3, "A", "boiler", "seal", "intact"),
+        (5, "B", "valve, north", "temp", "50"),
+        (6, "C", "pump", "seal", "cracked"),
+    ]
+
+
+@given(st.lists(st.integers(0, len(PACKET)), max_size=8))
+def test_any_chunking_reads_the_same_rows(cuts: list[int]) -> None:
+    assert read_all(PACKET, cuts) == read_all(PACKET, [])
+
+
+def test_a_reference_that_comes_back_is_refused_at_upload_only() -> None:
+    data = b"inspection,subject,key,value,unit\nA,s,k,1,\nB,s,k,1,\nA,s,k,2,\n"
+    with pytest.raises(ValidationError, match="line 4: inspection 'A' already ended at line 2"):
+        read_all(data, [])
+    assert len(read_all(data, [], check_grouping=False)) == 3
+
+
+def test_a_packet_without_a_trailing_newline_keeps_its_last_row() -> None:
+    assert read_all(b"inspection,subject,key,value,unit\nA,s,k,1,", [])[-1][0] == 2
+
+
+@given(st.lists(st.sampled_from(["95", "50", "", "x"]), min_size=1, max_size=6))
+def test_judging_rows_finds_what_evaluate_finds(values: list[str]) -> None:
+    rules = [
+        a_rule("max", "temp", name="ceiling", max=80),
+        a_rule("required", "seal", name="needed"),
+    ]
+    data = "inspection,subject,key,value,unit\n" + "".join(f"A,s,temp,{v},\n" for v in values)
+    reader = PacketReader()
+    rows = reader.feed(data.encode()) + reader.finish()
+    [group] = list(inspections_of(rows))
+    inspection = Inspection.draft(
+        id="A", subject="s", readings=[Reading("temp", v) for v in values], now=T0
+    )
+    expected = [(f.rule_name, f.message) for f in evaluate(rules, inspection).findings]
+    found = judge(rules, group)
+    assert [(f.rule_name, f.message) for f in found] == expected
+    assert {f.line for f in found if f.rule_name == "needed"} == {None}
