@@ -28,6 +28,10 @@ def a_packet(rows: int, hot_every: int = 0) -> tuple[bytes, set[int]]:
     return "".join(lines).encode(), planted
 
 
+def kept_packets(hexa: Hexa) -> list[Path]:
+    return list(Path(hexa.settings.blob_dir).glob("*packet-*"))
+
+
 async def upload(client: httpx.AsyncClient, body: bytes) -> httpx.Response:
     return await client.post(PACKETS, files={"file": ("packet.csv", body, "text/csv")})
 
@@ -88,7 +92,7 @@ async def test_a_malformed_packet_is_a_422_naming_the_first_bad_line(
     response = await upload(client, body)
     problem = assert_problem(response, 422)
     assert problem["detail"].startswith(f"line {line}:"), problem["detail"]
-    assert not list(Path(hexa.settings.blob_dir).glob("*packet-*")), "a refused upload is kept"
+    assert not kept_packets(hexa), "a refused upload was kept"
 
 
 async def test_an_empty_packet_or_a_missing_file_is_a_422(client: httpx.AsyncClient) -> None:
