@@ -45,6 +45,9 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         # On SIGTERM, stop taking jobs and give the one in hand this long; a job still
         # running then is cancelled and arq runs it again (it restarts from the top).
         "job_completion_wait": settings.worker_shutdown_grace_seconds,
+        # Also bounds how long a job held by a worker that died stays locked: arq frees it
+        # this long (+10 s) after it started, and another worker runs it again.
+        "job_timeout": settings.job_timeout_seconds,
         "max_jobs": 4,
         "keep_result": 3600,
         "poll_delay": 0.2,

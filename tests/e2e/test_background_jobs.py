@@ -1,0 +1,267 @@
+"""Background jobs for real: `hexa serve` and `hexa worker` processes over PostgreSQL and
+a Redis of the test's own (so it can be stopped and started), followed over WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+
+from tests.cli.test_cli import ADMIN, HEXA, _environment, _free_port, _wait_until_live, hexa
+
+SECRET = "e" * 40
+HEADER = "inspection,subject,key,value,unit\n"
+
+
+class OwnRedis:
+    """A redis-server on a fixed loopback port, stoppable and restartable (no persistence:
+    a restart loses everything, as a crashed cache would)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._directory = directory
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self._process = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no", "--dir", str(self._directory)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            ping = subprocess.run(
+                ["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True
+            )
+            if ping.stdout.strip() == "PONG":
+                return
+            time.sleep(0.05)
+        pytest.fail("redis-server did not start")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+            self._process = None
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    if shutil.which("redis-server") is None:
+        if os.environ.get("HEXA_REQUIRE_REDIS") == "1":
+            pytest.fail("HEXA_REQUIRE_REDIS=1 but redis-server is not installed")
+        pytest.skip("no redis-server: install it (scripts/redis-tmp.sh does) to run these")
+    redis = OwnRedis(tmp_path)
+    redis.start()
+    try:
+        yield redis
+    finally:
+        redis.stop()
+
+
+@pytest.fixture
+def empty_postgres(postgres_server: str) -> str:
+    asyncio.run(_clear(postgres_server))
+    return postgres_server
+
+
+async def _clear(url: str) -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from hexa.adapters.sql.tables import metadata
+
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            await connection.execute(sa.delete(table))
+    await engine.dispose()
+
+
+@dataclass
+class Stack:
+    """The app and its worker as processes; restartable, logs kept for failures."""
+
+    env: dict[str, str]
+    directory: Path
+    base: str = ""
+    token: str = ""
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self, name: str, *args: str) -> None:
+        log = (self.directory / f"{name}.log").open("a")
+        self.processes[name] = subprocess.Popen(
+            [*HEXA, *args], cwd=self.directory, env=_environment(**self.env),
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
+        process = self.processes.pop(name)
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {p.name}\n{p.read_text()[-4000:]}" for p in self.directory.glob("*.log")
+        )
+
+    def http(self) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        return httpx.Client(base_url=self.base, headers=headers, timeout=30)
+
+
+@pytest.fixture
+def stack(tmp_path: Path, own_redis: OwnRedis, empty_postgres: str) -> Iterator[Stack]:
+    port = _free_port()
+    env = {
+        "DATABASE_URL": empty_postgres, "REDIS_URL": own_redis.url, "QUEUE_BACKEND": "arq",
+        "BLOB_DIR": str(tmp_path / "blobs"), "ENV": "test", "JWT_SECRET": SECRET,
+        "API_KEY_PEPPER": SECRET, "WS_HEARTBEAT_SECONDS": "1", "JOB_TIMEOUT_SECONDS": "10",
+        "PACKET_PROGRESS_EVERY": "500", "MAX_UPLOAD_BYTES": str(32 * 1024 * 1024),
+        "WORKER_SHUTDOWN_GRACE_SECONDS": "2",
+    }  # fmt: skip
+    created = hexa("create-admin", ADMIN[0], cwd=tmp_path, HEXA_ADMIN_PASSWORD=ADMIN[1], **env)
+    assert created.returncode == 0, created.stderr
+    running = Stack(env, tmp_path, base=f"http://127.0.0.1:{port}")
+    running.start("serve", "serve", "--port", str(port))
+    running.start("worker", "worker")
+    try:
+        _wait_until_live(running.processes["serve"], running.base, open(os.devnull))
+        with httpx.Client(base_url=running.base, timeout=10) as http:
+            login = http.post("/api/v1/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]})
+            assert login.status_code == 200, login.text
+            running.token = login.json()["access_token"]
+            rule = {"name": "temp ceiling", "key": "temp", "kind": "max", "params": {"max": 80}}
+            assert running.http().post("/api/v1/rules", json=rule).status_code == 201
+        yield running
+    finally:
+        for name in list(running.processes):
+            running.stop(name)
+        print(running.logs())
+
+
+def a_packet(rows: int, hot_every: int) -> tuple[bytes, set[int]]:
+    lines, planted = [HEADER], set()
+    for n in range(rows):
+        hot = n % hot_every == hot_every - 1
+        lines.append(f"INS-{n // 4},pump {n // 4},temp,{95 if hot else 50},C\n")
+        if hot:
+            planted.add(n + 2)
+    return "".join(lines).encode(), planted
+
+
+def upload(stack: Stack, body: bytes) -> str:
+    with stack.http() as http:
+        response = http.post("/api/v1/packets", files={"file": ("p.csv", body, "text/csv")})
+    assert response.status_code == 202, response.text
+    job_id: str = response.json()["job_id"]
+    return job_id
+
+
+def wait_for(stack: Stack, job_id: str, done: Any, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    job: dict[str, Any] = {}
+    with stack.http() as http:
+        while time.monotonic() < deadline:
+            response = http.get(f"/api/v1/jobs/{job_id}")
+            if response.status_code == 200:
+                job = response.json()
+                if done(job):
+                    return job
+            time.sleep(0.05)
+    pytest.fail(f"job {job_id} stuck at {job}:\n{stack.logs()}")
+
+
+def reported_lines(stack: Stack, job_id: str) -> list[int]:
+    with stack.http() as http:
+        report = http.get(f"/api/v1/jobs/{job_id}/report")
+    assert report.status_code == 200, report.text
+    return [f["line"] for f in report.json()["findings"]]
+
+
+async def follow(stack: Stack, job_id: str) -> tuple[list[dict[str, Any]], int | None]:
+    url = stack.base.replace("http", "ws") + f"/ws/jobs/{job_id}"
+    frames = []
+    async with websockets.connect(url, subprotocols=["bearer", stack.token]) as ws:  # type: ignore[list-item]
+        async for message in ws:
+            frames.append(json.loads(message))
+    return frames, ws.close_code
+
+
+def test_a_packet_runs_on_the_worker_while_the_websocket_shows_progress(stack: Stack) -> None:
+    body, planted = a_packet(20_000, hot_every=997)
+    job_id = upload(stack, body)
+
+    frames, close_code = asyncio.run(asyncio.wait_for(follow(stack, job_id), 60))
+
+    assert close_code == 1000
+    assert frames[0]["type"] == "snapshot"
+    updates = [f for f in frames if f["type"] == "update"]
+    assert [f["sequence"] for f in updates] == sorted({f["sequence"] for f in updates})
+    assert frames[-1]["job"]["status"] == "done"
+    processed = [f["job"]["processed"] for f in frames if "job" in f]
+    assert processed == sorted(processed) and processed[-1] == 20_000
+    assert sorted(reported_lines(stack, job_id)) == sorted(planted)
+
+
+def test_a_websocket_without_credentials_is_closed_4401(stack: Stack) -> None:
+    async def attempt() -> int | None:
+        url = stack.base.replace("http", "ws") + "/ws/jobs/anything"
+        async with websockets.connect(url) as ws:
+            with pytest.raises(websockets.ConnectionClosed):
+                await ws.recv()
+        return ws.close_code
+
+    assert asyncio.run(attempt()) == 4401
+
+
+def test_a_job_accepted_while_redis_is_down_runs_once_redis_is_back(
+    stack: Stack, own_redis: OwnRedis
+) -> None:
+    own_redis.stop()
+    job_id = upload(stack, a_packet(100, hot_every=10)[0])
+    queued = wait_for(stack, job_id, lambda job: True, timeout=10)
+    assert queued["status"] == "queued"  # answered from the outbox while Redis is away
+
+    own_redis.start()
+
+    done = wait_for(stack, job_id, lambda job: job["status"] == "done", timeout=60)
+    assert done["processed"] == 100
+    assert len(reported_lines(stack, job_id)) == 10
+
+
+def test_a_worker_killed_mid_packet_is_replaced_and_the_job_completes_once(
+    stack: Stack,
+) -> None:
+    body, planted = a_packet(300_000, hot_every=9_973)
+    job_id = upload(stack, body)
+    wait_for(stack, job_id, lambda job: job["processed"] >= 500, timeout=30)
+
+    stack.stop("worker", signal.SIGKILL)
+    cut = wait_for(stack, job_id, lambda job: True, timeout=5)
+    assert cut["status"] == "running" and cut["processed"] < cut["total"], "finished too soon"
+    stack.start("worker", "worker")
+
+    done = wait_for(stack, job_id, lambda job: job["status"] == "done", timeout=90)
+    assert done["processed"] == 300_000
+    assert sorted(reported_lines(stack, job_id)) == sorted(planted)  # once, no duplicates
+    with stack.http() as http:
+        audit = http.get("/api/admin/audit", params={"limit": 200}).json()["items"]
+    assert [e["action"] for e in audit if e["target"] == job_id].count("job.done") == 1
