@@ -143,7 +143,8 @@ def stack(tmp_path: Path, own_redis: OwnRedis, empty_postgres: str) -> Iterator[
     running.start("serve", "serve", "--port", str(port))
     running.start("worker", "worker")
     try:
-        _wait_until_live(running.processes["serve"], running.base, open(os.devnull))
+        with (tmp_path / "serve.log").open() as log:
+            _wait_until_live(running.processes["serve"], running.base, log)
         with httpx.Client(base_url=running.base, timeout=10) as http:
             login = http.post("/api/v1/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]})
             assert login.status_code == 200, login.text
