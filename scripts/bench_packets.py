@@ -1,0 +1,102 @@
+"""Rows per second and the worker's peak memory when validating packets end to end.
+
+    scripts/with-test-services.sh .venv/bin/python scripts/bench_packets.py [--rows 10000 100000]
+
+Starts a throw-away stack in a temporary directory — `hexa serve` and `hexa worker` as
+processes over the PostgreSQL and Redis that `with-test-services.sh` provides (or SQLite
+when HEXA_TEST_POSTGRES_URL is unset) — uploads a packet of each size, follows the job to
+its end, and reports rows per second (upload to done) and the worker's peak resident
+memory (VmHWM), read from /proc after each packet, with a fresh worker per size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+HEXA = [sys.executable, "-c", "import sys; from hexa.cli import main; sys.exit(main())"]
+ADMIN = ("bench@example.com", "a long bench password")
+SECRET = "b" * 40
+
+
+def packet(rows: int) -> bytes:
+    lines = ["inspection,subject,key,value,unit\n"]
+    lines += [
+        f"INS-{n // 4},pump {n // 4},temp,{95 if n % 997 == 0 else 50},C\n" for n in range(rows)
+    ]
+    return "".join(lines).encode()
+
+
+def peak_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
+    args = parser.parse_args()
+    redis = os.environ.get("HEXA_TEST_REDIS_URL")
+    if not redis:
+        sys.exit("bench_packets: needs Redis: run it under scripts/with-test-services.sh")
+    with tempfile.TemporaryDirectory() as tmp:
+        database = os.environ.get("HEXA_TEST_POSTGRES_URL") or f"sqlite+aiosqlite:///{tmp}/b.db"
+        env = os.environ | {
+            "DATABASE_URL": database, "REDIS_URL": redis, "QUEUE_BACKEND": "arq",
+            "BLOB_DIR": f"{tmp}/blobs", "ENV": "test", "JWT_SECRET": SECRET,
+            "API_KEY_PEPPER": SECRET, "MAX_UPLOAD_BYTES": str(64 * 1024 * 1024),
+            "HEXA_ADMIN_PASSWORD": ADMIN[1], "PORT": "8799",
+        }  # fmt: skip
+        subprocess.run([*HEXA, "migrate"], env=env, check=True, cwd=tmp)
+        subprocess.run([*HEXA, "create-admin", ADMIN[0]], env=env, cwd=tmp, capture_output=True)
+        serve = subprocess.Popen(
+            [*HEXA, "serve"], env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        base = "http://127.0.0.1:8799"
+        try:
+            http = httpx.Client(base_url=base, timeout=120)
+            for _ in range(100):
+                try:
+                    if http.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            login = http.post("/api/v1/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]})
+            http.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+            rule = {"name": "temp ceiling", "key": "temp", "kind": "max", "params": {"max": 80}}
+            http.post("/api/v1/rules", json=rule)
+            print(f"{'rows':>8} {'bytes':>10} {'seconds':>8} {'rows/s':>9} {'worker peak MiB':>16}")
+            for rows in args.rows:
+                worker = subprocess.Popen(
+                    [*HEXA, "worker"], env=env, cwd=tmp, stderr=subprocess.DEVNULL
+                )
+                time.sleep(3)  # the worker connects and runs its start-up crons
+                body = packet(rows)
+                started = time.perf_counter()
+                upload = http.post("/api/v1/packets", files={"file": ("p.csv", body)})
+                job_id = upload.json()["job_id"]
+                while http.get(f"/api/v1/jobs/{job_id}").json()["status"] not in ("done", "failed"):
+                    time.sleep(0.02)
+                elapsed = time.perf_counter() - started
+                peak = peak_kib(worker.pid) / 1024
+                worker.terminate()
+                worker.wait(timeout=30)
+                print(
+                    f"{rows:>8} {len(body):>10} {elapsed:>8.2f} {rows / elapsed:>9.0f} {peak:>16.1f}"
+                )
+        finally:
+            serve.terminate()
+            serve.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
