@@ -90,9 +90,8 @@ def main() -> None:
                 peak = peak_kib(worker.pid) / 1024
                 worker.terminate()
                 worker.wait(timeout=30)
-                print(
-                    f"{rows:>8} {len(body):>10} {elapsed:>8.2f} {rows / elapsed:>9.0f} {peak:>16.1f}"
-                )
+                speed = rows / elapsed
+                print(f"{rows:>8} {len(body):>10} {elapsed:>8.2f} {speed:>9.0f} {peak:>16.1f}")
         finally:
             serve.terminate()
             serve.wait(timeout=30)
