@@ -8,10 +8,11 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: help install install-dev run serve migrate test test-fast lint lock clean
+.PHONY: help install install-dev run serve worker migrate test test-fast lint lock clean
 
 help:
 	@echo "make run      install, migrate and serve on http://$(HOST):$(PORT)"
+	@echo "make worker   run background jobs from Redis (QUEUE_BACKEND=arq, REDIS_URL)"
 	@echo "make test     install, start a throw-away PostgreSQL, run the whole suite"
 	@echo "make migrate  apply database migrations"
 	@echo "make lint     ruff and mypy"
@@ -42,6 +43,10 @@ run: install
 	$(BIN)/hexa serve
 
 serve: run
+
+# Background jobs from Redis (QUEUE_BACKEND=arq, REDIS_URL); run beside `make run`.
+worker: install
+	$(BIN)/hexa worker
 
 test: install-dev
 	scripts/with-test-services.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
