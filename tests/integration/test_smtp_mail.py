@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message
@@ -13,6 +12,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from hexa.adapters.mail import SmtpMailer
 from hexa.domain.errors import Unavailable
+from tests.cli.test_cli import _free_port
 
 
 class Inbox:
@@ -23,13 +23,6 @@ class Inbox:
         assert isinstance(envelope.content, bytes)
         self.messages.append((envelope, message_from_bytes(envelope.content)))
         return "250 Message accepted for delivery"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
