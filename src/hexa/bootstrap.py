@@ -22,7 +22,12 @@ from hexa.adapters.clock import SystemClock
 from hexa.adapters.local_blobs import LocalBlobStore
 from hexa.adapters.mail import ConsoleMailer, SmtpMailer
 from hexa.adapters.memory.database import MemoryDatabase
-from hexa.adapters.memory.jobs import InProcessHeartbeat, InProcessJobQueue, MemoryProgressStore
+from hexa.adapters.memory.jobs import (
+    InProcessHeartbeat,
+    InProcessJobQueue,
+    MemoryJobTally,
+    MemoryProgressStore,
+)
 from hexa.adapters.memory.rate_limit import MemoryChangeCounter, MemoryRateLimiter
 from hexa.adapters.security.passwords import Argon2PasswordHasher
 from hexa.adapters.security.tokens import JwtAccessTokens
@@ -31,7 +36,7 @@ from hexa.config import ConfigError, Settings
 from hexa.domain.errors import Unavailable
 from hexa.domain.jobs import Job
 from hexa.ports.clock import Clock
-from hexa.ports.jobs import BlobStore, Heartbeat, JobQueue, ProgressStore
+from hexa.ports.jobs import BlobStore, Heartbeat, JobQueue, JobTally, ProgressStore
 from hexa.ports.security import AccessTokens, ChangeCounter, Mailer, PasswordHasher, RateLimiter
 from hexa.services.api_keys import ApiKeyService
 from hexa.services.audit import AuditService
@@ -39,6 +44,7 @@ from hexa.services.auth import AuthPolicy, AuthService
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.housekeeping import Housekeeping
 from hexa.services.inspections import InspectionService
+from hexa.services.metrics import MetricsReader
 from hexa.services.packets import PacketJudge, PacketService
 from hexa.services.rules import RuleService
 from hexa.services.users import UserAdminService
@@ -77,6 +83,7 @@ class Hexa:
     users: UserAdminService
     audit: AuditService
     tokens: AccessTokens
+    metrics: MetricsReader
     health_checks: tuple[HealthCheck, ...] = field(default=())
 
 
@@ -211,11 +218,17 @@ async def build(
         queue, start_queue = QUEUE_FACTORIES[settings.resolved_queue_backend](settings, stack)
         dispatcher = JobDispatcher(uow, clock, queue, progress)
         judge = PacketJudge(uow, blobs, progress, progress_every=settings.packet_progress_every)
-        validation = ValidationService(uow, clock, progress, judge)
+        validation = ValidationService(uow, clock, progress, judge, shared.tally)
         if start_jobs:
             start_queue(validation, dispatcher)
         heartbeat = shared.heartbeat or InProcessHeartbeat(clock)
         tokens = access_tokens(settings, clock)
+        api_keys = ApiKeyService(
+            uow,
+            clock,
+            pepper=settings.api_key_pepper.get_secret_value().encode(),
+            changes=shared.changes,
+        )
         yield Hexa(
             settings=settings,
             rules=RuleService(uow, clock),
@@ -238,15 +251,11 @@ async def build(
                 token_key=_derived_key(settings, "one-time-tokens"),
                 policy=_auth_policy(settings),
             ),
-            api_keys=ApiKeyService(
-                uow,
-                clock,
-                pepper=settings.api_key_pepper.get_secret_value().encode(),
-                changes=shared.changes,
-            ),
+            api_keys=api_keys,
             users=UserAdminService(uow, clock, hasher),
             audit=AuditService(uow),
             tokens=tokens,
+            metrics=MetricsReader(queue, shared.tally, api_keys),
             health_checks=(
                 *(
                     HealthCheck("database" if name == "sql" else name, backend.ping)
@@ -288,20 +297,28 @@ class _SharedState:
     limiter: RateLimiter
     changes: ChangeCounter
     progress: ProgressStore
+    tally: JobTally
     heartbeat: Heartbeat | None
     checks: tuple[HealthCheck, ...]
 
 
 async def _shared_state(settings: Settings, clock: Clock, stack: AsyncExitStack) -> _SharedState:
-    """Rate limits, the API-key change counter, job progress and the worker heartbeat: in
-    Redis when there is one, so every replica shares them; in this process otherwise."""
+    """Rate limits, the API-key change counter, job progress and tally, and the worker
+    heartbeat: in Redis when there is one, so every replica shares them; in this process
+    otherwise."""
     if settings.resolved_redis_url is None:
         return _SharedState(
-            MemoryRateLimiter(clock), MemoryChangeCounter(), MemoryProgressStore(), None, ()
+            MemoryRateLimiter(clock),
+            MemoryChangeCounter(),
+            MemoryProgressStore(),
+            MemoryJobTally(),
+            None,
+            (),
         )
     from hexa.adapters.redis.client import connect
     from hexa.adapters.redis.counters import RedisChangeCounter, RedisRateLimiter
     from hexa.adapters.redis.heartbeat import RedisHeartbeat
+    from hexa.adapters.redis.job_tally import RedisJobTally
     from hexa.adapters.redis.progress import RedisProgressStore
 
     client = connect(settings.resolved_redis_url)
@@ -314,6 +331,7 @@ async def _shared_state(settings: Settings, clock: Clock, stack: AsyncExitStack)
         RedisRateLimiter(client),
         RedisChangeCounter(client),
         RedisProgressStore(client),
+        RedisJobTally(client),
         RedisHeartbeat(client),
         (HealthCheck("redis", ping),),
     )

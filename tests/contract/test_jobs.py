@@ -1,5 +1,6 @@
-"""The JobQueue, ProgressStore and BlobStore contracts, for every adapter: in-process and
-arq (a real Redis) queues, memory and Redis progress, the local-directory blob store."""
+"""The JobQueue, ProgressStore, JobTally and BlobStore contracts, for every adapter:
+in-process and arq (a real Redis) queues, memory and Redis progress and tallies, the
+local-directory blob store."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from typing import Any
 import pytest
 
 from hexa.adapters.local_blobs import LocalBlobStore
-from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryProgressStore
+from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryJobTally, MemoryProgressStore
 from hexa.domain.errors import NotFound, ValidationError
-from hexa.domain.jobs import Job, JobKind, JobProgress
-from hexa.ports.jobs import BlobStore, JobQueue, ProgressStore
+from hexa.domain.jobs import Job, JobKind, JobOutcome, JobProgress, JobTotals, duration_bucket
+from hexa.ports.jobs import BlobStore, JobQueue, JobTally, ProgressStore
 from tests.builders import T0
 
 
@@ -194,6 +195,69 @@ async def test_a_watch_waits_its_full_time_when_nothing_is_saved(
         started = loop.time()
         assert await feed.next(0.3) is None
     assert loop.time() - started >= 0.25
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def tally(request: pytest.FixtureRequest) -> AsyncIterator[JobTally]:
+    if request.param == "memory":
+        yield MemoryJobTally()
+        return
+    from hexa.adapters.redis.client import connect
+    from hexa.adapters.redis.job_tally import RedisJobTally
+
+    url = request.getfixturevalue("redis_url")
+    await _flushed(url)
+    client = connect(url)
+    try:
+        yield RedisJobTally(client)
+    finally:
+        await client.aclose()
+
+
+async def test_a_new_tally_is_empty(tally: JobTally) -> None:
+    assert await tally.totals() == JobTotals()
+
+
+async def test_attempts_are_counted_by_kind_and_outcome_and_durations_bucketed(
+    tally: JobTally,
+) -> None:
+    packet, single = JobKind.VALIDATE_PACKET, JobKind.VALIDATE_INSPECTION
+    await tally.record(packet, JobOutcome.RETRIED)
+    await tally.record(packet, JobOutcome.DONE, seconds=0.07)
+    await tally.record(packet, JobOutcome.DONE, seconds=0.1)
+    await tally.record(packet, JobOutcome.FAILED, seconds=7200)
+    await tally.record(single, JobOutcome.DONE, seconds=0.01)
+    totals = await tally.totals()
+    assert totals.outcomes == {
+        (packet, JobOutcome.RETRIED): 1,
+        (packet, JobOutcome.DONE): 2,
+        (packet, JobOutcome.FAILED): 1,
+        (single, JobOutcome.DONE): 1,
+    }
+    packets = totals.durations[packet]
+    assert packets.count == 3
+    assert packets.total_seconds == pytest.approx(7200.17)
+    assert packets.counts[duration_bucket(0.1)] == 2  # 0.07 and 0.1 share the 0.1 bucket
+    assert packets.counts[-1] == 1  # over the last bound: +Inf
+    assert totals.durations[single].counts[0] == 1
+
+
+async def test_every_redis_client_adds_to_the_same_tally(redis_url: str) -> None:
+    from hexa.adapters.redis.client import connect
+    from hexa.adapters.redis.job_tally import RedisJobTally
+
+    await _flushed(redis_url)
+    worker, replica = connect(redis_url), connect(redis_url)
+    try:
+        await RedisJobTally(worker).record(JobKind.VALIDATE_PACKET, JobOutcome.DONE, seconds=1)
+        await worker.hset("hexa:jobs:tally", "n|a_kind_now_gone|done", 5)
+        await worker.hset("hexa:jobs:tally", "b|validate_packet|0.3", 5)  # a bound now gone
+        totals = await RedisJobTally(replica).totals()
+        assert totals.outcomes == {(JobKind.VALIDATE_PACKET, JobOutcome.DONE): 1}
+        assert totals.durations[JobKind.VALIDATE_PACKET].count == 1
+    finally:
+        await worker.aclose()
+        await replica.aclose()
 
 
 @pytest.fixture(params=["local"])

@@ -20,6 +20,7 @@ import pytest
 import websockets
 
 from tests.cli.test_cli import ADMIN, HEXA, _environment, _free_port, _wait_until_live, hexa
+from tests.http.test_metrics import samples, value
 
 SECRET = "e" * 40
 HEADER = "inspection,subject,key,value,unit\n"
@@ -135,7 +136,7 @@ def stack(tmp_path: Path, own_redis: OwnRedis, empty_postgres: str) -> Iterator[
         "BLOB_DIR": str(tmp_path / "blobs"), "ENV": "test", "JWT_SECRET": SECRET,
         "API_KEY_PEPPER": SECRET, "WS_HEARTBEAT_SECONDS": "1", "JOB_TIMEOUT_SECONDS": "10",
         "PACKET_PROGRESS_EVERY": "500", "MAX_UPLOAD_BYTES": str(32 * 1024 * 1024),
-        "WORKER_SHUTDOWN_GRACE_SECONDS": "2",
+        "WORKER_SHUTDOWN_GRACE_SECONDS": "2", "WORKER_METRICS_PORT": str(_free_port()),
     }  # fmt: skip
     created = hexa("create-admin", ADMIN[0], cwd=tmp_path, HEXA_ADMIN_PASSWORD=ADMIN[1], **env)
     assert created.returncode == 0, created.stderr
@@ -220,6 +221,16 @@ def test_a_packet_runs_on_the_worker_while_the_websocket_shows_progress(stack: S
     processed = [f["job"]["processed"] for f in frames if "job" in f]
     assert processed == sorted(processed) and processed[-1] == 20_000
     assert sorted(reported_lines(stack, job_id)) == sorted(planted)
+
+    # The worker tallied the job in Redis; the app reports it. The worker's own port has
+    # its process figures.
+    with stack.http() as http:
+        found = samples(http.get("/metrics").text)
+    assert value(found, "hexa_jobs_total", kind="validate_packet", outcome="done") == 1
+    assert value(found, "hexa_job_duration_seconds_count", kind="validate_packet") == 1
+    assert value(found, "worker_queue_length") == 0
+    worker_page = httpx.get(f"http://127.0.0.1:{stack.env['WORKER_METRICS_PORT']}/metrics")
+    assert value(samples(worker_page.text), "process_resident_memory_bytes") is not None
 
 
 def test_a_websocket_without_credentials_is_closed_4401(stack: Stack) -> None:

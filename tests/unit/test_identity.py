@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from hexa.domain import one_time_tokens
 from hexa.domain.access import ROLE_SCOPES, Principal, PrincipalKind, Role, Scope, parse_scopes
-from hexa.domain.api_keys import ApiKey, KeyToken, secret_digest
+from hexa.domain.api_keys import ApiKey, KeyToken, Verification, secret_digest
 from hexa.domain.errors import InvalidTransition, ValidationError
 from hexa.domain.sessions import Session, token_hash
 from hexa.domain.users import User, normalized_email
@@ -72,6 +72,16 @@ def test_a_key_accepts_its_secret_until_revoked_or_expired() -> None:
     assert not key.revoke(now=T0).accepts(digest, T0)
     with pytest.raises(InvalidTransition):
         key.revoke(now=T0).revoke(now=T0)
+
+
+def test_a_refused_key_says_why() -> None:
+    token = KeyToken.generate()
+    key = a_key(token, expires_at=T0 + timedelta(days=1))
+    digest = secret_digest(token.secret, PEPPER)
+    assert key.verify(digest, T0) is Verification.ACCEPTED
+    assert key.verify(secret_digest("other", PEPPER), T0) is Verification.WRONG_SECRET
+    assert key.verify(digest, T0 + timedelta(days=2)) is Verification.EXPIRED
+    assert key.revoke(now=T0).verify(digest, T0) is Verification.REVOKED
 
 
 def test_a_rotated_key_accepts_the_old_secret_for_the_grace_only() -> None:

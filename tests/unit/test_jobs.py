@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from hexa.domain.errors import InvalidTransition
-from hexa.domain.jobs import Job, JobKind, JobProgress, JobStatus
+from hexa.domain.jobs import DURATION_BUCKETS, Job, JobKind, JobProgress, JobStatus, duration_bucket
 from tests.builders import T0
 
 JOB = Job("job-1", JobKind.VALIDATE_INSPECTION, {"inspection_id": "i-1"})
@@ -25,3 +25,19 @@ def test_an_ended_job_cannot_move_again() -> None:
     failed = JobProgress.queued(JOB, total=1, now=T0).failed(error="boom", now=T0)
     with pytest.raises(InvalidTransition):
         failed.started(now=T0)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "bucket"),
+    [
+        (0.0, 0),
+        (0.05, 0),
+        (0.051, 1),
+        (600, len(DURATION_BUCKETS) - 1),
+        (601, len(DURATION_BUCKETS)),
+    ],
+)
+def test_a_duration_falls_in_the_first_bucket_whose_bound_holds_it(
+    seconds: float, bucket: int
+) -> None:
+    assert duration_bucket(seconds) == bucket

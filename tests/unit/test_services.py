@@ -11,10 +11,11 @@ import pytest
 from hexa.adapters.clock import FrozenClock
 from hexa.adapters.local_blobs import LocalBlobStore
 from hexa.adapters.memory.database import MemoryDatabase
-from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryProgressStore
+from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryJobTally, MemoryProgressStore
 from hexa.adapters.unit_of_work import PORTS, unit_of_work_factory
 from hexa.domain.errors import InvalidTransition, NotFound, StaleVersion
 from hexa.domain.inspections import Reading
+from hexa.domain.jobs import Job, JobKind, JobOutcome
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.inspections import InspectionService
 from hexa.services.packets import PacketJudge
@@ -30,6 +31,7 @@ class App:
     validation: ValidationService
     jobs: JobDispatcher
     queue: InProcessJobQueue
+    tally: MemoryJobTally
 
 
 @pytest.fixture
@@ -38,14 +40,16 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
     uow = unit_of_work_factory({"memory": MemoryDatabase()}, dict.fromkeys(PORTS, "memory"))
     progress = MemoryProgressStore()
     queue = InProcessJobQueue()  # started per test when jobs should run
+    tally = MemoryJobTally()
     dispatcher = JobDispatcher(uow, clock, queue, progress)
     judge = PacketJudge(uow, LocalBlobStore(tmp_path), progress)
     yield App(
         RuleService(uow, clock),
         InspectionService(uow, clock, dispatcher),
-        ValidationService(uow, clock, progress, judge),
+        ValidationService(uow, clock, progress, judge, tally),
         dispatcher,
         queue,
+        tally,
     )
     await queue.close()
 
@@ -76,6 +80,28 @@ async def test_a_job_whose_inspection_vanished_ends_failed_with_its_error(app: A
     await app.queue.drain()
     failed = await app.jobs.job(job.id)
     assert failed.status == "failed" and "not found" in (failed.error or "")
+
+
+async def test_every_attempt_is_tallied_by_outcome_and_ended_jobs_timed(app: App) -> None:
+    app.queue.start(app.validation.run)
+    gone = await app.inspections.record(subject="valve")
+    failing = await app.inspections.submit(gone.id)
+    await app.inspections.delete(gone.id)
+    await app.queue.drain()
+    await app.inspections.submit((await app.inspections.record(subject="boiler")).id)
+    await app.queue.drain()
+    broken = Job("job-broken", JobKind.VALIDATE_INSPECTION, {})  # no inspection_id: a bug
+    with pytest.raises(KeyError):
+        await app.validation.run(broken, last_attempt=False)
+    totals = await app.tally.totals()
+    kind = JobKind.VALIDATE_INSPECTION
+    assert totals.outcomes == {
+        (kind, JobOutcome.FAILED): 1,
+        (kind, JobOutcome.DONE): 1,
+        (kind, JobOutcome.RETRIED): 1,
+    }
+    assert totals.durations[kind].count == 2  # ended jobs only; a retry has not ended
+    assert (await app.jobs.job(failing.id)).status == "failed"
 
 
 async def test_only_a_draft_can_be_submitted(app: App) -> None:

@@ -17,6 +17,7 @@ import secrets
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from hexa.domain.access import Scope
 from hexa.domain.errors import InvalidTransition, ValidationError
@@ -81,6 +82,17 @@ def secret_digest(secret: str, pepper: bytes) -> str:
     return hmac.new(pepper, secret.encode(), hashlib.sha256).hexdigest()
 
 
+class Verification(StrEnum):
+    """What checking a presented token came to; everything but ACCEPTED is a 401."""
+
+    ACCEPTED = "accepted"
+    MALFORMED = "malformed"  # not a key's shape, or a bad checksum: no storage read
+    UNKNOWN = "unknown"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    WRONG_SECRET = "wrong_secret"
+
+
 @dataclass(frozen=True, slots=True)
 class ApiKey:
     kid: str
@@ -115,8 +127,14 @@ class ApiKey:
 
     def accepts(self, digest: str, now: datetime) -> bool:
         """Whether a secret with this digest may act as this key now (constant time)."""
-        if self.revoked_at is not None or self.is_expired(now):
-            return False
+        return self.verify(digest, now) is Verification.ACCEPTED
+
+    def verify(self, digest: str, now: datetime) -> Verification:
+        """What a secret with this digest gets from this key now (constant time)."""
+        if self.revoked_at is not None:
+            return Verification.REVOKED
+        if self.is_expired(now):
+            return Verification.EXPIRED
         current = hmac.compare_digest(digest, self.secret_hash)
         previous = (
             self.previous_secret_hash is not None
@@ -124,7 +142,7 @@ class ApiKey:
             and now < self.previous_valid_until
             and hmac.compare_digest(digest, self.previous_secret_hash)
         )
-        return current or previous
+        return Verification.ACCEPTED if current or previous else Verification.WRONG_SECRET
 
     def revoke(self, *, now: datetime) -> ApiKey:
         if self.revoked_at is not None:

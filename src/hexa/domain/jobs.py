@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -98,3 +100,43 @@ class OutboxEntry:
 
     def queued(self) -> JobProgress:
         return JobProgress.queued(self.job, total=self.total, now=self.created_at)
+
+
+class JobOutcome(StrEnum):
+    """How one attempt at a job ended: for counting, not for the job's own state."""
+
+    DONE = "done"
+    FAILED = "failed"
+    RETRIED = "retried"  # failed for now; the queue will run it again
+
+
+# Upper bounds, in seconds, of the job duration histogram's buckets (one more is +Inf).
+DURATION_BUCKETS: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
+
+
+def duration_bucket(seconds: float) -> int:
+    """The index of the first bucket whose bound is at least `seconds`; the last index
+    (len(DURATION_BUCKETS)) is the +Inf bucket."""
+    return bisect_left(DURATION_BUCKETS, seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class Durations:
+    """How long jobs of one kind ran: a count per bucket (not cumulative; the +Inf bucket
+    last) and the sum of all durations."""
+
+    counts: tuple[int, ...] = (0,) * (len(DURATION_BUCKETS) + 1)
+    total_seconds: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass(frozen=True, slots=True)
+class JobTotals:
+    """Attempts by kind and outcome, and the durations of the jobs that ended, since the
+    tally began."""
+
+    outcomes: Mapping[tuple[JobKind, JobOutcome], int] = field(default_factory=dict)
+    durations: Mapping[JobKind, Durations] = field(default_factory=dict)

@@ -7,7 +7,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from hexa.domain.jobs import Job, JobProgress
+from hexa.domain.jobs import Job, JobKind, JobOutcome, JobProgress, JobTotals
 
 JobHandler = Callable[[Job], Awaitable[None]]
 
@@ -72,4 +72,20 @@ class Heartbeat(Protocol):
 
     async def last(self) -> datetime | None:
         """When the last beat still alive was given; None once they have all lapsed."""
+        ...
+
+
+class JobTally(Protocol):
+    """Counts of job attempts and their durations, for metrics. Shared by every process
+    that runs or reports jobs, so any replica's `/metrics` shows the same totals."""
+
+    async def record(
+        self, kind: JobKind, outcome: JobOutcome, *, seconds: float | None = None
+    ) -> None:
+        """Counts one attempt; `seconds`, how long a job that ended ran, feeds the duration
+        histogram. Raises `Unavailable` when the tally cannot be reached."""
+        ...
+
+    async def totals(self) -> JobTotals:
+        """Everything counted so far. Raises `Unavailable` when it cannot be read."""
         ...

@@ -8,12 +8,13 @@ effect at once on every replica. `last_used_at` is written at most once a minute
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from hexa.domain.access import Principal, PrincipalKind, Scope
-from hexa.domain.api_keys import ApiKey, KeyToken, secret_digest
+from hexa.domain.api_keys import ApiKey, KeyToken, Verification, secret_digest
 from hexa.domain.errors import Conflict, NotFound, Unauthenticated, ValidationError
 from hexa.ports.clock import Clock
 from hexa.ports.security import ChangeCounter
@@ -43,6 +44,7 @@ class ApiKeyService:
         self._changes = changes
         self._cache: OrderedDict[str, ApiKey] = OrderedDict()
         self._cache_generation: int | None = None
+        self._verifications: Counter[Verification] = Counter()
 
     async def create(
         self, actor: Principal, *, name: str, scopes: frozenset[Scope], expires_at: datetime | None
@@ -116,14 +118,26 @@ class ApiKeyService:
         await self._changes.bump()
         return IssuedKey(rotated, str(token))
 
+    def verifications(self) -> Mapping[Verification, int]:
+        """How many checks this process made, by outcome, since it started (metrics)."""
+        return dict(self._verifications)
+
     async def authenticate(self, token: str) -> Principal:
         """The principal a key token stands for, or `Unauthenticated`."""
         parsed = KeyToken.parse(token)
         if parsed is None:
+            self._verifications[Verification.MALFORMED] += 1
             raise Unauthenticated("not a valid API key")
         key = await self._known(parsed.kid)
         now = self._clock.now()
-        if key is None or not key.accepts(secret_digest(parsed.secret, self._pepper), now):
+        outcome = (
+            Verification.UNKNOWN
+            if key is None
+            else key.verify(secret_digest(parsed.secret, self._pepper), now)
+        )
+        self._verifications[outcome] += 1
+        if key is None or outcome is not Verification.ACCEPTED:
+            # One message for every refusal: a caller learns nothing about other keys.
             raise Unauthenticated("the API key is unknown, revoked or expired")
         if key.last_used_at is None or now - key.last_used_at >= LAST_USED_EVERY:
             await self._note_use(key, now)

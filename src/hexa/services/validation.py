@@ -8,10 +8,10 @@ from typing import Any
 
 from hexa.domain.errors import DomainError, NotFound, Unavailable
 from hexa.domain.inspections import InspectionStatus
-from hexa.domain.jobs import Job, JobKind, JobProgress
+from hexa.domain.jobs import Job, JobKind, JobOutcome, JobProgress
 from hexa.domain.validation import Report, Verdict, evaluate
 from hexa.ports.clock import Clock
-from hexa.ports.jobs import ProgressStore
+from hexa.ports.jobs import JobTally, ProgressStore
 from hexa.ports.uow import UnitOfWorkFactory
 from hexa.services.audit import record as audit
 from hexa.services.packets import PacketJudge
@@ -34,11 +34,13 @@ class ValidationService:
         clock: Clock,
         progress: ProgressStore,
         packets: PacketJudge,
+        tally: JobTally,
     ) -> None:
         self._uow = uow
         self._clock = clock
         self._progress = progress
         self._packets = packets
+        self._tally = tally
 
     async def run(self, job: Job, *, last_attempt: bool = True) -> None:
         """Runs one job to its end. A job that already ended is left alone (a queue may
@@ -54,17 +56,21 @@ class ValidationService:
             result = await self._handle(job, progress)
         except Unavailable as error:
             if not last_attempt:
+                await self._count(progress, JobOutcome.RETRIED)
                 raise
             await self._fail(progress, error.detail)
         except DomainError as error:
             await self._fail(progress, error.detail)
         except Exception as error:
             if not last_attempt:
+                await self._count(progress, JobOutcome.RETRIED)
                 raise
             log.exception("job %s failed on its last attempt", job.id)
             await self._fail(progress, f"{type(error).__name__}: {error}")
         else:
-            await self._progress.save(progress.done(result=result, now=self._clock.now()))
+            done = progress.done(result=result, now=self._clock.now())
+            await self._progress.save(done)
+            await self._count(done, JobOutcome.DONE)
             await self._audit("job.done", job.id, verdict=result.get("verdict"))
 
     async def _handle(self, job: Job, progress: JobProgress) -> dict[str, Any]:
@@ -81,8 +87,19 @@ class ValidationService:
             return JobProgress.queued(job, total=0, now=self._clock.now())
 
     async def _fail(self, progress: JobProgress, error: str) -> None:
-        await self._progress.save(progress.failed(error=error, now=self._clock.now()))
+        failed = progress.failed(error=error, now=self._clock.now())
+        await self._progress.save(failed)
+        await self._count(failed, JobOutcome.FAILED)
         await self._audit("job.failed", progress.id, error=error)
+
+    async def _count(self, progress: JobProgress, outcome: JobOutcome) -> None:
+        seconds = None
+        if progress.started_at is not None and progress.finished_at is not None:
+            seconds = (progress.finished_at - progress.started_at).total_seconds()
+        try:
+            await self._tally.record(progress.kind, outcome, seconds=seconds)
+        except Unavailable as error:  # a metric is not worth failing or rerunning a job
+            log.warning("could not count job %s as %s: %s", progress.id, outcome, error.detail)
 
     async def _audit(self, action: str, job_id: str, **detail: Any) -> None:
         try:

@@ -10,12 +10,20 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 from hexa.domain.errors import NotFound
-from hexa.domain.jobs import Job, JobProgress
+from hexa.domain.jobs import (
+    Durations,
+    Job,
+    JobKind,
+    JobOutcome,
+    JobProgress,
+    JobTotals,
+    duration_bucket,
+)
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import JobHandler
 
@@ -132,3 +140,25 @@ class InProcessHeartbeat:
 
     async def last(self) -> datetime | None:
         return self._clock.now()
+
+
+class MemoryJobTally:
+    """The tally of one process: right when jobs run where they are reported (no Redis)."""
+
+    def __init__(self) -> None:
+        self._outcomes: Counter[tuple[JobKind, JobOutcome]] = Counter()
+        self._durations: dict[JobKind, Durations] = {}
+
+    async def record(
+        self, kind: JobKind, outcome: JobOutcome, *, seconds: float | None = None
+    ) -> None:
+        self._outcomes[kind, outcome] += 1
+        if seconds is None:
+            return
+        durations = self._durations.get(kind, Durations())
+        counts = list(durations.counts)
+        counts[duration_bucket(seconds)] += 1
+        self._durations[kind] = Durations(tuple(counts), durations.total_seconds + seconds)
+
+    async def totals(self) -> JobTotals:
+        return JobTotals(dict(self._outcomes), dict(self._durations))

@@ -12,7 +12,18 @@ from hexa import bootstrap
 from hexa.config import Settings, load_settings
 from hexa.drivers.http import problems
 from hexa.drivers.http.limits import MAX_JSON_BYTES, MULTIPART_OVERHEAD_BYTES, BodySizeLimit
-from hexa.drivers.http.routes import admin, auth, health, inspections, jobs, live, packets, rules
+from hexa.drivers.http.metrics import RequestMetrics, app_registry
+from hexa.drivers.http.routes import (
+    admin,
+    auth,
+    health,
+    inspections,
+    jobs,
+    live,
+    metrics,
+    packets,
+    rules,
+)
 
 
 def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = None) -> FastAPI:
@@ -49,8 +60,11 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
         return upload_limit if path == packets.PATH else MAX_JSON_BYTES
 
     app.add_middleware(BodySizeLimit, limit_for=body_limit)
+    # Added last, so outermost: it also counts what the body limit refuses.
+    app.state.metrics_registry = app_registry()
+    app.add_middleware(RequestMetrics, registry=app.state.metrics_registry)
     app.include_router(live.router)
-    areas = (health, auth, rules, inspections, packets, jobs, admin)
+    areas = (health, metrics, auth, rules, inspections, packets, jobs, admin)
     for area in areas:
         app.include_router(area.router)
     app.state.route_methods = [

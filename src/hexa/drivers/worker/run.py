@@ -25,6 +25,8 @@ def run_worker(settings: Settings) -> int:
     from arq.worker import Worker
 
     if settings.worker_metrics_port:
+        # The worker process's own CPU, memory and GC figures; job counts are on the app's
+        # /metrics, which reads the tally every worker writes.
         from prometheus_client import start_http_server
 
         start_http_server(settings.worker_metrics_port, addr=settings.host)

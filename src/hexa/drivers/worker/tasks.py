@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from arq import Retry
 
 from hexa.bootstrap import HEARTBEAT_TTL, Hexa
 from hexa.domain.jobs import Job, JobKind
-from hexa.drivers.worker import metrics
 
 MAX_BACKOFF_SECONDS = 60
 
@@ -18,15 +16,10 @@ async def run_job(ctx: dict[str, Any], job_id: str, kind: str, payload: dict[str
     hexa: Hexa = ctx["hexa"]
     attempt: int = ctx["job_try"]
     last_attempt = attempt >= hexa.settings.job_max_tries
-    started = time.perf_counter()
     try:
         await hexa.validation.run(Job(job_id, JobKind(kind), payload), last_attempt=last_attempt)
     except Exception as error:  # transient, and attempts remain: again, later
-        metrics.JOBS.labels(kind=kind, outcome="retried").inc()
         raise Retry(defer=min(2**attempt, MAX_BACKOFF_SECONDS)) from error
-    outcome = (await hexa.jobs.job(job_id)).status.value
-    metrics.JOBS.labels(kind=kind, outcome=outcome).inc()
-    metrics.DURATION.labels(kind=kind).observe(time.perf_counter() - started)
 
 
 async def relay_outbox(ctx: dict[str, Any]) -> int:
@@ -37,7 +30,6 @@ async def relay_outbox(ctx: dict[str, Any]) -> int:
 async def beat(ctx: dict[str, Any]) -> None:
     hexa: Hexa = ctx["hexa"]
     await hexa.heartbeat.beat(hexa.clock.now(), ttl=HEARTBEAT_TTL)
-    metrics.QUEUE_LENGTH.set(await hexa.queue.depth())
 
 
 async def purge_expired(ctx: dict[str, Any]) -> dict[str, int]:
