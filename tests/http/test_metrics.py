@@ -62,6 +62,8 @@ async def test_requests_are_counted_and_timed_by_route_template(
     assert_problem(await client.get(f"{INSPECTIONS}/no-such-id"), 404)
     assert_problem(await client.get("/no/such/route"), 404)
     assert_problem(await client.post(INSPECTIONS, content=b"x" * (2 * 1024 * 1024)), 413)
+    for made_up in ("BREW", "WHEN"):
+        assert (await client.request(made_up, "/health")).status_code == 405
 
     found = await scrape(client)
     route = f"{INSPECTIONS}/{{inspection_id}}"
@@ -79,6 +81,9 @@ async def test_requests_are_counted_and_timed_by_route_template(
         value(found, "hexa_http_requests_total", method="POST", route="unrouted", status="413") == 1
     )
     assert not [labels for (_, labels) in found if ("route", f"{INSPECTIONS}/no-such-id") in labels]
+    assert (
+        value(found, "hexa_http_requests_total", method="other", route="/health", status="405") == 2
+    )
 
 
 async def test_jobs_are_counted_by_outcome_and_timed(client: httpx.AsyncClient, hexa: Hexa) -> None:

@@ -37,6 +37,8 @@ from hexa.domain.jobs import DURATION_BUCKETS
 from hexa.services.metrics import Readings
 
 UNROUTED = "unrouted"  # refused before routing (body too large), or no route matched
+# Clients choose the method: any other word is "other", so no client can mint new series.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def app_registry() -> CollectorRegistry:
@@ -84,7 +86,7 @@ class RequestMetrics:
         finally:
             # The router records the matched route in the scope it was given.
             route = getattr(scope.get("route"), "path", UNROUTED)
-            method = scope["method"]
+            method = scope["method"] if scope["method"] in _METHODS else "other"
             self.requests.labels(method, route, str(status)).inc()
             self.latency.labels(method, route).observe(time.perf_counter() - started)
 
