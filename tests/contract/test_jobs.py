@@ -119,6 +119,25 @@ async def test_depth_counts_jobs_not_yet_started(harness: Harness) -> None:
     assert sorted(harness.runs) == ["a", "b"]
 
 
+async def test_arq_depth_leaves_out_running_jobs_and_cron_runs(redis_url: str) -> None:
+    from arq.constants import in_progress_key_prefix
+    from redis.asyncio import Redis
+
+    from hexa.adapters.redis.arq_queue import QUEUE_NAME, ArqJobQueue
+
+    await _flushed(redis_url)
+    queue = ArqJobQueue.from_url(redis_url)
+    try:
+        for job_id in ("a", "b", "c"):
+            await queue.enqueue(a_job(job_id))
+        async with Redis.from_url(redis_url) as client:
+            await client.set(f"{in_progress_key_prefix}b", "1")  # a worker holds b
+            await client.zadd(QUEUE_NAME, {"cron:beat:1700000000000": 0})
+        assert await queue.depth() == 2
+    finally:
+        await queue.close()
+
+
 async def test_a_failing_job_does_not_stop_the_in_process_queue() -> None:
     runs: list[str] = []
 

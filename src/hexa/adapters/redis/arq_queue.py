@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings
+from arq.constants import in_progress_key_prefix
 from redis.asyncio import ConnectionPool
 
 from hexa.adapters.redis.client import translated_errors
@@ -17,6 +18,21 @@ from hexa.domain.jobs import Job
 
 QUEUE_NAME = "hexa:queue"
 RUN_JOB = "run_job"
+CRON_PREFIX = "cron:"  # arq's ids for cron runs, which share the queue with jobs
+
+# arq keeps a job in the queue's sorted set while it runs, and cron runs pass through it
+# too: the jobs still waiting are the members that are neither. Counted inside Redis, so
+# a long queue costs one round trip, not one per job.
+_WAITING = """
+local waiting = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+    if string.sub(id, 1, #ARGV[1]) ~= ARGV[1]
+            and redis.call('EXISTS', ARGV[2] .. id) == 0 then
+        waiting = waiting + 1
+    end
+end
+return waiting
+"""
 
 
 def arq_redis_settings(url: str) -> RedisSettings:
@@ -33,6 +49,7 @@ def job_arguments(job: Job) -> tuple[str, str, dict[str, Any]]:
 class ArqJobQueue:
     def __init__(self, redis: ArqRedis) -> None:
         self._redis = redis
+        self._waiting = redis.register_script(_WAITING)
 
     @classmethod
     def from_url(cls, url: str) -> ArqJobQueue:
@@ -47,7 +64,10 @@ class ArqJobQueue:
 
     async def depth(self) -> int:
         async with translated_errors():
-            return int(await self._redis.zcard(QUEUE_NAME))
+            waiting = await self._waiting(
+                keys=[QUEUE_NAME], args=[CRON_PREFIX, in_progress_key_prefix]
+            )
+        return int(waiting)
 
     async def close(self) -> None:
         await self._redis.aclose()
