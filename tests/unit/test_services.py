@@ -16,6 +16,7 @@ from hexa.adapters.unit_of_work import PORTS, unit_of_work_factory
 from hexa.domain.errors import InvalidTransition, NotFound, StaleVersion
 from hexa.domain.inspections import Reading
 from hexa.domain.jobs import Job, JobKind, JobOutcome
+from hexa.ports.uow import UnitOfWorkFactory
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.inspections import InspectionService
 from hexa.services.packets import PacketJudge
@@ -32,6 +33,8 @@ class App:
     jobs: JobDispatcher
     queue: InProcessJobQueue
     tally: MemoryJobTally
+    judge: PacketJudge
+    uow: UnitOfWorkFactory
 
 
 @pytest.fixture
@@ -50,6 +53,8 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
         dispatcher,
         queue,
         tally,
+        judge,
+        uow,
     )
     await queue.close()
 
@@ -80,6 +85,18 @@ async def test_a_job_whose_inspection_vanished_ends_failed_with_its_error(app: A
     await app.queue.drain()
     failed = await app.jobs.job(job.id)
     assert failed.status == "failed" and "not found" in (failed.error or "")
+
+
+async def test_a_job_whose_progress_was_lost_starts_again_from_its_outbox_entry(
+    app: App,
+) -> None:
+    inspection = await app.inspections.record(subject="boiler")
+    job = await app.inspections.submit(inspection.id)
+    wiped = MemoryProgressStore()  # Redis flushed between the submit and the run
+    worker = ValidationService(app.uow, FrozenClock(T0), wiped, app.judge, app.tally)
+    await worker.run(Job(job.id, JobKind.VALIDATE_INSPECTION, {"inspection_id": inspection.id}))
+    done = await wiped.get(job.id)
+    assert (done.status, done.processed, done.total) == ("done", 1, 1)
 
 
 async def test_every_attempt_is_tallied_by_outcome_and_ended_jobs_timed(app: App) -> None:

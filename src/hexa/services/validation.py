@@ -83,7 +83,12 @@ class ValidationService:
     async def _current(self, job: Job) -> JobProgress:
         try:
             return await self._progress.get(job.id)
-        except NotFound:  # progress expired or was lost: the job itself is what counts
+        except NotFound:  # progress expired or was lost: start again from the outbox
+            pass
+        try:
+            async with self._uow() as uow:
+                return (await uow.outbox.get(job.id)).queued()
+        except NotFound:  # nor an outbox entry: the job itself is what counts
             return JobProgress.queued(job, total=0, now=self._clock.now())
 
     async def _fail(self, progress: JobProgress, error: str) -> None:
