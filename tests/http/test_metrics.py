@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -173,13 +174,19 @@ class _Down:
     async def depth(self) -> int:
         raise Unavailable("Redis failed: ConnectionError")
 
+
+class _Stuck:
     async def totals(self) -> JobTotals:
-        raise Unavailable("Redis failed: ConnectionError")
+        await asyncio.sleep(60)
+        raise AssertionError("not reached")
 
 
-async def test_a_shared_source_down_leaves_the_rest_of_the_page(hexa: Hexa) -> None:
-    down = _Down()
-    readings = await MetricsReader(down, down, hexa.api_keys).read()  # type: ignore[arg-type]
+async def test_a_shared_source_down_or_stuck_leaves_the_rest_of_the_page(
+    hexa: Hexa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("hexa.services.metrics.READ_TIMEOUT_SECONDS", 0.05)
+    reader = MetricsReader(_Down(), _Stuck(), hexa.api_keys)  # type: ignore[arg-type]
+    readings = await asyncio.wait_for(reader.read(), 5)
     found = samples(exposition(app_registry(), readings).decode())
     assert value(found, "hexa_metrics_source_up", source="queue") == 0
     assert value(found, "hexa_metrics_source_up", source="job_tally") == 0

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from hexa.domain.api_keys import Verification
 from hexa.domain.errors import Unavailable
@@ -13,6 +15,8 @@ from hexa.ports.jobs import JobQueue, JobTally
 from hexa.services.api_keys import ApiKeyService
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+READ_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +36,18 @@ class MetricsReader:
         self._api_keys = api_keys
 
     async def read(self) -> Readings:
-        queue_length: int | None = None
-        jobs: JobTotals | None = None
-        try:
-            queue_length = await self._queue.depth()
-        except Unavailable as error:
-            log.warning("metrics: the queue length could not be read: %s", error.detail)
-        try:
-            jobs = await self._tally.totals()
-        except Unavailable as error:
-            log.warning("metrics: the job tally could not be read: %s", error.detail)
+        queue_length, jobs = await asyncio.gather(
+            _within(self._queue.depth(), "the queue length"),
+            _within(self._tally.totals(), "the job tally"),
+        )
         return Readings(queue_length, jobs, self._api_keys.verifications())
+
+
+async def _within(reading: Awaitable[T], what: str) -> T | None:
+    """The reading, or None if it fails or outlasts READ_TIMEOUT_SECONDS: a scraper
+    gives up after about ten seconds, and then the whole page would be lost."""
+    try:
+        return await asyncio.wait_for(reading, READ_TIMEOUT_SECONDS)
+    except (Unavailable, TimeoutError) as error:
+        log.warning("metrics: %s could not be read: %s", what, getattr(error, "detail", "timeout"))
+        return None
