@@ -5,13 +5,16 @@
 Starts a throw-away stack in a temporary directory — `hexa serve` and `hexa worker` as
 processes over the PostgreSQL and Redis that `with-test-services.sh` provides (or SQLite
 when HEXA_TEST_POSTGRES_URL is unset) — uploads a packet of each size, follows the job to
-its end, and reports rows per second (upload to done) and the worker's peak resident
-memory (VmHWM), read from /proc after each packet, with a fresh worker per size.
+its end over `WS /ws/jobs/{id}` (as a client watching it live would), and reports rows
+per second (upload to the close after `done`), the progress frames the WebSocket carried,
+and the worker's peak resident memory (VmHWM), read from /proc after each packet, with a
+fresh worker per size.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -20,6 +23,7 @@ import time
 from pathlib import Path
 
 import httpx
+from websockets.sync.client import connect
 
 HEXA = [sys.executable, "-c", "import sys; from hexa.cli import main; sys.exit(main())"]
 ADMIN = ("bench@example.com", "a long bench password")
@@ -41,6 +45,23 @@ def peak_kib(pid: int) -> int:
     return 0
 
 
+def follow(base: str, job_id: str, token: str) -> tuple[str, int, int]:
+    """Follows the job over its WebSocket to the close; answers the last status, the
+    number of update frames and the highest `processed` they showed before the end."""
+    url = base.replace("http", "ws", 1) + f"/ws/jobs/{job_id}"
+    updates, most, status = 0, 0, "queued"
+    with connect(url, subprotocols=["bearer", token], open_timeout=10) as ws:  # type: ignore[list-item]
+        for text in ws:
+            frame = json.loads(text)
+            if frame["type"] in ("snapshot", "update"):
+                status = frame["job"]["status"]
+                if frame["type"] == "update":
+                    updates += 1
+                    if status == "running":
+                        most = max(most, frame["job"]["processed"])
+    return status, updates, most
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
@@ -53,7 +74,7 @@ def main() -> None:
         env = os.environ | {
             "DATABASE_URL": database, "REDIS_URL": redis, "QUEUE_BACKEND": "arq",
             "BLOB_DIR": f"{tmp}/blobs", "ENV": "test", "JWT_SECRET": SECRET,
-            "API_KEY_PEPPER": SECRET, "MAX_UPLOAD_BYTES": str(64 * 1024 * 1024),
+            "API_KEY_PEPPER": SECRET, "MAX_UPLOAD_BYTES": str(256 * 1024 * 1024),
             "HEXA_ADMIN_PASSWORD": ADMIN[1], "PORT": "8799",
         }  # fmt: skip
         subprocess.run([*HEXA, "migrate"], env=env, check=True, cwd=tmp)
@@ -71,10 +92,14 @@ def main() -> None:
                 except httpx.TransportError:
                     time.sleep(0.1)
             login = http.post("/api/v1/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]})
-            http.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+            token = login.json()["access_token"]
+            http.headers["Authorization"] = f"Bearer {token}"
             rule = {"name": "temp ceiling", "key": "temp", "kind": "max", "params": {"max": 80}}
             http.post("/api/v1/rules", json=rule)
-            print(f"{'rows':>8} {'bytes':>10} {'seconds':>8} {'rows/s':>9} {'worker peak MiB':>16}")
+            print(
+                f"{'rows':>9} {'bytes':>10} {'seconds':>8} {'rows/s':>9} {'ws updates':>10}"
+                f" {'last running':>12} {'status':>7} {'worker peak MiB':>16}"
+            )
             for rows in args.rows:
                 worker = subprocess.Popen(
                     [*HEXA, "worker"], env=env, cwd=tmp, stderr=subprocess.DEVNULL
@@ -84,14 +109,16 @@ def main() -> None:
                 started = time.perf_counter()
                 upload = http.post("/api/v1/packets", files={"file": ("p.csv", body)})
                 job_id = upload.json()["job_id"]
-                while http.get(f"/api/v1/jobs/{job_id}").json()["status"] not in ("done", "failed"):
-                    time.sleep(0.02)
+                status, updates, most = follow(base, job_id, token)
                 elapsed = time.perf_counter() - started
                 peak = peak_kib(worker.pid) / 1024
                 worker.terminate()
                 worker.wait(timeout=30)
                 speed = rows / elapsed
-                print(f"{rows:>8} {len(body):>10} {elapsed:>8.2f} {speed:>9.0f} {peak:>16.1f}")
+                print(
+                    f"{rows:>9} {len(body):>10} {elapsed:>8.2f} {speed:>9.0f} {updates:>10}"
+                    f" {most:>12} {status:>7} {peak:>16.1f}"
+                )
         finally:
             serve.terminate()
             serve.wait(timeout=30)
