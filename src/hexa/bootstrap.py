@@ -216,7 +216,13 @@ async def build(
         progress = progress or shared.progress
         blobs = blobs or LocalBlobStore(Path(settings.blob_dir))
         queue, start_queue = QUEUE_FACTORIES[settings.resolved_queue_backend](settings, stack)
-        dispatcher = JobDispatcher(uow, clock, queue, progress)
+        dispatcher = JobDispatcher(
+            uow,
+            clock,
+            queue,
+            progress,
+            redispatch_after=timedelta(seconds=settings.job_redispatch_seconds),
+        )
         judge = PacketJudge(uow, blobs, progress, progress_every=settings.packet_progress_every)
         validation = ValidationService(uow, clock, progress, judge, shared.tally)
         if start_jobs:

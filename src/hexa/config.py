@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     job_timeout_seconds: int = Field(600, ge=1)
     job_max_tries: int = Field(5, ge=1, le=100)
     packet_progress_every: int = Field(1000, ge=1)
+    # A dispatched job with no end after this long is handed to the queue again, in case
+    # the queue lost it; harmless when it did not (enqueueing is idempotent).
+    job_redispatch_seconds: int = Field(300, ge=1)
     worker_shutdown_grace_seconds: int = Field(20, ge=0)
     metrics_public: bool = True
     worker_metrics_port: int | None = Field(None, ge=1, le=65535)

@@ -47,7 +47,7 @@ async def _sql(url: str):
 async def _mongo(uri: str):
     settings = load_settings(persistence="mongo", mongo_uri=uri)
     database = await BACKEND_FACTORIES["mongo"](settings)
-    for name in ("inspections", "rules", "users", "api_keys", "sessions", "audit"):
+    for name in ("inspections", "rules", "users", "api_keys", "sessions", "audit", "job_outbox"):
         await database.db[name].delete_many({})
     return database
 

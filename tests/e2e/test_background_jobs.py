@@ -137,6 +137,7 @@ def stack(tmp_path: Path, own_redis: OwnRedis, empty_postgres: str) -> Iterator[
         "API_KEY_PEPPER": SECRET, "WS_HEARTBEAT_SECONDS": "1", "JOB_TIMEOUT_SECONDS": "10",
         "PACKET_PROGRESS_EVERY": "500", "MAX_UPLOAD_BYTES": str(32 * 1024 * 1024),
         "WORKER_SHUTDOWN_GRACE_SECONDS": "2", "WORKER_METRICS_PORT": str(_free_port()),
+        "JOB_REDISPATCH_SECONDS": "2",
     }  # fmt: skip
     created = hexa("create-admin", ADMIN[0], cwd=tmp_path, HEXA_ADMIN_PASSWORD=ADMIN[1], **env)
     assert created.returncode == 0, created.stderr
@@ -257,6 +258,31 @@ def test_a_job_accepted_while_redis_is_down_runs_once_redis_is_back(
     done = wait_for(stack, job_id, lambda job: job["status"] == "done", timeout=60)
     assert done["processed"] == 100
     assert len(reported_lines(stack, job_id)) == 10
+
+
+def test_a_redis_restarted_empty_loses_neither_a_queued_job_nor_a_finished_one(
+    stack: Stack, own_redis: OwnRedis
+) -> None:
+    stack.stop("worker")  # the job waits in Redis's queue...
+    job_id = upload(stack, a_packet(100, hot_every=10)[0])
+    assert wait_for(stack, job_id, lambda job: True, timeout=10)["status"] == "queued"
+    own_redis.stop()  # ...which is then lost, with its progress
+    own_redis.start()
+    stack.start("worker", "worker")
+
+    done = wait_for(stack, job_id, lambda job: job["status"] == "done", timeout=60)
+    assert (done["processed"], done["result"]["errors"]) == (100, 10)
+
+    own_redis.stop()  # and the finished job's progress is lost too
+    own_redis.start()
+    again = wait_for(stack, job_id, lambda job: True, timeout=10)
+    assert (again["status"], again["processed"], again["result"]) == (
+        "done", 100, done["result"]
+    )  # fmt: skip
+    assert len(reported_lines(stack, job_id)) == 10
+    with stack.http() as http:
+        audit = http.get("/api/admin/audit", params={"limit": 200}).json()["items"]
+    assert [e["action"] for e in audit if e["target"] == job_id].count("job.done") == 1
 
 
 def test_a_worker_killed_mid_packet_is_replaced_and_the_job_completes_once(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,7 @@ class App:
     tally: MemoryJobTally
     judge: PacketJudge
     uow: UnitOfWorkFactory
+    clock: FrozenClock
 
 
 @pytest.fixture
@@ -55,6 +57,7 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
         tally,
         judge,
         uow,
+        clock,
     )
     await queue.close()
 
@@ -97,6 +100,56 @@ async def test_a_job_whose_progress_was_lost_starts_again_from_its_outbox_entry(
     await worker.run(Job(job.id, JobKind.VALIDATE_INSPECTION, {"inspection_id": inspection.id}))
     done = await wiped.get(job.id)
     assert (done.status, done.processed, done.total) == ("done", 1, 1)
+
+
+async def _audited(app: App, job_id: str) -> list[str]:
+    async with app.uow() as uow:
+        return [e.action for e in await uow.audit.page(limit=100) if e.target == job_id]
+
+
+async def test_a_job_whose_progress_expired_still_answers_how_it_ended(app: App) -> None:
+    app.queue.start(app.validation.run)
+    await app.rules.create(TEMP_MAX)
+    hot = await app.inspections.record(subject="boiler", readings=[Reading("temp", 95)])
+    job = await app.inspections.submit(hot.id)
+    await app.queue.drain()
+    forgetful = JobDispatcher(app.uow, app.clock, app.queue, MemoryProgressStore())
+    ended = await forgetful.job(job.id)
+    assert (ended.status, ended.processed, ended.total) == ("done", 1, 1)
+    assert ended.result["verdict"] == "failed"
+    assert [f["rule_name"] for f in ended.result["findings"]] == ["temp ceiling"]
+
+
+async def test_a_job_whose_end_is_recorded_is_not_run_again_when_its_progress_is_lost(
+    app: App,
+) -> None:
+    app.queue.start(app.validation.run)
+    inspection = await app.inspections.record(subject="boiler")
+    job = await app.inspections.submit(inspection.id)
+    await app.queue.drain()
+    await app.inspections.delete(inspection.id)  # a rerun would now fail: it must not happen
+    wiped = MemoryProgressStore()
+    worker = ValidationService(app.uow, app.clock, wiped, app.judge, app.tally)
+    await worker.run(Job(job.id, JobKind.VALIDATE_INSPECTION, {"inspection_id": inspection.id}))
+    assert (await wiped.get(job.id)).status == "done"  # told again, for its watchers
+    assert await _audited(app, job.id) == ["job.done", "job.accepted"]
+
+
+async def test_a_job_its_queue_lost_is_handed_over_again_and_runs_once(app: App) -> None:
+    inspection = await app.inspections.record(subject="boiler")
+    job = await app.inspections.submit(inspection.id)  # dispatched to a queue that then dies
+    restarted = InProcessJobQueue()
+    relay = JobDispatcher(app.uow, app.clock, restarted, MemoryProgressStore())
+    assert await relay.relay() == 0  # not yet: it may just be waiting its turn
+    app.clock.advance(timedelta(minutes=6))
+    assert await relay.relay() == 1
+    restarted.start(app.validation.run)
+    await restarted.drain()
+    await restarted.close()
+    assert (await app.jobs.job(job.id)).status == "done"
+    app.clock.advance(timedelta(minutes=6))
+    assert await relay.relay() == 0  # ended: never handed over again
+    assert await _audited(app, job.id) == ["job.done", "job.accepted"]
 
 
 async def test_every_attempt_is_tallied_by_outcome_and_ended_jobs_timed(app: App) -> None:

@@ -10,7 +10,7 @@ from hexa.domain.api_keys import ApiKey
 from hexa.domain.audit import AuditEntry
 from hexa.domain.checks import check_from
 from hexa.domain.inspections import Inspection, InspectionStatus, Reading
-from hexa.domain.jobs import Job, JobKind, OutboxEntry
+from hexa.domain.jobs import Job, JobKind, JobProgress, JobStatus, OutboxEntry
 from hexa.domain.rules import Rule, Severity
 from hexa.domain.sessions import Session
 from hexa.domain.users import User
@@ -190,6 +190,7 @@ def audit_from(record: Any) -> AuditEntry:
 
 
 def outbox_record(entry: OutboxEntry) -> dict[str, Any]:
+    end = entry.outcome
     return {
         "id": entry.job.id,
         "kind": entry.job.kind.value,
@@ -197,15 +198,38 @@ def outbox_record(entry: OutboxEntry) -> dict[str, Any]:
         "total": entry.total,
         "created_at": entry.created_at,
         "dispatched_at": entry.dispatched_at,
+        "outcome": None if end is None else end.status.value,
+        "processed": None if end is None else end.processed,
+        "started_at": None if end is None else end.started_at,
+        "finished_at": None if end is None else end.finished_at,
+        "result": None if end is None else end.result,
+        "error": None if end is None else end.error,
         "version": entry.version,
     }
 
 
 def outbox_from(record: Any) -> OutboxEntry:
+    job = Job(record["id"], JobKind(record["kind"]), dict(record["payload"]))
+    # .get: Mongo documents written before jobs recorded their end have no such fields.
+    outcome = record.get("outcome")
     return OutboxEntry(
-        job=Job(record["id"], JobKind(record["kind"]), dict(record["payload"])),
+        job=job,
         total=record["total"],
         created_at=record["created_at"],
         dispatched_at=record["dispatched_at"],
+        outcome=None
+        if outcome is None
+        else JobProgress(
+            id=job.id,
+            kind=job.kind,
+            status=JobStatus(outcome),
+            created_at=record["created_at"],
+            processed=record["processed"],
+            total=record["total"],
+            started_at=record["started_at"],
+            finished_at=record["finished_at"],
+            result=dict(record["result"] or {}),
+            error=record["error"],
+        ),
         version=record["version"],
     )

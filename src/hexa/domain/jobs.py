@@ -83,12 +83,17 @@ class JobProgress:
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
     """A job accepted and written in the same transaction as the change that caused it;
-    `dispatched_at` is set once the queue has it. Until then the relay keeps trying."""
+    `dispatched_at` is set once the queue has it. Until then the relay keeps trying.
+
+    The entry is also the job's durable record: `outcome` keeps its end, because progress
+    lives in a store that may forget it (Redis, with a time to live).
+    """
 
     job: Job
     total: int
     created_at: datetime
     dispatched_at: datetime | None = None
+    outcome: JobProgress | None = None
     version: int = 1
 
     @property
@@ -98,8 +103,20 @@ class OutboxEntry:
     def dispatched(self, *, now: datetime) -> OutboxEntry:
         return dataclasses.replace(self, dispatched_at=now, version=self.version + 1)
 
+    def ended(self, progress: JobProgress) -> OutboxEntry:
+        if not progress.status.is_terminal:
+            raise InvalidTransition(f"job {self.id} is {progress.status}: it has not ended")
+        if self.outcome is not None:
+            raise InvalidTransition(f"job {self.id} has already ended {self.outcome.status}")
+        outcome = dataclasses.replace(progress, created_at=self.created_at, sequence=0)
+        return dataclasses.replace(self, outcome=outcome, version=self.version + 1)
+
     def queued(self) -> JobProgress:
         return JobProgress.queued(self.job, total=self.total, now=self.created_at)
+
+    def progress(self) -> JobProgress:
+        """What the entry alone tells of its job: how it ended, or else that it waits."""
+        return self.outcome if self.outcome is not None else self.queued()
 
 
 class JobOutcome(StrEnum):

@@ -8,6 +8,7 @@ a separate read.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from hexa.domain.inspections import Inspection, InspectionStatus
@@ -73,8 +74,8 @@ class RuleRepository(Protocol):
 
 
 class JobOutbox(Protocol):
-    """Jobs accepted in a unit of work, kept until the queue has them (and after, as the
-    durable record of what was accepted)."""
+    """Jobs accepted in a unit of work, kept until the queue has them, and after: the
+    durable record of what was accepted and of how it ended."""
 
     async def add(self, entry: OutboxEntry) -> None:
         """Stages a new entry. Raises `Conflict` if its job id exists."""
@@ -91,4 +92,9 @@ class JobOutbox(Protocol):
 
     async def pending(self, *, limit: int) -> list[OutboxEntry]:
         """Entries not yet dispatched, oldest first."""
+        ...
+
+    async def unfinished(self, *, dispatched_before: datetime, limit: int) -> list[OutboxEntry]:
+        """Entries dispatched before that time whose job has no recorded end, the one
+        dispatched longest ago first: the jobs a queue may have lost."""
         ...

@@ -3,8 +3,11 @@
 A job is accepted by writing it to the outbox in the same unit of work as the change
 behind it. `dispatch` then records it as queued and hands it to the queue; if the queue or
 the progress store is down, the entry simply stays pending and `relay` (a worker cron
-task) retries it. Enqueueing is idempotent by job id, so a retried dispatch never runs a
-job twice.
+task) retries it. A queue can also lose what it was given (a Redis restarted without its
+data, an arq job that waited past its expiry, an app restarted in in-process mode), so the
+relay hands a job that has not ended over again now and then. Enqueueing is idempotent by
+job id, and a job whose end is recorded is never run again, so neither retry runs a job
+twice to a different result.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ class JobDispatcher:
         progress: ProgressStore,
         *,
         relay_after: timedelta = timedelta(seconds=10),
+        redispatch_after: timedelta = timedelta(minutes=5),
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -38,6 +42,8 @@ class JobDispatcher:
         # The request that accepted a job dispatches it itself; the relay leaves it that
         # long, so the two do not race for the same fresh entry.
         self._relay_after = relay_after
+        # How long a dispatched job may go without an end before it is handed over again.
+        self._redispatch_after = redispatch_after
 
     async def dispatch(self, entry: OutboxEntry) -> bool:
         """Queues the entry's job; says whether it could. Never raises for an outage."""
@@ -60,17 +66,29 @@ class JobDispatcher:
         return True
 
     async def relay(self, *, limit: int = 100) -> int:
-        """Dispatches entries left pending for longer than the grace period; answers how
-        many reached the queue."""
+        """Dispatches entries left pending for longer than the grace period, then hands
+        over again jobs dispatched long ago that have not ended; answers how many reached
+        the queue."""
         async with self._uow() as uow:
             pending = await uow.outbox.pending(limit=limit)
-        cutoff = self._clock.now() - self._relay_after
+        now = self._clock.now()
+        cutoff = now - self._relay_after
         sent = 0
         for entry in pending:
             if entry.created_at > cutoff:
                 break
             if not await self.dispatch(entry):
-                break  # the queue is down: try again at the next round
+                return sent  # the queue is down: try again at the next round
+            sent += 1
+        async with self._uow() as uow:
+            unfinished = await uow.outbox.unfinished(
+                dispatched_before=now - self._redispatch_after, limit=limit
+            )
+        for entry in unfinished:
+            # Usually still queued or running, and the queue ignores it; marking it
+            # dispatched again puts it at the back of this line.
+            if not await self.dispatch(entry):
+                break
             sent += 1
         return sent
 
@@ -82,7 +100,7 @@ class JobDispatcher:
         except (NotFound, Unavailable) as missing:
             async with self._uow() as uow:
                 try:
-                    return (await uow.outbox.get(job_id)).queued()
+                    return (await uow.outbox.get(job_id)).progress()
                 except NotFound:
                     raise missing from None
 

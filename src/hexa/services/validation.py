@@ -6,9 +6,9 @@ import logging
 from dataclasses import asdict
 from typing import Any
 
-from hexa.domain.errors import DomainError, NotFound, Unavailable
+from hexa.domain.errors import DomainError, NotFound, StaleVersion, Unavailable
 from hexa.domain.inspections import InspectionStatus
-from hexa.domain.jobs import Job, JobKind, JobOutcome, JobProgress
+from hexa.domain.jobs import Job, JobKind, JobOutcome, JobProgress, JobStatus, OutboxEntry
 from hexa.domain.validation import Report, Verdict, evaluate
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import JobTally, ProgressStore
@@ -46,10 +46,19 @@ class ValidationService:
         """Runs one job to its end. A job that already ended is left alone (a queue may
         deliver twice). A transient failure (a store down, an unexpected error) is raised
         for the driver to retry, unless this is the last attempt: then, as for a
-        permanent failure, the job ends `failed` with its error, in progress and audit."""
-        progress = await self._current(job)
+        permanent failure, the job ends `failed` with its error, in progress and audit.
+
+        The end is written to the job's outbox entry, with its audit entry, before it is
+        saved as progress: the outbox is the record that outlives Redis."""
+        entry = await self._entry(job.id)
+        if entry is not None and entry.outcome is not None:
+            log.info("job %s already ended %s; not run again", job.id, entry.outcome.status)
+            await self._announce(entry.outcome)
+            return
+        progress = await self._latest(job, entry)
         if progress.status.is_terminal:
             log.info("job %s already ended %s; not run again", job.id, progress.status)
+            await self._remember(progress, redelivered=True)
             return
         progress = await self._progress.save(progress.started(now=self._clock.now()))
         try:
@@ -58,20 +67,18 @@ class ValidationService:
             if not last_attempt:
                 await self._count(progress, JobOutcome.RETRIED)
                 raise
-            await self._fail(progress, error.detail)
+            await self._end(progress.failed(error=error.detail, now=self._clock.now()))
         except DomainError as error:
-            await self._fail(progress, error.detail)
+            await self._end(progress.failed(error=error.detail, now=self._clock.now()))
         except Exception as error:
             if not last_attempt:
                 await self._count(progress, JobOutcome.RETRIED)
                 raise
             log.exception("job %s failed on its last attempt", job.id)
-            await self._fail(progress, f"{type(error).__name__}: {error}")
+            reason = f"{type(error).__name__}: {error}"
+            await self._end(progress.failed(error=reason, now=self._clock.now()))
         else:
-            done = progress.done(result=result, now=self._clock.now())
-            await self._progress.save(done)
-            await self._count(done, JobOutcome.DONE)
-            await self._audit("job.done", job.id, verdict=result.get("verdict"))
+            await self._end(progress.done(result=result, now=self._clock.now()))
 
     async def _handle(self, job: Job, progress: JobProgress) -> dict[str, Any]:
         if job.kind is JobKind.VALIDATE_INSPECTION:
@@ -80,22 +87,67 @@ class ValidationService:
             return await self._packets.run(job, progress)
         raise ValueError(f"no handler for job kind {job.kind}")  # pragma: no cover
 
-    async def _current(self, job: Job) -> JobProgress:
+    async def _entry(self, job_id: str) -> OutboxEntry | None:
+        async with self._uow() as uow:
+            try:
+                return await uow.outbox.get(job_id)
+            except NotFound:  # a job handed to the queue without the outbox
+                return None
+
+    async def _latest(self, job: Job, entry: OutboxEntry | None) -> JobProgress:
         try:
             return await self._progress.get(job.id)
         except NotFound:  # progress expired or was lost: start again from the outbox
             pass
-        try:
-            async with self._uow() as uow:
-                return (await uow.outbox.get(job.id)).queued()
-        except NotFound:  # nor an outbox entry: the job itself is what counts
-            return JobProgress.queued(job, total=0, now=self._clock.now())
+        if entry is not None:
+            return entry.progress()
+        return JobProgress.queued(job, total=0, now=self._clock.now())
 
-    async def _fail(self, progress: JobProgress, error: str) -> None:
-        failed = progress.failed(error=error, now=self._clock.now())
-        await self._progress.save(failed)
-        await self._count(failed, JobOutcome.FAILED)
-        await self._audit("job.failed", progress.id, error=error)
+    async def _end(self, ended: JobProgress) -> None:
+        await self._remember(ended, redelivered=False)
+        await self._progress.save(ended)
+        outcome = JobOutcome.DONE if ended.status is JobStatus.DONE else JobOutcome.FAILED
+        await self._count(ended, outcome)
+
+    async def _remember(self, ended: JobProgress, *, redelivered: bool) -> None:
+        """Writes the job's end to its outbox entry and audits it, in one unit of work and
+        once only. If the store cannot be reached, the end lives in the progress store
+        alone until a redelivery of the job finds it there and writes it then."""
+        if ended.status is JobStatus.DONE:
+            action, detail = "job.done", {"verdict": ended.result.get("verdict")}
+        else:
+            action, detail = "job.failed", {"error": ended.error}
+        for _ in range(3):  # a relay may be marking the entry dispatched at the same time
+            try:
+                async with self._uow() as uow:
+                    try:
+                        entry: OutboxEntry | None = await uow.outbox.get(ended.id)
+                    except NotFound:
+                        entry = None
+                    if entry is not None and entry.outcome is not None:
+                        return
+                    if entry is None and redelivered:
+                        return  # nothing records whether it was audited: it was, once
+                    if entry is not None:
+                        await uow.outbox.update(entry.ended(ended), expected_version=entry.version)
+                    await audit(uow, self._clock, WORKER, action, ended.id, **detail)
+                    await uow.commit()
+                return
+            except StaleVersion:
+                continue
+            except Unavailable as error:
+                log.error("could not record the end of job %s: %s", ended.id, error.detail)
+                return
+        log.error("could not record the end of job %s: its entry kept changing", ended.id)
+
+    async def _announce(self, ended: JobProgress) -> None:
+        """Saves a recorded end as progress, for a progress store that missed it."""
+        try:
+            current = await self._progress.get(ended.id)
+        except NotFound:
+            current = None
+        if current is None or not current.status.is_terminal:
+            await self._progress.save(ended)
 
     async def _count(self, progress: JobProgress, outcome: JobOutcome) -> None:
         seconds = None
@@ -105,14 +157,6 @@ class ValidationService:
             await self._tally.record(progress.kind, outcome, seconds=seconds)
         except Unavailable as error:  # a metric is not worth failing or rerunning a job
             log.warning("could not count job %s as %s: %s", progress.id, outcome, error.detail)
-
-    async def _audit(self, action: str, job_id: str, **detail: Any) -> None:
-        try:
-            async with self._uow() as uow:
-                await audit(uow, self._clock, WORKER, action, job_id, **detail)
-                await uow.commit()
-        except Unavailable as error:  # the job's outcome stands; only its audit line is lost
-            log.error("could not audit %s of job %s: %s", action, job_id, error.detail)
 
     async def validate_inspection(self, inspection_id: str) -> dict[str, Any]:
         """Judges a submitted inspection by the enabled rules and records the verdict."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Generic
 
 from hexa.adapters.staging import Op, StagedWrites, T, Write, check_write
@@ -117,3 +118,13 @@ class MemoryOutbox(MemoryRepository[OutboxEntry]):
     async def pending(self, *, limit: int) -> list[OutboxEntry]:
         waiting = self._visible(lambda e: e.dispatched_at is None)
         return sorted(waiting, key=lambda e: (e.created_at, e.id))[:limit]
+
+    async def unfinished(self, *, dispatched_before: datetime, limit: int) -> list[OutboxEntry]:
+        lost = self._visible(
+            lambda e: (
+                e.outcome is None
+                and e.dispatched_at is not None
+                and e.dispatched_at < dispatched_before
+            )
+        )
+        return sorted(lost, key=lambda e: (e.dispatched_at, e.id))[:limit]

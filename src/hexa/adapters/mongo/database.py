@@ -57,6 +57,10 @@ class MongoDatabase:
                 [("dispatched_at", ASCENDING), ("created_at", ASCENDING)],
                 name="ix_job_outbox_pending",
             )
+            await self.db.job_outbox.create_index(
+                [("outcome", ASCENDING), ("dispatched_at", ASCENDING)],
+                name="ix_job_outbox_unfinished",
+            )
 
     def session(self) -> MongoSession:
         return MongoSession(self)

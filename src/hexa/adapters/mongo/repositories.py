@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from itertools import groupby
 from typing import Any, Generic
 
@@ -207,3 +208,21 @@ class MongoOutbox(MongoRepository[OutboxEntry]):
             stored = [self._from_document(d) async for d in cursor]
         waiting = [e for e in self._staged.overlay(stored) if e.dispatched_at is None]
         return sorted(waiting, key=lambda e: (e.created_at, e.id))[:limit]
+
+    async def unfinished(self, *, dispatched_before: datetime, limit: int) -> list[OutboxEntry]:
+        # {"outcome": None} also matches documents from before jobs recorded their end.
+        cursor = (
+            self._collection.find({"outcome": None, "dispatched_at": {"$lt": dispatched_before}})
+            .sort([("dispatched_at", 1), ("_id", 1)])
+            .limit(limit + len(self._staged.writes))
+        )
+        async with translated_errors(self.kind):
+            stored = [self._from_document(d) async for d in cursor]
+        lost = [
+            e
+            for e in self._staged.overlay(stored)
+            if e.outcome is None
+            and e.dispatched_at is not None
+            and e.dispatched_at < dispatched_before
+        ]
+        return sorted(lost, key=lambda e: (e.dispatched_at or e.created_at, e.id))[:limit]

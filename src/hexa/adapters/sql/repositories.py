@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -151,6 +152,15 @@ class SqlOutbox(SqlRepository[OutboxEntry]):
             sa.select(self.table)
             .where(self.table.c.dispatched_at.is_(None))
             .order_by(self.table.c.created_at, self.table.c.id)
+            .limit(limit)
+        )
+        return await self._rows(query)
+
+    async def unfinished(self, *, dispatched_before: datetime, limit: int) -> list[OutboxEntry]:
+        query = (
+            sa.select(self.table)
+            .where(self.table.c.outcome.is_(None), self.table.c.dispatched_at < dispatched_before)
+            .order_by(self.table.c.dispatched_at, self.table.c.id)
             .limit(limit)
         )
         return await self._rows(query)

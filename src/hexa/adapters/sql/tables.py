@@ -144,4 +144,13 @@ job_outbox = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("dispatched_at", UtcDateTime, nullable=True, index=True),
     sa.Column("version", sa.Integer, nullable=False),
+    # The job's end, kept here because its progress (in Redis) may be forgotten.
+    sa.Column("outcome", sa.String(10), nullable=True),
+    sa.Column("processed", sa.Integer, nullable=True),
+    sa.Column("started_at", UtcDateTime, nullable=True),
+    sa.Column("finished_at", UtcDateTime, nullable=True),
+    sa.Column("result", sa.JSON, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    # Finds the jobs dispatched but not ended without reading the ended ones.
+    sa.Index("ix_job_outbox_unfinished", "outcome", "dispatched_at"),
 )

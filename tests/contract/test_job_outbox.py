@@ -1,0 +1,126 @@
+"""The JobOutbox contract, for every backend: jobs accepted, dispatched, and ended."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from hexa.domain.errors import Conflict, InvalidTransition, NotFound, StaleVersion
+from hexa.domain.jobs import Job, JobKind, OutboxEntry
+from tests.builders import T0
+
+
+def an_entry(job_id: str, *, minutes: int = 0, total: int = 3) -> OutboxEntry:
+    job = Job(job_id, JobKind.VALIDATE_PACKET, {"blob": f"packet-{job_id}.csv", "bytes": 120})
+    return OutboxEntry(job, total=total, created_at=T0 + timedelta(minutes=minutes))
+
+
+def at(minutes: int):  # type: ignore[no-untyped-def]
+    return T0 + timedelta(minutes=minutes)
+
+
+async def _add(uow, *entries: OutboxEntry) -> None:
+    async with uow() as u:
+        for entry in entries:
+            await u.outbox.add(entry)
+        await u.commit()
+
+
+async def _replace(uow, entry: OutboxEntry, new: OutboxEntry) -> None:
+    async with uow() as u:
+        await u.outbox.update(new, expected_version=entry.version)
+        await u.commit()
+
+
+async def _get(uow, job_id: str) -> OutboxEntry:
+    async with uow() as u:
+        return await u.outbox.get(job_id)
+
+
+async def test_an_accepted_job_reads_back_equal_and_queued(uow) -> None:
+    entry = an_entry("j-1")
+    await _add(uow, entry)
+    stored = await _get(uow, "j-1")
+    assert stored == entry
+    assert stored.progress() == entry.queued()
+    assert (stored.progress().status, stored.progress().total) == ("queued", 3)
+
+
+async def test_an_unknown_job_is_not_found(uow) -> None:
+    with pytest.raises(NotFound):
+        await _get(uow, "nope")
+
+
+async def test_a_job_id_is_accepted_once(uow) -> None:
+    await _add(uow, an_entry("j-1"))
+    with pytest.raises(Conflict):
+        await _add(uow, an_entry("j-1"))
+
+
+async def test_only_one_of_two_racing_updates_wins(uow) -> None:
+    entry = an_entry("j-1")
+    await _add(uow, entry)
+    await _replace(uow, entry, entry.dispatched(now=at(1)))
+    with pytest.raises(StaleVersion):
+        await _replace(uow, entry, entry.dispatched(now=at(2)))
+    assert (await _get(uow, "j-1")).dispatched_at == at(1)
+
+
+async def test_pending_are_the_undispatched_oldest_first(uow) -> None:
+    late, early, sent = an_entry("j-late", minutes=5), an_entry("j-early"), an_entry("j-sent")
+    await _add(uow, late, early, sent)
+    await _replace(uow, sent, sent.dispatched(now=at(6)))
+    async with uow() as u:
+        assert [e.id for e in await u.outbox.pending(limit=10)] == ["j-early", "j-late"]
+        assert [e.id for e in await u.outbox.pending(limit=1)] == ["j-early"]
+
+
+async def test_an_ended_job_keeps_how_it_ended(uow) -> None:
+    entry = an_entry("j-1")
+    await _add(uow, entry)
+    dispatched = entry.dispatched(now=at(1))
+    await _replace(uow, entry, dispatched)
+    running = entry.queued().started(now=at(2)).advanced(processed=2)
+    done = running.done(result={"verdict": "failed", "rows": 3, "errors": 1}, now=at(3))
+    await _replace(uow, dispatched, dispatched.ended(done))
+    stored = await _get(uow, "j-1")
+    assert stored.outcome == done
+    assert stored.progress() == done
+    assert (stored.progress().status, stored.progress().processed) == ("done", 3)
+
+
+async def test_a_failed_job_keeps_its_error(uow) -> None:
+    entry = an_entry("j-1")
+    await _add(uow, entry)
+    failed = entry.queued().started(now=at(1)).failed(error="rule store down", now=at(2))
+    await _replace(uow, entry, entry.ended(failed))
+    stored = (await _get(uow, "j-1")).progress()
+    assert (stored.status, stored.error, stored.finished_at) == ("failed", "rule store down", at(2))
+
+
+async def test_unfinished_are_dispatched_before_the_cutoff_and_not_ended(uow) -> None:
+    old, older, recent, ended, waiting = (an_entry(f"j-{n}") for n in range(5))
+    await _add(uow, old, older, recent, ended, waiting)
+    await _replace(uow, old, old.dispatched(now=at(10)))
+    await _replace(uow, older, older.dispatched(now=at(5)))
+    await _replace(uow, recent, recent.dispatched(now=at(30)))
+    sent = ended.dispatched(now=at(1))
+    await _replace(uow, ended, sent)
+    finished = ended.queued().started(now=at(2)).done(result={}, now=at(3))
+    await _replace(uow, sent, sent.ended(finished))
+    async with uow() as u:
+        lost = await u.outbox.unfinished(dispatched_before=at(20), limit=10)
+        assert [e.id for e in lost] == ["j-1", "j-0"]  # dispatched longest ago first
+        assert [e.id for e in await u.outbox.unfinished(dispatched_before=at(20), limit=1)] == [
+            "j-1"
+        ]
+
+
+async def test_an_end_is_recorded_once() -> None:
+    entry = an_entry("j-1")
+    done = entry.queued().started(now=at(1)).done(result={}, now=at(2))
+    with pytest.raises(InvalidTransition):
+        entry.ended(done).ended(done)
+    with pytest.raises(InvalidTransition):
+        entry.ended(entry.queued().started(now=at(1)))
