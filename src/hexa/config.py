@@ -114,8 +114,8 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"{self._setting_choosing(backend)} is {backend} but {needed} is not set"
                 )
-        if self.resolved_queue_backend == "arq" and not self.resolved_redis_url:
-            raise ValueError("QUEUE_BACKEND is arq but neither REDIS_URL nor REDIS_HOST is set")
+        if self.resolved_queue_backend == "arq":
+            self._check_arq()
         for name, secret, default in (
             ("JWT_SECRET", self.jwt_secret, DEV_JWT_SECRET),
             ("API_KEY_PEPPER", self.api_key_pepper, DEV_API_KEY_PEPPER),
@@ -130,6 +130,21 @@ class Settings(BaseSettings):
         if self.mailer == "smtp" and not self.smtp_host:
             raise ValueError("MAILER is smtp but SMTP_HOST is not set")
         return self
+
+    def _check_arq(self) -> None:
+        if not self.resolved_redis_url:
+            raise ValueError("QUEUE_BACKEND is arq but neither REDIS_URL nor REDIS_HOST is set")
+        placed = self.placement()
+        # The worker is another process: what the app keeps in its own memory, it cannot see.
+        for port in ("inspections", "rules", "outbox", "audit"):
+            if placed[port] == "memory":
+                choosing = f"{port.upper()}_BACKEND" if port in ("inspections", "rules") else ""
+                if not choosing or getattr(self, f"{port}_backend") != "memory":
+                    choosing = "PERSISTENCE"
+                raise ValueError(
+                    f"QUEUE_BACKEND is arq but {choosing} is memory: the worker could not see "
+                    "the app's memory; use sql or mongo, or QUEUE_BACKEND=inprocess"
+                )
 
     def placement(self) -> dict[str, str]:
         """The backend of each repository port, overrides and USE_DB_KEYS applied."""

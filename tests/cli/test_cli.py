@@ -56,6 +56,23 @@ def test_unknown_persistence_stops_with_one_line_naming_it(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(
+    ("settings", "named"),
+    [({"PERSISTENCE": "memory"}, "PERSISTENCE"), ({"RULES_BACKEND": "memory"}, "RULES_BACKEND")],
+    ids=["persistence", "rules"],
+)
+def test_a_worker_queue_over_memory_stores_stops_with_one_line(
+    tmp_path: Path, settings: dict[str, str], named: str
+) -> None:
+    result = hexa(
+        "worker", cwd=tmp_path, QUEUE_BACKEND="arq", REDIS_URL="redis://127.0.0.1:9/0", **settings
+    )
+
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert f"QUEUE_BACKEND is arq but {named} is memory" in line
+
+
+@pytest.mark.parametrize(
     ("url", "secret"),
     [("nope", "nope"), ("mysql://admin:hunter2@db.internal/hexa", "hunter2")],
     ids=["not-a-url", "unsupported-with-password"],

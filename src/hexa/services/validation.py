@@ -80,6 +80,20 @@ class ValidationService:
         else:
             await self._end(progress.done(result=result, now=self._clock.now()))
 
+    async def give_up(self, job: Job, reason: str) -> None:
+        """Ends a job that could not finish (out of time, or of attempts) `failed` with
+        the reason, in progress and audit; a job that has ended is left as it ended."""
+        entry = await self._entry(job.id)
+        if entry is not None and entry.outcome is not None:
+            await self._announce(entry.outcome)
+            return
+        progress = await self._latest(job, entry)
+        if progress.status.is_terminal:
+            await self._remember(progress, redelivered=True)
+            return
+        log.error("job %s failed: %s", job.id, reason)
+        await self._end(progress.failed(error=reason, now=self._clock.now()))
+
     async def _handle(self, job: Job, progress: JobProgress) -> dict[str, Any]:
         if job.kind is JobKind.VALIDATE_INSPECTION:
             return await self.validate_inspection(job.payload["inspection_id"])

@@ -7,6 +7,7 @@ and starts again; SIGTERM or SIGINT during the wait ends it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
@@ -15,7 +16,7 @@ import threading
 from redis.exceptions import RedisError
 
 from hexa.config import Settings
-from hexa.drivers.worker.settings import worker_options
+from hexa.drivers.worker.settings import close_graph, worker_options
 
 log = logging.getLogger("hexa.worker")
 MAX_BACKOFF_SECONDS = 30.0
@@ -38,6 +39,10 @@ def run_worker(settings: Settings) -> int:
             worker.run()
             return 0  # stopped by a signal, after its grace period
         except (RedisError, OSError) as error:
+            # arq's close gives up before its shutdown hook when Redis is gone: close the
+            # graph here, or each outage would leak its pools.
+            with contextlib.suppress(Exception):
+                worker.loop.run_until_complete(close_graph(worker.ctx))
             print(
                 f"hexa worker: Redis failed ({type(error).__name__}); starting again in "
                 f"{delay:.0f} s",

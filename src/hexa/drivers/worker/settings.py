@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
 from arq import cron, func
 
 from hexa import bootstrap
+from hexa.bootstrap import HEARTBEAT_TTL, RELAY_EVERY_SECONDS, Hexa
 from hexa.config import Settings
 from hexa.drivers.worker import tasks
+
+log = logging.getLogger("hexa.worker")
+BEAT_EVERY_SECONDS = 10.0
+# Time a job that ran out of its own has left to record that it failed.
+GIVE_UP_SECONDS = 30
 
 
 def worker_options(settings: Settings) -> dict[str, Any]:
@@ -18,26 +28,33 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     async def startup(ctx: dict[str, Any]) -> None:
         stack = AsyncExitStack()
         ctx["stack"] = stack
-        ctx["hexa"] = await stack.enter_async_context(bootstrap.build(settings, start_jobs=False))
+        hexa = await stack.enter_async_context(bootstrap.build(settings, start_jobs=False))
+        ctx["hexa"] = hexa
+        # Plain tasks rather than arq cron jobs: those queue behind the jobs waiting, so
+        # under a backlog the heartbeat would lapse exactly when the worker is busiest.
+        for name, every, chore in (
+            ("heartbeat", BEAT_EVERY_SECONDS, _beat(hexa)),
+            ("outbox-relay", RELAY_EVERY_SECONDS, hexa.jobs.relay),
+        ):
+            task = asyncio.create_task(_every(every, chore, name), name=f"hexa-{name}")
+            stack.push_async_callback(_cancelled, task)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
-        if "stack" in ctx:
-            await ctx["stack"].aclose()
+        await close_graph(ctx)
 
     return {
         "functions": [
             func(
                 tasks.run_job,
                 name=wiring.run_job,
-                max_tries=settings.job_max_tries,
-                timeout=settings.job_timeout_seconds,
+                # One call more than the attempts, to record a job that ran out of them.
+                max_tries=settings.job_max_tries + 1,
+                # run_job enforces JOB_TIMEOUT_SECONDS itself and then records the
+                # failure; arq's own limit is only the backstop.
+                timeout=settings.job_timeout_seconds + GIVE_UP_SECONDS,
             )
         ],
-        "cron_jobs": [
-            cron(tasks.relay_outbox, second=set(range(0, 60, 5)), run_at_startup=True),
-            cron(tasks.beat, second=set(range(0, 60, 10)), run_at_startup=True),
-            cron(tasks.purge_expired, minute=17, second=0),
-        ],
+        "cron_jobs": [cron(tasks.purge_expired, minute=17, second=0)],
         "on_startup": startup,
         "on_shutdown": shutdown,
         "redis_settings": wiring.redis_settings,
@@ -46,12 +63,42 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         # running then is cancelled and arq runs it again (it restarts from the top).
         "job_completion_wait": settings.worker_shutdown_grace_seconds,
         # Also bounds how long a job held by a worker that died stays locked: arq frees it
-        # this long (+10 s) after it started, and another worker runs it again.
+        # this long (+ GIVE_UP_SECONDS + 10 s) after it started, for another worker.
         "job_timeout": settings.job_timeout_seconds,
         "max_jobs": 4,
         "keep_result": 3600,
         "poll_delay": 0.2,
     }
+
+
+async def close_graph(ctx: dict[str, Any]) -> None:
+    """Closes what start-up opened; safe to call twice (arq skips its shutdown hook when
+    Redis fails under it, so `hexa worker` calls this itself then)."""
+    stack: AsyncExitStack | None = ctx.pop("stack", None)
+    if stack is not None:
+        await stack.aclose()
+
+
+def _beat(hexa: Hexa) -> Callable[[], Awaitable[None]]:
+    async def beat() -> None:
+        await hexa.heartbeat.beat(hexa.clock.now(), ttl=HEARTBEAT_TTL)
+
+    return beat
+
+
+async def _every(seconds: float, chore: Callable[[], Awaitable[object]], name: str) -> None:
+    while True:
+        try:
+            await chore()
+        except Exception:  # Redis or the database away: the next round tries again
+            log.warning("worker %s round failed", name, exc_info=True)
+        await asyncio.sleep(seconds)
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def worker_settings_class(settings: Settings) -> type:

@@ -2,34 +2,45 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from arq import Retry
 
-from hexa.bootstrap import HEARTBEAT_TTL, Hexa
+from hexa.bootstrap import Hexa
 from hexa.domain.jobs import Job, JobKind
 
 MAX_BACKOFF_SECONDS = 60
 
 
 async def run_job(ctx: dict[str, Any], job_id: str, kind: str, payload: dict[str, Any]) -> None:
+    """Runs the job within JOB_TIMEOUT_SECONDS, retrying transient failures with back-off.
+
+    arq is given one attempt more than JOB_MAX_TRIES: if the last real attempt could not
+    even record its end (its stores down, its worker killed), that extra call records the
+    job `failed`. arq itself would end it silently, leaving it `running` for ever."""
     hexa: Hexa = ctx["hexa"]
     attempt: int = ctx["job_try"]
-    last_attempt = attempt >= hexa.settings.job_max_tries
+    tries = hexa.settings.job_max_tries
+    job = Job(job_id, JobKind(kind), payload)
+    if attempt > tries:
+        await hexa.validation.give_up(job, f"gave up after {tries} attempts")
+        return
+    limit = hexa.settings.job_timeout_seconds
     try:
-        await hexa.validation.run(Job(job_id, JobKind(kind), payload), last_attempt=last_attempt)
+        async with asyncio.timeout(limit):
+            await hexa.validation.run(job, last_attempt=attempt == tries)
+    except TimeoutError:
+        if attempt == tries:
+            await hexa.validation.give_up(job, f"timed out after {limit} s")
+            return
+        raise Retry(defer=_backoff(attempt)) from None
     except Exception as error:  # transient, and attempts remain: again, later
-        raise Retry(defer=min(2**attempt, MAX_BACKOFF_SECONDS)) from error
+        raise Retry(defer=_backoff(attempt)) from error
 
 
-async def relay_outbox(ctx: dict[str, Any]) -> int:
-    hexa: Hexa = ctx["hexa"]
-    return await hexa.jobs.relay()
-
-
-async def beat(ctx: dict[str, Any]) -> None:
-    hexa: Hexa = ctx["hexa"]
-    await hexa.heartbeat.beat(hexa.clock.now(), ttl=HEARTBEAT_TTL)
+def _backoff(attempt: int) -> int:
+    return min(1 << min(attempt, 16), MAX_BACKOFF_SECONDS)
 
 
 async def purge_expired(ctx: dict[str, Any]) -> dict[str, int]:

@@ -11,6 +11,7 @@ job), after the handshake, so that browsers can read the reason.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,6 +41,9 @@ async def follow_job(websocket: WebSocket, job_id: str) -> None:
     except Unauthenticated as error:
         await websocket.close(UNAUTHENTICATED, error.detail[:120])
         return
+    except Unavailable as error:  # a store needed to check the credentials is down
+        await websocket.close(UNAVAILABLE, error.detail[:120])
+        return
     if not principal.may(Scope.JOBS_READ):
         await websocket.close(FORBIDDEN, f"this needs the {Scope.JOBS_READ} scope")
         return
@@ -63,8 +67,13 @@ async def _follow(websocket: WebSocket, hexa: Hexa, job_id: str) -> None:
         while not job.status.is_terminal:
             update = await feed.next(heartbeat)
             if update is None:
-                await websocket.send_json({"type": "heartbeat", "sequence": last})
-                continue
+                # Quiet, or a save was missed (a feed may skip under load): ask the store.
+                update = await hexa.jobs.job(job_id)
+                if update.sequence <= last and not update.status.is_terminal:
+                    await websocket.send_json({"type": "heartbeat", "sequence": last})
+                    continue
+                if update.sequence <= last:  # an end known only to the job's durable record
+                    update = dataclasses.replace(update, sequence=last + 1)
             if update.sequence <= last:
                 continue
             job, last = update, update.sequence
@@ -109,7 +118,7 @@ async def _principal(hexa: Hexa, token: str | None) -> Principal:
         if looks_like_api_key(token):
             return await hexa.api_keys.authenticate(token)
         return await hexa.auth.principal(token)
-    except Unauthenticated:
+    except (Unauthenticated, Unavailable):
         raise
     except DomainError as error:
         raise Unauthenticated(error.detail) from None

@@ -1,0 +1,109 @@
+"""The worker driver over a real Redis and SQLite: arq runs our tasks with its retries,
+and a job that cannot finish still ends `failed`, in the API and the audit log."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from hexa import bootstrap
+from hexa.adapters.sql.migrations import upgrade
+from hexa.bootstrap import Hexa
+from hexa.config import Settings, load_settings
+from hexa.domain.jobs import Job, JobKind
+from hexa.drivers.worker import tasks
+from hexa.drivers.worker.settings import worker_options
+
+SECRET = "w" * 40
+
+
+def _settings(tmp_path: Path, redis_url: str, **overrides: Any) -> Settings:
+    database = f"sqlite+aiosqlite:///{tmp_path / 'worker.db'}"
+    upgrade(database)
+    return load_settings(
+        database_url=database, redis_url=redis_url, queue_backend="arq", env="test",
+        jwt_secret=SECRET, api_key_pepper=SECRET, blob_dir=str(tmp_path / "blobs"),
+        **overrides,
+    )  # fmt: skip
+
+
+@pytest.fixture
+async def flushed_redis(redis_url: str) -> str:
+    async with Redis.from_url(redis_url) as client:
+        await client.flushdb()
+    return redis_url
+
+
+async def _burst(settings: Settings, seconds: float = 30) -> None:
+    """Runs an arq worker with Hexa's options until its queue is empty."""
+    from arq.worker import Worker
+
+    worker = Worker(**worker_options(settings), burst=True, handle_signals=False)
+    try:
+        await asyncio.wait_for(worker.async_run(), seconds)
+    finally:
+        await worker.close()
+
+
+@pytest.fixture
+async def app(tmp_path: Path, flushed_redis: str) -> AsyncIterator[Hexa]:
+    settings = _settings(tmp_path, flushed_redis, job_max_tries=2, job_timeout_seconds=1)
+    async with bootstrap.build(settings) as hexa:
+        yield hexa
+
+
+async def _actions(hexa: Hexa, job_id: str) -> list[str]:
+    return [e.action for e in (await hexa.audit.page(limit=50)).items if e.target == job_id]
+
+
+async def test_a_job_that_keeps_failing_is_retried_then_ends_failed_with_its_error(
+    app: Hexa,
+) -> None:
+    broken = Job("job-broken", JobKind.VALIDATE_INSPECTION, {})  # a bug: no inspection id
+    await app.queue.enqueue(broken)
+
+    await _burst(app.settings)
+
+    failed = await app.jobs.job(broken.id)
+    assert failed.status == "failed"
+    assert failed.error == "KeyError: 'inspection_id'"
+    assert await _actions(app, broken.id) == ["job.failed"]
+    totals = (await app.metrics.read()).jobs
+    assert totals is not None
+    assert totals.outcomes[JobKind.VALIDATE_INSPECTION, "retried"] == 1
+    assert totals.outcomes[JobKind.VALIDATE_INSPECTION, "failed"] == 1
+
+
+async def test_a_job_out_of_time_on_its_last_attempt_ends_failed(app: Hexa) -> None:
+    rows = "".join(f"INS-{n},pump {n},temp,50,C\n" for n in range(400_000))
+
+    async def packet() -> AsyncIterator[bytes]:
+        yield b"inspection,subject,key,value,unit\n" + rows.encode()
+
+    job = await app.packets.accept(packet())
+
+    await _burst(app.settings)
+
+    failed = await app.jobs.job(job.id)
+    assert (failed.status, failed.error) == ("failed", "timed out after 1 s")
+    assert failed.processed < failed.total == 400_000
+    assert await _actions(app, job.id) == ["job.failed", "job.accepted"]
+
+
+async def test_a_job_whose_last_attempt_could_not_record_its_end_is_given_up(
+    app: Hexa,
+) -> None:
+    inspection = await app.inspections.record(subject="boiler")
+    job = await app.inspections.submit(inspection.id)
+    ctx = {"hexa": app, "job_try": app.settings.job_max_tries + 1}
+
+    await tasks.run_job(ctx, job.id, "validate_inspection", {"inspection_id": inspection.id})
+
+    failed = await app.jobs.job(job.id)
+    assert (failed.status, failed.error) == ("failed", "gave up after 2 attempts")
+    assert await _actions(app, job.id) == ["job.failed", "job.accepted"]
