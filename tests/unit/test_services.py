@@ -14,9 +14,9 @@ from hexa.adapters.local_blobs import LocalBlobStore
 from hexa.adapters.memory.database import MemoryDatabase
 from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryJobTally, MemoryProgressStore
 from hexa.adapters.unit_of_work import PORTS, unit_of_work_factory
-from hexa.domain.errors import InvalidTransition, NotFound, StaleVersion
+from hexa.domain.errors import InvalidTransition, NotFound, StaleVersion, Unavailable
 from hexa.domain.inspections import Reading
-from hexa.domain.jobs import Job, JobKind, JobOutcome
+from hexa.domain.jobs import Job, JobKind, JobOutcome, JobProgress
 from hexa.ports.uow import UnitOfWorkFactory
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.inspections import InspectionService
@@ -118,6 +118,31 @@ async def test_a_job_whose_progress_expired_still_answers_how_it_ended(app: App)
     assert (ended.status, ended.processed, ended.total) == ("done", 1, 1)
     assert ended.result["verdict"] == "failed"
     assert [f["rule_name"] for f in ended.result["findings"]] == ["temp ceiling"]
+
+
+class UnreachableProgressStore(MemoryProgressStore):
+    """Progress in a Redis that is down."""
+
+    async def get(self, job_id: str) -> JobProgress:
+        raise Unavailable("Redis failed: ConnectionError")
+
+
+async def test_while_progress_is_unreachable_the_outbox_answers_only_what_it_knows(
+    app: App,
+) -> None:
+    outage = JobDispatcher(app.uow, app.clock, app.queue, UnreachableProgressStore())
+    app.queue.start(app.validation.run)
+    ended = await app.inspections.submit((await app.inspections.record(subject="a")).id)
+    await app.queue.drain()
+    await app.queue.close()  # what is handed over now stays in the queue, unstarted
+    running = await app.inspections.submit((await app.inspections.record(subject="b")).id)
+    during = InspectionService(app.uow, app.clock, outage)  # accepted during the outage
+    waiting = await during.submit((await app.inspections.record(subject="c")).id)
+
+    assert (await outage.job(ended.id)).status == "done"
+    assert (await outage.job(waiting.id)).status == "queued"
+    with pytest.raises(Unavailable):
+        await outage.job(running.id)  # handed over: it may be running, only Redis knows
 
 
 async def test_a_job_whose_end_is_recorded_is_not_run_again_when_its_progress_is_lost(

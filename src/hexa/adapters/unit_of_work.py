@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Protocol, Self
 
+from hexa.domain.errors import Unavailable
 from hexa.ports.identity import ApiKeyRepository, AuditLog, SessionRepository, UserRepository
 from hexa.ports.repositories import InspectionRepository, JobOutbox, RuleRepository
 
@@ -80,11 +81,17 @@ class BackendUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        # Every session is rolled back and closed, whatever fails; a failure to tidy up
+        # a dead connection must not hide the error that is already on its way out.
+        failures: list[Unavailable] = []
         for session in self._sessions.values():
-            try:
-                await session.rollback()
-            finally:
-                await session.close()
+            for step in (session.rollback, session.close):
+                try:
+                    await step()
+                except Unavailable as failure:
+                    failures.append(failure)
+        if failures and exc is None:
+            raise failures[0]
 
     async def commit(self) -> None:
         for session in self._sessions.values():

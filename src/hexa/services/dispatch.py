@@ -93,16 +93,21 @@ class JobDispatcher:
         return sent
 
     async def job(self, job_id: str) -> JobProgress:
-        """The job's progress; for a job accepted while the progress store was down, its
-        outbox entry says it is queued."""
+        """The job's progress. When the progress store has lost the job, or cannot be
+        reached, the outbox entry answers if it knows enough: how the job ended, or that
+        it was never handed to the queue. A job handed over and not ended may be running;
+        then only the progress store can tell, and its `Unavailable` is raised."""
         try:
             return await self._progress.get(job_id)
         except (NotFound, Unavailable) as missing:
             async with self._uow() as uow:
                 try:
-                    return (await uow.outbox.get(job_id)).progress()
+                    entry = await uow.outbox.get(job_id)
                 except NotFound:
                     raise missing from None
+            if isinstance(missing, Unavailable) and entry.outcome is None and entry.dispatched_at:
+                raise
+            return entry.progress()
 
     async def _record_queued(self, entry: OutboxEntry) -> None:
         try:

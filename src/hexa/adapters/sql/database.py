@@ -120,10 +120,11 @@ class SqlSession:
 
     async def rollback(self) -> None:
         if self._transaction is not None and self._transaction.is_active:
-            await self._transaction.rollback()
+            async with translated_errors("database"):
+                await self._transaction.rollback()
 
     async def close(self) -> None:
         if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
-            self._transaction = None
+            connection, self._connection, self._transaction = self._connection, None, None
+            async with translated_errors("database"):
+                await connection.close()

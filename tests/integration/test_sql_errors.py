@@ -1,0 +1,59 @@
+"""SQLAlchemy's errors stop at the SQL adapter: services see domain errors only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from hexa.adapters.sql.database import SqlSession
+from hexa.adapters.sql.migrations import upgrade
+from hexa.adapters.unit_of_work import PORTS, BackendUnitOfWork
+from hexa.domain.errors import NotFound, Unavailable
+
+
+class OneSession:
+    def __init__(self, session: SqlSession) -> None:
+        self._session = session
+
+    def session(self) -> SqlSession:
+        return self._session
+
+
+async def test_a_pool_out_of_connections_is_unavailable_not_a_crash(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'pool.db'}"
+    upgrade(url)
+    engine = create_async_engine(
+        url, poolclass=sa.pool.AsyncAdaptedQueuePool, pool_size=1, max_overflow=0, pool_timeout=0.1
+    )
+    try:
+        async with engine.connect():  # holds the only connection
+            with pytest.raises(Unavailable, match="TimeoutError"):
+                await SqlSession(engine).rules.page(limit=1)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_failed_tidy_up_does_not_hide_the_error_on_its_way_out(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'tidy.db'}"
+    upgrade(url)
+    engine = create_async_engine(url)
+    session = SqlSession(engine)
+
+    async def broken() -> None:
+        raise Unavailable("the database failed: connection lost")
+
+    session.rollback = broken  # type: ignore[method-assign]
+    try:
+        with pytest.raises(NotFound):
+            async with BackendUnitOfWork(
+                {"db": OneSession(session)}, dict.fromkeys(PORTS, "db")
+            ) as uow:  # type: ignore[dict-item]
+                await uow.rules.get("nope")
+        with pytest.raises(Unavailable):
+            async with BackendUnitOfWork({"db": OneSession(session)}, dict.fromkeys(PORTS, "db")):  # type: ignore[dict-item]
+                pass
+    finally:
+        await engine.dispose()
