@@ -245,7 +245,9 @@ async def build(
             queue=queue,
             progress=progress,
             heartbeat=heartbeat,
-            housekeeping=Housekeeping(uow, clock),
+            housekeeping=Housekeeping(
+                uow, clock, blobs, job_retention=timedelta(days=settings.job_retention_days)
+            ),
             clock=clock,
             auth=AuthService(
                 uow,

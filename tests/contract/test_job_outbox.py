@@ -117,6 +117,27 @@ async def test_unfinished_are_dispatched_before_the_cutoff_and_not_ended(uow) ->
         ]
 
 
+async def test_ended_before_lists_the_jobs_that_ended_by_then_earliest_first(uow) -> None:
+    entries = [an_entry(f"j-{n}") for n in range(4)]
+    await _add(uow, *entries)
+    for entry, finished in zip(entries[:3], (at(9), at(3), at(30)), strict=True):
+        done = entry.queued().started(now=at(1)).done(result={}, now=finished)
+        await _replace(uow, entry, entry.ended(done))
+    async with uow() as u:
+        assert [e.id for e in await u.outbox.ended_before(at(10), limit=10)] == ["j-1", "j-0"]
+        assert [e.id for e in await u.outbox.ended_before(at(10), limit=1)] == ["j-1"]
+
+
+async def test_a_deleted_entry_is_gone(uow) -> None:
+    entry = an_entry("j-1")
+    await _add(uow, entry)
+    async with uow() as u:
+        await u.outbox.delete("j-1", expected_version=entry.version)
+        await u.commit()
+    with pytest.raises(NotFound):
+        await _get(uow, "j-1")
+
+
 async def test_an_end_is_recorded_once() -> None:
     entry = an_entry("j-1")
     done = entry.queued().started(now=at(1)).done(result={}, now=at(2))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -328,3 +329,11 @@ async def test_names_that_could_escape_the_store_are_refused(blobs: BlobStore, n
 
     with pytest.raises(ValidationError):
         await blobs.put(name, empty())
+
+
+async def test_a_sweep_spares_every_completed_blob(blobs: BlobStore) -> None:
+    await blobs.put("packet-4.csv", _chunks(b"kept"))
+    with pytest.raises(ValidationError):
+        await blobs.put("packet-5.csv", _chunks(b"x", fail=True))
+    assert await blobs.sweep(older_than=timedelta(0)) == 0  # the failed put tidied itself
+    assert await _read(blobs, "packet-4.csv") == b"kept"

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from hexa.adapters.clock import FrozenClock
+from hexa.adapters.local_blobs import LocalBlobStore
 from hexa.adapters.memory.database import MemoryDatabase
 from hexa.adapters.unit_of_work import PORTS, BackendUnitOfWork, unit_of_work_factory
 from hexa.domain.api_keys import ApiKey
 from hexa.domain.errors import NotFound
+from hexa.domain.jobs import Job, JobKind, OutboxEntry
 from hexa.domain.sessions import Session
 from hexa.services.housekeeping import Housekeeping
+from hexa.services.packets import packet_blob, report_blob
 from tests.builders import T0, a_session, an_api_key
 
 NOW = T0 + timedelta(days=60)
@@ -30,6 +36,11 @@ def clock() -> FrozenClock:
     return FrozenClock(NOW)
 
 
+@pytest.fixture
+def blobs(tmp_path: Path) -> LocalBlobStore:
+    return LocalBlobStore(tmp_path)
+
+
 def ending(session: Session, at: timedelta) -> Session:
     return dataclasses.replace(session, expires_at=NOW + at)
 
@@ -43,7 +54,7 @@ async def _store(uow, sessions: list[Session], keys: list[ApiKey]) -> None:
         await u.commit()
 
 
-async def test_a_purge_deletes_ended_sessions_and_long_ended_keys_only(uow, clock) -> None:
+async def test_a_purge_deletes_ended_sessions_and_long_ended_keys_only(uow, clock, blobs) -> None:
     live = ending(a_session("u1", "live"), timedelta(hours=1))
     expired = ending(a_session("u1", "expired"), -timedelta(hours=1))
     revoked_and_expired = ending(a_session("u2", "gone"), -timedelta(days=1)).revoked(
@@ -63,7 +74,9 @@ async def test_a_purge_deletes_ended_sessions_and_long_ended_keys_only(uow, cloc
         [working, lately_expired, long_expired, lately_revoked, long_revoked],
     )
 
-    purged = await Housekeeping(uow, clock, key_retention=timedelta(days=30)).purge()
+    purged = await Housekeeping(
+        uow, clock, blobs, key_retention=timedelta(days=30)
+    ).purge_identity()
 
     assert purged == {"sessions": 2, "api_keys": 2}
     async with uow() as u:
@@ -79,30 +92,92 @@ async def test_a_purge_deletes_ended_sessions_and_long_ended_keys_only(uow, cloc
     assert entry.detail == {"sessions": 2, "api_keys": 2}
 
 
-async def test_retained_keys_go_once_their_retention_has_passed(uow, clock) -> None:
+async def test_retained_keys_go_once_their_retention_has_passed(uow, clock, blobs) -> None:
     revoked = an_api_key().revoke(now=NOW - timedelta(days=1))
     await _store(uow, [], [revoked])
-    housekeeping = Housekeeping(uow, clock, key_retention=timedelta(days=7))
+    housekeeping = Housekeeping(uow, clock, blobs, key_retention=timedelta(days=7))
 
-    assert await housekeeping.purge() == {"sessions": 0, "api_keys": 0}
+    assert await housekeeping.purge_identity() == {"sessions": 0, "api_keys": 0}
     clock.advance(timedelta(days=5, hours=23))
-    assert await housekeeping.purge() == {"sessions": 0, "api_keys": 0}
+    assert await housekeeping.purge_identity() == {"sessions": 0, "api_keys": 0}
     clock.advance(timedelta(hours=2))
-    assert await housekeeping.purge() == {"sessions": 0, "api_keys": 1}
+    assert await housekeeping.purge_identity() == {"sessions": 0, "api_keys": 1}
     async with uow() as u:
         assert await u.api_keys.find(revoked.kid) is None
 
 
-async def test_a_purge_that_deletes_nothing_leaves_no_audit_entry(uow, clock) -> None:
+async def test_a_purge_that_deletes_nothing_leaves_no_audit_entry(uow, clock, blobs) -> None:
     await _store(uow, [ending(a_session(), timedelta(minutes=5))], [an_api_key()])
 
-    assert await Housekeeping(uow, clock).purge() == {"sessions": 0, "api_keys": 0}
+    assert await Housekeeping(uow, clock, blobs).purge() == {
+        "sessions": 0, "api_keys": 0, "jobs": 0, "partial_blobs": 0
+    }  # fmt: skip
     async with uow() as u:
         assert await u.audit.page(limit=10) == []
         assert len(await u.sessions.of_user("u1")) == 1
         assert len(await u.api_keys.page(limit=10)) == 1
 
 
-async def test_a_negative_key_retention_is_refused(uow, clock) -> None:
+async def test_a_negative_key_retention_is_refused(uow, clock, blobs) -> None:
     with pytest.raises(ValueError, match="negative"):
-        Housekeeping(uow, clock, key_retention=-timedelta(seconds=1))
+        Housekeeping(uow, clock, blobs, key_retention=-timedelta(seconds=1))
+
+
+async def _packet_job(uow, blobs: LocalBlobStore, job_id: str, *, ended: timedelta | None) -> None:
+    job = Job(job_id, JobKind.VALIDATE_PACKET, {"blob": packet_blob(job_id)})
+    entry = OutboxEntry(job, total=1, created_at=NOW - timedelta(days=90))
+    if ended is not None:
+        finished = entry.queued().started(now=NOW - ended).done(result={}, now=NOW - ended)
+        entry = entry.ended(finished)
+    for name in (packet_blob(job_id), report_blob(job_id)):
+        await blobs.put(name, _bytes(b"rows"))
+    async with uow() as u:
+        await u.outbox.add(entry)
+        await u.commit()
+
+
+def _listed(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+async def _bytes(data: bytes):  # type: ignore[no-untyped-def]
+    yield data
+
+
+async def test_jobs_go_with_their_blobs_once_their_retention_has_passed(
+    uow, clock, blobs, tmp_path: Path
+) -> None:
+    await _packet_job(uow, blobs, "old", ended=timedelta(days=31))
+    await _packet_job(uow, blobs, "recent", ended=timedelta(days=29))
+    await _packet_job(uow, blobs, "running", ended=None)
+
+    purged = await Housekeeping(uow, clock, blobs, job_retention=timedelta(days=30)).purge()
+
+    assert purged["jobs"] == 1
+    async with uow() as u:
+        with pytest.raises(NotFound):
+            await u.outbox.get("old")
+        assert {(await u.outbox.get(j)).id for j in ("recent", "running")} == {"recent", "running"}
+        [entry] = await u.audit.page(limit=10)
+    assert (entry.action, entry.detail["jobs"]) == ("jobs.purged", 1)
+    assert _listed(tmp_path) == sorted(
+        name(job) for job in ("recent", "running") for name in (packet_blob, report_blob)
+    )
+
+
+async def test_leftovers_of_unfinished_writes_go_after_a_day(clock, blobs, tmp_path: Path) -> None:
+    async def cut_short():  # type: ignore[no-untyped-def]
+        yield b"half a packet"
+        raise OSError("the process died")
+
+    with pytest.raises(OSError):
+        await blobs.put("packet-x.csv", cut_short())
+    left = tmp_path / ".packet-y.csv.0190.partial"  # what a killed process leaves
+    left.write_bytes(b"half")
+    fresh = tmp_path / ".packet-z.csv.0191.partial"
+    fresh.write_bytes(b"still being written")
+    day_old = time.time() - 25 * 3600
+    os.utime(left, (day_old, day_old))
+
+    assert await blobs.sweep(older_than=timedelta(days=1)) == 1
+    assert _listed(tmp_path) == [fresh.name]

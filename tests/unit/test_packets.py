@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hexa.domain.errors import ValidationError
-from hexa.domain.inspections import Inspection, Reading
+from hexa.domain.inspections import MAX_READINGS, Inspection, Reading
 from hexa.domain.packets import PacketReader, inspections_of, judge
 from hexa.domain.validation import evaluate
 from tests.builders import T0, a_rule
@@ -51,6 +51,14 @@ def test_a_reference_that_comes_back_is_refused_at_upload_only() -> None:
     with pytest.raises(ValidationError, match="line 4: inspection 'A' already ended at line 2"):
         read_all(data, [])
     assert len(read_all(data, [], check_grouping=False)) == 3
+
+
+def test_an_inspection_holds_at_most_as_many_readings_as_one_recorded_alone() -> None:
+    header = b"inspection,subject,key,value,unit\n"
+    full = header + b"".join(b"A,s,k%d,1,\n" % n for n in range(MAX_READINGS))
+    assert len(read_all(full + b"B,s,k,1,\n", [])) == MAX_READINGS + 1
+    with pytest.raises(ValidationError, match=f"line {MAX_READINGS + 2}: inspection 'A' has more"):
+        read_all(full + b"A,s,k,1,\n", [])
 
 
 def test_a_packet_without_a_trailing_newline_keeps_its_last_row() -> None:

@@ -30,10 +30,12 @@ def upgrade() -> None:
         table.add_column(sa.Column("result", sa.JSON(), nullable=True))
         table.add_column(sa.Column("error", sa.Text(), nullable=True))
         table.create_index("ix_job_outbox_unfinished", ["outcome", "dispatched_at"])
+        table.create_index("ix_job_outbox_finished_at", ["finished_at"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("job_outbox") as table:
+        table.drop_index("ix_job_outbox_finished_at")
         table.drop_index("ix_job_outbox_unfinished")
         for column in COLUMNS:
             table.drop_column(column)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import time
 from collections.abc import AsyncIterable, AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -55,6 +57,18 @@ class LocalBlobStore:
         with file:
             while chunk := await asyncio.to_thread(file.read, READ_CHUNK):
                 yield chunk
+
+    async def sweep(self, *, older_than: timedelta) -> int:
+        return await asyncio.to_thread(self._sweep, time.time() - older_than.total_seconds())
+
+    def _sweep(self, cutoff: float) -> int:
+        swept = 0
+        for partial in self._directory.glob(".*.partial"):
+            with contextlib.suppress(FileNotFoundError):  # another sweeper got there first
+                if partial.stat().st_mtime < cutoff:
+                    partial.unlink()
+                    swept += 1
+        return swept
 
     async def delete(self, name: str) -> None:
         with contextlib.suppress(FileNotFoundError):

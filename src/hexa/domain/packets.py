@@ -2,7 +2,8 @@
 
 The format is `inspection,subject,key,value,unit` with that header. The rows of one
 inspection sit together (the reader refuses a reference that comes back after another),
-so a packet can be judged in one pass over a stream, holding one inspection at a time.
+and there are at most MAX_READINGS of them, as for an inspection recorded one by one; so a
+packet can be judged in one pass over a stream, holding one bounded inspection at a time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from hexa.domain.errors import ValidationError
-from hexa.domain.inspections import Reading
+from hexa.domain.inspections import MAX_READINGS, Reading
 from hexa.domain.rules import Rule, Severity
 
 HEADER = ("inspection", "subject", "key", "value", "unit")
@@ -55,6 +56,7 @@ class PacketReader:
         self._rows = 0
         self._header_seen = False
         self._current: str | None = None
+        self._current_rows = 0
         # References already closed; bounded by the upload size, and only kept at upload.
         self._finished: dict[str, int] | None = {} if check_grouping else None
 
@@ -122,7 +124,14 @@ class PacketReader:
 
     def _follow(self, inspection: str) -> None:
         if inspection == self._current:
+            self._current_rows += 1
+            if self._current_rows > MAX_READINGS:
+                raise self._bad(
+                    f"inspection {inspection!r} has more than {MAX_READINGS} readings, "
+                    "the most an inspection holds"
+                )
             return
+        self._current_rows = 1
         if self._finished is not None:
             if inspection in self._finished:
                 raise self._bad(

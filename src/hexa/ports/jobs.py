@@ -64,6 +64,11 @@ class BlobStore(Protocol):
         """Removes the blob; nothing happens if there is none."""
         ...
 
+    async def sweep(self, *, older_than: timedelta) -> int:
+        """Removes what writes that never completed left behind (a process killed in the
+        middle of a `put`) once it is older than that; answers how many were removed."""
+        ...
+
 
 class Heartbeat(Protocol):
     """Tells whether a worker is alive: it beats on a schedule, each beat lasting `ttl`."""

@@ -94,6 +94,15 @@ class JobOutbox(Protocol):
         """Entries not yet dispatched, oldest first."""
         ...
 
+    async def ended_before(self, before: datetime, *, limit: int) -> list[OutboxEntry]:
+        """Entries whose job ended before that time, the earliest end first."""
+        ...
+
+    async def delete(self, job_id: str, *, expected_version: int | None = None) -> None:
+        """Stages the removal of an entry. Raises `NotFound`, or `StaleVersion` if it is
+        no longer at `expected_version`."""
+        ...
+
     async def unfinished(self, *, dispatched_before: datetime, limit: int) -> list[OutboxEntry]:
         """Entries dispatched before that time whose job has no recorded end, the one
         dispatched longest ago first: the jobs a queue may have lost."""

@@ -1,8 +1,10 @@
-"""Housekeeping: deleting the identity records that can no longer be used.
+"""Housekeeping: deleting the records that can no longer be used.
 
 Sessions go as soon as their refresh lifetime has ended. API keys that expired or were
 revoked stay for `key_retention` first, so a key the audit log names can still be looked
-up for a while. Meant to be run now and then by a background task.
+up for a while. A job's record (its outbox entry) and its packet and report go
+`job_retention` after it ended; writes that never completed (a process killed mid-upload)
+go after a day. Meant to be run now and then by a background task.
 """
 
 from __future__ import annotations
@@ -10,10 +12,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hexa.ports.clock import Clock
+from hexa.ports.jobs import BlobStore
 from hexa.ports.uow import UnitOfWorkFactory
 from hexa.services.audit import record
+from hexa.services.packets import blobs_of
 
 DEFAULT_KEY_RETENTION = timedelta(days=30)
+DEFAULT_JOB_RETENTION = timedelta(days=30)
+# Longer than any upload or job could still be writing.
+PARTIAL_BLOB_AGE = timedelta(days=1)
+JOB_BATCH = 500
 
 
 class Housekeeping:
@@ -21,18 +29,31 @@ class Housekeeping:
         self,
         uow: UnitOfWorkFactory,
         clock: Clock,
+        blobs: BlobStore,
         *,
         key_retention: timedelta = DEFAULT_KEY_RETENTION,
+        job_retention: timedelta = DEFAULT_JOB_RETENTION,
     ) -> None:
-        if key_retention < timedelta(0):
-            raise ValueError("key_retention cannot be negative: live keys would be purged")
+        for name, retention in (("key_retention", key_retention), ("job_retention", job_retention)):
+            if retention < timedelta(0):
+                raise ValueError(f"{name} cannot be negative: live records would be purged")
         self._uow = uow
         self._clock = clock
+        self._blobs = blobs
         self._key_retention = key_retention
+        self._job_retention = job_retention
 
     async def purge(self) -> dict[str, int]:
-        """Deletes ended sessions and long-ended API keys in one unit of work; answers how
-        many of each. An audit entry records a purge that deleted anything."""
+        """Deletes ended sessions, long-ended API keys and long-ended jobs; answers how
+        many of each, and of the leftovers of unfinished writes. An audit entry records
+        each purge that deleted anything."""
+        return await self.purge_identity() | {
+            "jobs": await self.purge_jobs(),
+            "partial_blobs": await self._blobs.sweep(older_than=PARTIAL_BLOB_AGE),
+        }
+
+    async def purge_identity(self) -> dict[str, int]:
+        """Ended sessions and long-ended API keys, in one unit of work."""
         now = self._clock.now()
         async with self._uow() as uow:
             purged = {
@@ -45,3 +66,27 @@ class Housekeeping:
                 )
             await uow.commit()
         return purged
+
+    async def purge_jobs(self) -> int:
+        """Records of jobs that ended `job_retention` ago, with their blobs, in batches:
+        blobs first, so a record is never gone while its blobs stay behind."""
+        cutoff = self._clock.now() - self._job_retention
+        purged = 0
+        while True:
+            async with self._uow() as uow:
+                ended = await uow.outbox.ended_before(cutoff, limit=JOB_BATCH)
+            for entry in ended:
+                for name in blobs_of(entry.job):
+                    await self._blobs.delete(name)
+            async with self._uow() as uow:
+                for entry in ended:
+                    await uow.outbox.delete(entry.id, expected_version=entry.version)
+                if ended:
+                    await record(
+                        uow, self._clock, "system", "jobs.purged", "housekeeping",
+                        jobs=len(ended), ended_before=cutoff.isoformat(),
+                    )  # fmt: skip
+                await uow.commit()
+            purged += len(ended)
+            if len(ended) < JOB_BATCH:
+                return purged

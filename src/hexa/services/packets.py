@@ -36,6 +36,13 @@ def report_blob(job_id: str) -> str:
     return f"report-{job_id}.jsonl"
 
 
+def blobs_of(job: Job) -> tuple[str, ...]:
+    """The blobs a job reads and writes: what goes when its record does."""
+    if job.kind is JobKind.VALIDATE_PACKET:
+        return (packet_blob(job.id), report_blob(job.id))
+    return ()
+
+
 class PacketService:
     def __init__(
         self,

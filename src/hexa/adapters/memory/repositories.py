@@ -119,6 +119,13 @@ class MemoryOutbox(MemoryRepository[OutboxEntry]):
         waiting = self._visible(lambda e: e.dispatched_at is None)
         return sorted(waiting, key=lambda e: (e.created_at, e.id))[:limit]
 
+    async def ended_before(self, before: datetime, *, limit: int) -> list[OutboxEntry]:
+        def finished(entry: OutboxEntry) -> datetime | None:
+            return None if entry.outcome is None else entry.outcome.finished_at
+
+        old = [e for e in self._visible() if (at := finished(e)) is not None and at < before]
+        return sorted(old, key=lambda e: (finished(e), e.id))[:limit]
+
     async def unfinished(self, *, dispatched_before: datetime, limit: int) -> list[OutboxEntry]:
         lost = self._visible(
             lambda e: (

@@ -61,6 +61,9 @@ class MongoDatabase:
                 [("outcome", ASCENDING), ("dispatched_at", ASCENDING)],
                 name="ix_job_outbox_unfinished",
             )
+            await self.db.job_outbox.create_index(
+                [("finished_at", ASCENDING)], name="ix_job_outbox_finished_at"
+            )
 
     def session(self) -> MongoSession:
         return MongoSession(self)

@@ -209,6 +209,23 @@ class MongoOutbox(MongoRepository[OutboxEntry]):
         waiting = [e for e in self._staged.overlay(stored) if e.dispatched_at is None]
         return sorted(waiting, key=lambda e: (e.created_at, e.id))[:limit]
 
+    async def ended_before(self, before: datetime, *, limit: int) -> list[OutboxEntry]:
+        cursor = (
+            self._collection.find({"finished_at": {"$lt": before}})
+            .sort([("finished_at", 1), ("_id", 1)])
+            .limit(limit + len(self._staged.writes))
+        )
+        async with translated_errors(self.kind):
+            stored = [self._from_document(d) async for d in cursor]
+        old = [
+            e
+            for e in self._staged.overlay(stored)
+            if e.outcome is not None
+            and e.outcome.finished_at is not None
+            and e.outcome.finished_at < before
+        ]
+        return sorted(old, key=lambda e: (e.outcome.finished_at, e.id))[:limit]  # type: ignore[union-attr]
+
     async def unfinished(self, *, dispatched_before: datetime, limit: int) -> list[OutboxEntry]:
         # {"outcome": None} also matches documents from before jobs recorded their end.
         cursor = (

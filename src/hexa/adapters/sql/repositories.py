@@ -158,6 +158,15 @@ class SqlOutbox(SqlRepository[OutboxEntry]):
         )
         return await self._rows(query)
 
+    async def ended_before(self, before: datetime, *, limit: int) -> list[OutboxEntry]:
+        query = (
+            sa.select(self.table)
+            .where(self.table.c.finished_at < before)
+            .order_by(self.table.c.finished_at, self.table.c.id)
+            .limit(limit)
+        )
+        return await self._rows(query)
+
     async def unfinished(self, *, dispatched_before: datetime, limit: int) -> list[OutboxEntry]:
         query = (
             sa.select(self.table)

@@ -148,7 +148,7 @@ job_outbox = sa.Table(
     sa.Column("outcome", sa.String(10), nullable=True),
     sa.Column("processed", sa.Integer, nullable=True),
     sa.Column("started_at", UtcDateTime, nullable=True),
-    sa.Column("finished_at", UtcDateTime, nullable=True),
+    sa.Column("finished_at", UtcDateTime, nullable=True, index=True),
     sa.Column("result", sa.JSON, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
     # Finds the jobs dispatched but not ended without reading the ended ones.
