@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # A dispatched job with no end after this long is handed to the queue again, in case
     # the queue lost it; harmless when it did not (enqueueing is idempotent).
     job_redispatch_seconds: int = Field(300, ge=1)
+    # A running job's lock lasts this long unless its worker renews it: how soon the job
+    # of a worker that died runs elsewhere.
+    worker_lease_seconds: float = Field(30.0, ge=1, le=3600)
     # How long a job's record, packet and report are kept after it ended.
     job_retention_days: int = Field(30, ge=1)
     worker_shutdown_grace_seconds: int = Field(20, ge=0)

@@ -137,7 +137,7 @@ def stack(tmp_path: Path, own_redis: OwnRedis, empty_postgres: str) -> Iterator[
         "API_KEY_PEPPER": SECRET, "WS_HEARTBEAT_SECONDS": "1", "JOB_TIMEOUT_SECONDS": "10",
         "PACKET_PROGRESS_EVERY": "500", "MAX_UPLOAD_BYTES": str(32 * 1024 * 1024),
         "WORKER_SHUTDOWN_GRACE_SECONDS": "2", "WORKER_METRICS_PORT": str(_free_port()),
-        "JOB_REDISPATCH_SECONDS": "2",
+        "JOB_REDISPATCH_SECONDS": "2", "WORKER_LEASE_SECONDS": "3",
     }  # fmt: skip
     created = hexa("create-admin", ADMIN[0], cwd=tmp_path, HEXA_ADMIN_PASSWORD=ADMIN[1], **env)
     assert created.returncode == 0, created.stderr
@@ -282,6 +282,26 @@ def test_a_redis_restarted_empty_loses_neither_a_queued_job_nor_a_finished_one(
         "done", 100, done["result"]
     )  # fmt: skip
     assert len(reported_lines(stack, job_id)) == 10
+    with stack.http() as http:
+        audit = http.get("/api/admin/audit", params={"limit": 200}).json()["items"]
+    assert [e["action"] for e in audit if e["target"] == job_id].count("job.done") == 1
+
+
+def test_a_worker_stopped_mid_packet_hands_its_job_back_and_the_next_one_finishes_it(
+    stack: Stack,
+) -> None:
+    body, planted = a_packet(600_000, hot_every=9_973)
+    job_id = upload(stack, body)
+    wait_for(stack, job_id, lambda job: job["processed"] >= 500, timeout=30)
+
+    stack.stop("worker")  # SIGTERM: the job gets WORKER_SHUTDOWN_GRACE_SECONDS, then goes back
+    cut = wait_for(stack, job_id, lambda job: True, timeout=5)
+    assert cut["status"] == "running" and cut["processed"] < cut["total"], "finished too soon"
+    stack.start("worker", "worker")
+
+    done = wait_for(stack, job_id, lambda job: job["status"] == "done", timeout=60)
+    assert done["processed"] == 600_000
+    assert sorted(reported_lines(stack, job_id)) == sorted(planted)
     with stack.http() as http:
         audit = http.get("/api/admin/audit", params={"limit": 200}).json()["items"]
     assert [e["action"] for e in audit if e["target"] == job_id].count("job.done") == 1

@@ -19,7 +19,7 @@ from hexa.drivers.worker import tasks
 log = logging.getLogger("hexa.worker")
 BEAT_EVERY_SECONDS = 10.0
 # Time a job that ran out of its own has left to record that it failed.
-GIVE_UP_SECONDS = 30
+GIVE_UP_SECONDS = 10
 
 
 def worker_options(settings: Settings) -> dict[str, Any]:
@@ -62,8 +62,8 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         # On SIGTERM, stop taking jobs and give the one in hand this long; a job still
         # running then is cancelled and arq runs it again (it restarts from the top).
         "job_completion_wait": settings.worker_shutdown_grace_seconds,
-        # Also bounds how long a job held by a worker that died stays locked: arq frees it
-        # this long (+ GIVE_UP_SECONDS + 10 s) after it started, for another worker.
+        # The lock of a running job is our lease (tasks.leased), renewed while it runs: a
+        # worker that died frees its job within WORKER_LEASE_SECONDS.
         "job_timeout": settings.job_timeout_seconds,
         "max_jobs": 4,
         "keep_result": 3600,

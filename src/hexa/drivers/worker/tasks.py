@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from arq import Retry
+from arq import ArqRedis, Retry
+from arq.constants import in_progress_key_prefix
+from redis.exceptions import RedisError
 
 from hexa.bootstrap import Hexa
 from hexa.domain.jobs import Job, JobKind
 
+log = logging.getLogger("hexa.worker")
 MAX_BACKOFF_SECONDS = 60
 
 
@@ -28,8 +35,9 @@ async def run_job(ctx: dict[str, Any], job_id: str, kind: str, payload: dict[str
         return
     limit = hexa.settings.job_timeout_seconds
     try:
-        async with asyncio.timeout(limit):
-            await hexa.validation.run(job, last_attempt=attempt == tries)
+        async with leased(ctx["redis"], job_id, hexa.settings.worker_lease_seconds):
+            async with asyncio.timeout(limit):
+                await hexa.validation.run(job, last_attempt=attempt == tries)
     except TimeoutError:
         if attempt == tries:
             await hexa.validation.give_up(job, f"timed out after {limit} s")
@@ -37,6 +45,30 @@ async def run_job(ctx: dict[str, Any], job_id: str, kind: str, payload: dict[str
         raise Retry(defer=_backoff(attempt)) from None
     except Exception as error:  # transient, and attempts remain: again, later
         raise Retry(defer=_backoff(attempt)) from error
+
+
+@asynccontextmanager
+async def leased(redis: ArqRedis, job_id: str, seconds: float) -> AsyncIterator[None]:
+    """Holds the job's lock (arq's in-progress key) for `seconds` at a time, renewed
+    while the job runs here. arq alone holds it for the whole job timeout, so the job of a
+    worker that died would wait that long before another worker ran it."""
+    key = in_progress_key_prefix + job_id
+
+    async def renew() -> None:
+        while True:
+            try:
+                await redis.pexpire(key, int(seconds * 1000))
+            except RedisError:  # Redis away: the job will end or be run again anyway
+                log.warning("could not renew the lock of job %s", job_id)
+            await asyncio.sleep(seconds / 3)
+
+    renewing = asyncio.create_task(renew(), name=f"hexa-lease-{job_id}")
+    try:
+        yield
+    finally:
+        renewing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewing
 
 
 def _backoff(attempt: int) -> int:
