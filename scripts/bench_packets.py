@@ -6,7 +6,8 @@ Starts a throw-away stack in a temporary directory — `hexa serve` and `hexa wo
 processes over the PostgreSQL and Redis that `with-test-services.sh` provides (or SQLite
 when HEXA_TEST_POSTGRES_URL is unset) — uploads a packet of each size, follows the job to
 its end over `WS /ws/jobs/{id}` (as a client watching it live would), and reports rows
-per second (upload to the close after `done`), the progress frames the WebSocket carried,
+per second (upload to the close after `done`; the upload and the worker's own time are
+shown apart), the progress frames the WebSocket carried,
 and the worker's peak resident memory (VmHWM), read from /proc after each packet, with a
 fresh worker per size.
 """
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -62,6 +64,10 @@ def follow(base: str, job_id: str, token: str) -> tuple[str, int, int]:
     return status, updates, most
 
 
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
@@ -97,8 +103,9 @@ def main() -> None:
             rule = {"name": "temp ceiling", "key": "temp", "kind": "max", "params": {"max": 80}}
             http.post("/api/v1/rules", json=rule)
             print(
-                f"{'rows':>9} {'bytes':>10} {'seconds':>8} {'rows/s':>9} {'ws updates':>10}"
-                f" {'last running':>12} {'status':>7} {'worker peak MiB':>16}"
+                f"{'rows':>9} {'bytes':>10} {'seconds':>8} {'rows/s':>9} {'upload s':>8}"
+                f" {'worker s':>8} {'ws updates':>10} {'last running':>12} {'status':>7}"
+                f" {'worker peak MiB':>16}"
             )
             for rows in args.rows:
                 worker = subprocess.Popen(
@@ -108,16 +115,19 @@ def main() -> None:
                 body = packet(rows)
                 started = time.perf_counter()
                 upload = http.post("/api/v1/packets", files={"file": ("p.csv", body)})
+                uploaded = time.perf_counter() - started
                 job_id = upload.json()["job_id"]
                 status, updates, most = follow(base, job_id, token)
                 elapsed = time.perf_counter() - started
+                job = http.get(f"/api/v1/jobs/{job_id}").json()
+                judged = (_at(job["finished_at"]) - _at(job["started_at"])).total_seconds()
                 peak = peak_kib(worker.pid) / 1024
                 worker.terminate()
                 worker.wait(timeout=30)
                 speed = rows / elapsed
                 print(
-                    f"{rows:>9} {len(body):>10} {elapsed:>8.2f} {speed:>9.0f} {updates:>10}"
-                    f" {most:>12} {status:>7} {peak:>16.1f}"
+                    f"{rows:>9} {len(body):>10} {elapsed:>8.2f} {speed:>9.0f} {uploaded:>8.2f}"
+                    f" {judged:>8.2f} {updates:>10} {most:>12} {status:>7} {peak:>16.1f}"
                 )
         finally:
             serve.terminate()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from hexa.domain.errors import ValidationError
 from hexa.domain.inspections import MAX_READINGS, Inspection, Reading
-from hexa.domain.packets import PacketReader, inspections_of, judge
+from hexa.domain.packets import PacketReader, csv_fields, inspections_of, judge
 from hexa.domain.validation import evaluate
 from tests.builders import T0, a_rule
 
@@ -82,3 +84,15 @@ def test_judging_rows_finds_what_evaluate_finds(values: list[str]) -> None:
     found = judge(rules, group)
     assert [(f.rule_name, f.message) for f in found] == expected
     assert {f.line for f in found if f.rule_name == "needed"} == {None}
+
+
+@given(st.text(alphabet=st.sampled_from('ab ,"\r\x00\u00e9'), max_size=30))
+def test_a_line_splits_into_the_fields_the_csv_module_reads(line: str) -> None:
+    assume(line and not line.isspace())  # the reader skips blank lines before splitting
+    try:
+        [expected] = list(csv.reader([line], strict=True))
+    except csv.Error:
+        with pytest.raises(csv.Error):
+            csv_fields(line)
+        return
+    assert csv_fields(line) == expected

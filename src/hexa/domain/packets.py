@@ -43,6 +43,16 @@ class PacketFinding:
     message: str
 
 
+def csv_fields(line: str) -> list[str]:
+    """The fields of one CSV line, as `csv.reader` reads them (and raising as it does).
+    Only a quote, a carriage return or a NUL needs the csv module; other lines are plain
+    comma-separated fields, and splitting them is several times faster."""
+    if '"' in line or "\r" in line or "\x00" in line:
+        [fields] = list(csv.reader([line], strict=True))
+        return fields
+    return line.split(",")
+
+
 class PacketReader:
     """Turns a packet's bytes, fed in chunks of any size, into checked rows.
 
@@ -89,10 +99,10 @@ class PacketReader:
                 line = raw.removesuffix(b"\r").decode()
             except UnicodeDecodeError:
                 raise self._bad("not UTF-8 text") from None
-            if not line.strip():
+            if not line or line.isspace():
                 continue
             try:
-                [fields] = list(csv.reader([line], strict=True))
+                fields = csv_fields(line)
             except (csv.Error, ValueError):
                 raise self._bad("not a CSV row (an unclosed quote?)") from None
             if not self._header_seen:
@@ -109,7 +119,7 @@ class PacketReader:
     def _row(self, fields: list[str]) -> PacketRow:
         if len(fields) != len(HEADER):
             raise self._bad(f"expected {len(HEADER)} fields, got {len(fields)}")
-        inspection, subject, key, value, unit = (f.strip() for f in fields)
+        inspection, subject, key, value, unit = [f.strip() for f in fields]
         if not inspection or len(inspection) > MAX_REFERENCE:
             raise self._bad(f"the inspection reference must have 1 to {MAX_REFERENCE} characters")
         if not subject:
