@@ -123,6 +123,15 @@ class Stack:
             f"--- {p.name}\n{p.read_text()[-4000:]}" for p in self.directory.glob("*.log")
         )
 
+    def replica(self, name: str) -> Stack:
+        """Another `hexa serve` over the same stores; answers a Stack that talks to it."""
+        port = _free_port()
+        self.start(name, "serve", "--port", str(port))
+        other = Stack(self.env, self.directory, base=f"http://127.0.0.1:{port}", token=self.token)
+        with (self.directory / f"{name}.log").open() as log:
+            _wait_until_live(self.processes[name], other.base, log)
+        return other
+
     def http(self) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.token}"}
         return httpx.Client(base_url=self.base, headers=headers, timeout=30)
@@ -209,8 +218,10 @@ async def follow(stack: Stack, job_id: str) -> tuple[list[dict[str, Any]], int |
 
 
 def test_a_packet_runs_on_the_worker_while_the_websocket_shows_progress(stack: Stack) -> None:
+    # Two replicas: the packet goes to B, the WebSocket follows it on A.
+    replica_b = stack.replica("serve-b")
     body, planted = a_packet(200_000, hot_every=997)
-    job_id = upload(stack, body)
+    job_id = upload(replica_b, body)
 
     frames, close_code = asyncio.run(asyncio.wait_for(follow(stack, job_id), 60))
 
@@ -224,6 +235,7 @@ def test_a_packet_runs_on_the_worker_while_the_websocket_shows_progress(stack: S
     midway = [f for f in updates if 0 < f["job"]["processed"] < 200_000]
     assert midway, f"no progress shown before the end: {frames[:3]}"
     assert sorted(reported_lines(stack, job_id)) == sorted(planted)
+    assert sorted(reported_lines(replica_b, job_id)) == sorted(planted)
 
     # The worker tallied the job in Redis; the app reports it. The worker's own port has
     # its process figures.
