@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -115,3 +117,94 @@ async def test_a_report_of_an_unknown_job_is_404(client: httpx.AsyncClient) -> N
 
 async def test_uploading_needs_inspections_write(anonymous: httpx.AsyncClient) -> None:
     assert_problem(await upload(anonymous, a_packet(1)[0]), 401)
+
+
+async def test_a_file_just_over_max_upload_bytes_is_a_413_and_nothing_is_kept(
+    client: httpx.AsyncClient, hexa: Hexa
+) -> None:
+    body, _ = a_packet(5000)
+    limit = hexa.settings.max_upload_bytes
+    just_over = body[: body.index(b"\n", limit) + 1]  # under the request cap, over the file's
+    assert limit < len(just_over) < limit + 1024
+
+    multipart = httpx.Request("POST", "http://test", files={"file": ("p.csv", just_over)})
+    content = multipart.read()
+
+    async def streamed() -> AsyncIterator[bytes]:  # no Content-Length: read as it comes
+        for start in range(0, len(content), 8192):
+            yield content[start : start + 8192]
+
+    headers = {"content-type": multipart.headers["content-type"]}
+    response = await client.post(PACKETS, content=streamed(), headers=headers)
+    problem = assert_problem(response, 413)
+    assert "MAX_UPLOAD_BYTES" in problem["detail"]
+    assert not kept_packets(hexa)
+
+
+def a_json_packet(*records: dict[str, object]) -> bytes:
+    return b"".join(json.dumps(r).encode() + b"\n" for r in records)
+
+
+@pytest.mark.parametrize(
+    ("filename", "media"),
+    [("packet.jsonl", "application/octet-stream"), ("packet", "application/x-ndjson")],
+    ids=["by-name", "by-media-type"],
+)
+async def test_a_json_lines_packet_keeps_its_values_typed(
+    client: httpx.AsyncClient, hexa: Hexa, filename: str, media: str
+) -> None:
+    await create_rule(client)  # temp at most 80
+    await client.post(
+        "/api/v1/rules",
+        json={"name": "sealed", "key": "sealed", "kind": "equals", "params": {"expected": True}},
+    )
+    body = a_json_packet(
+        {"inspection": "A", "subject": "boiler", "key": "temp", "value": 95, "unit": "C"},
+        {"inspection": "A", "subject": "boiler", "key": "sealed", "value": True},
+        {"inspection": "B", "subject": "valve", "key": "temp", "value": 50.5, "unit": None},
+        {"inspection": "B", "subject": "valve", "key": "sealed", "value": "true"},
+    )
+
+    response = await client.post(PACKETS, files={"file": (filename, body, media)})
+
+    assert response.status_code == 202, response.text
+    job = await finished_job(client, hexa, response.json()["job_id"])
+    assert (job["status"], job["total"], job["result"]["failed_inspections"]) == ("done", 4, 2)
+    report = (await client.get(f"{JOBS}/{job['id']}/report")).json()["findings"]
+    # "true" is text, not the boolean the rule expects: typed values are what JSON lines add
+    assert sorted((f["line"], f["rule_name"]) for f in report) == [
+        (1, "temp ceiling"), (4, "sealed")
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lines", "line", "why"),
+    [
+        (
+            [b'{"inspection": "A", "subject": "s", "key": "k", "value": 1}', b"[1, 2]"],
+            2,
+            "not a JSON object",
+        ),
+        (
+            [b'{"inspection": "A", "subject": "s", "key": "k", "valeu": 1}'],
+            1,
+            "unexpected field 'valeu'",
+        ),
+        ([b'{"inspection": "A", "subject": "s", "key": "k", "value": null}'], 1, "value must be"),
+        ([b'{"inspection": 7, "subject": "s", "key": "k", "value": 1}'], 1, "inspection must be"),
+        (
+            [b'{"inspection": "A", "subject": "s", "key": "k", "value": 1', b""],
+            1,
+            "not a JSON object",
+        ),
+    ],
+    ids=["array", "misspelt", "null", "number-reference", "cut-short"],
+)
+async def test_a_malformed_json_lines_packet_is_a_422_naming_the_first_bad_line(
+    client: httpx.AsyncClient, hexa: Hexa, lines: list[bytes], line: int, why: str
+) -> None:
+    body = b"\n".join(lines)
+    response = await client.post(PACKETS, files={"file": ("p.jsonl", body, "application/x-ndjson")})
+    problem = assert_problem(response, 422)
+    assert problem["detail"].startswith(f"line {line}: {why}"), problem["detail"]
+    assert not kept_packets(hexa)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from hexa.domain.errors import ValidationError
 from hexa.domain.inspections import MAX_READINGS, Inspection, Reading
-from hexa.domain.packets import PacketReader, csv_fields, inspections_of, judge
+from hexa.domain.packets import PacketFormat, PacketReader, csv_fields, inspections_of, judge
 from hexa.domain.validation import evaluate
 from tests.builders import T0, a_rule
 
@@ -96,3 +96,34 @@ def test_a_line_splits_into_the_fields_the_csv_module_reads(line: str) -> None:
             csv_fields(line)
         return
     assert csv_fields(line) == expected
+
+
+JSON_PACKET = (
+    b'{"inspection": "A", "subject": "boiler", "key": "temp", "value": 95, "unit": "C"}\n'
+    b"\r\n"
+    b'{"inspection": "A", "subject": "boiler", "key": "sealed", "value": true}\r\n'
+    b'{"inspection": "B", "subject": "valve \\u00e9", "key": "note", "value": " ok "}'
+)
+
+
+@given(st.lists(st.integers(0, len(JSON_PACKET)), max_size=8))
+def test_json_lines_read_the_same_rows_in_any_chunking_with_their_types(cuts: list[int]) -> None:
+    reader = PacketReader(PacketFormat.JSON_LINES)
+    rows, start = [], 0
+    for cut in sorted(cuts) + [len(JSON_PACKET)]:
+        rows += reader.feed(JSON_PACKET[start:cut])
+        start = cut
+    rows += reader.finish()
+    assert [(r.line, r.inspection, r.subject, r.reading) for r in rows] == [
+        (1, "A", "boiler", Reading("temp", 95, "C")),
+        (3, "A", "boiler", Reading("sealed", True)),
+        (4, "B", "valve \u00e9", Reading("note", "ok")),
+    ]
+
+
+def test_a_file_says_it_is_json_lines_by_its_name_or_media_type() -> None:
+    assert PacketFormat.of("p.JSONL", "") is PacketFormat.JSON_LINES
+    assert PacketFormat.of("p.ndjson", "text/plain") is PacketFormat.JSON_LINES
+    assert PacketFormat.of("p", "application/x-ndjson; charset=utf-8") is PacketFormat.JSON_LINES
+    assert PacketFormat.of("p.csv", "text/csv") is PacketFormat.CSV
+    assert PacketFormat.of("", "") is PacketFormat.CSV

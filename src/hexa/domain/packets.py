@@ -1,24 +1,52 @@
-"""Packets: many inspections in one CSV, one row per reading, judged row by row.
+"""Packets: many inspections in one file, one row per reading, judged row by row.
 
-The format is `inspection,subject,key,value,unit` with that header. The rows of one
-inspection sit together (the reader refuses a reference that comes back after another),
-and there are at most MAX_READINGS of them, as for an inspection recorded one by one; so a
-packet can be judged in one pass over a stream, holding one bounded inspection at a time.
+Two formats: CSV, `inspection,subject,key,value,unit` with that header, values as text;
+and JSON lines, one object per line with those five fields, values keeping their JSON
+type. The rows of one inspection sit together (the reader refuses a reference that comes
+back after another), and there are at most MAX_READINGS of them, as for an inspection
+recorded one by one; so a packet can be judged in one pass over a stream, holding one
+bounded inspection at a time.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
 from hexa.domain.errors import ValidationError
-from hexa.domain.inspections import MAX_READINGS, Reading
+from hexa.domain.inspections import MAX_READINGS, Reading, ReadingValue
 from hexa.domain.rules import Rule, Severity
 
 HEADER = ("inspection", "subject", "key", "value", "unit")
 MAX_REFERENCE = 200
+
+
+class PacketFormat(StrEnum):
+    CSV = "csv"
+    JSON_LINES = "jsonl"
+
+    @classmethod
+    def of(cls, filename: str, content_type: str) -> PacketFormat:
+        """JSON lines when the file says so by its media type or name; CSV otherwise."""
+        media = content_type.split(";")[0].strip().lower()
+        if media in _JSON_LINES_TYPES or filename.lower().endswith((".jsonl", ".ndjson")):
+            return cls.JSON_LINES
+        return cls.CSV
+
+
+_JSON_LINES_TYPES = frozenset(
+    {
+        "application/jsonl",
+        "application/x-ndjson",
+        "application/x-jsonlines",
+        "application/jsonlines",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,15 +84,18 @@ def csv_fields(line: str) -> list[str]:
 class PacketReader:
     """Turns a packet's bytes, fed in chunks of any size, into checked rows.
 
-    Raises `ValidationError` naming the first bad line. A quoted value may not hold a line
-    break: a row is a line.
+    Raises `ValidationError` naming the first bad line. A quoted CSV value may not hold a
+    line break: a row is a line.
     """
 
-    def __init__(self, *, check_grouping: bool = True) -> None:
+    def __init__(
+        self, packet_format: PacketFormat = PacketFormat.CSV, *, check_grouping: bool = True
+    ) -> None:
+        self._csv = packet_format is PacketFormat.CSV
         self._partial = b""
         self._line = 0
         self._rows = 0
-        self._header_seen = False
+        self._header_seen = not self._csv  # JSON lines have none
         self._current: str | None = None
         self._current_rows = 0
         # References already closed; bounded by the upload size, and only kept at upload.
@@ -85,8 +116,10 @@ class PacketReader:
         rows = self._parse([tail] if tail else [])
         if not self._header_seen:
             raise ValidationError("the packet is empty: expected the header " + ",".join(HEADER))
-        if self._rows == 0:
+        if self._rows == 0 and self._csv:
             raise ValidationError("the packet has a header but no readings")
+        if self._rows == 0:
+            raise ValidationError("the packet is empty: expected one JSON object per line")
         return rows
 
     def _parse(self, lines: list[bytes]) -> list[PacketRow]:
@@ -101,6 +134,9 @@ class PacketReader:
                 raise self._bad("not UTF-8 text") from None
             if not line or line.isspace():
                 continue
+            if not self._csv:
+                rows.append(self._json_row(line))
+                continue
             try:
                 fields = csv_fields(line)
             except (csv.Error, ValueError):
@@ -109,23 +145,54 @@ class PacketReader:
                 self._check_header(fields)
                 self._header_seen = True
                 continue
-            rows.append(self._row(fields))
+            rows.append(self._csv_row(fields))
         return rows
 
     def _check_header(self, fields: list[str]) -> None:
         if tuple(f.strip().lower() for f in fields) != HEADER:
             raise self._bad(f"expected the header {','.join(HEADER)}, got {','.join(fields)[:80]}")
 
-    def _row(self, fields: list[str]) -> PacketRow:
+    def _csv_row(self, fields: list[str]) -> PacketRow:
         if len(fields) != len(HEADER):
             raise self._bad(f"expected {len(HEADER)} fields, got {len(fields)}")
         inspection, subject, key, value, unit = [f.strip() for f in fields]
+        return self._row(inspection, subject, key, value, unit or None)
+
+    def _json_row(self, line: str) -> PacketRow:
+        try:
+            record: Any = json.loads(line)
+        except ValueError:
+            raise self._bad("not a JSON object") from None
+        if not isinstance(record, dict):
+            raise self._bad("not a JSON object")
+        if unexpected := sorted(set(record) - set(HEADER)):
+            raise self._bad(
+                f"unexpected field {unexpected[0]!r}: the fields are {', '.join(HEADER)}"
+            )
+        text = {}
+        for name in ("inspection", "subject", "key"):
+            if not isinstance(record.get(name), str):
+                raise self._bad(f"{name} must be a string")
+            text[name] = record[name].strip()
+        value, unit = record.get("value"), record.get("unit")
+        if value is None or isinstance(value, dict | list):
+            raise self._bad("value must be a string, a number or true/false")
+        if unit is not None and not isinstance(unit, str):
+            raise self._bad("unit must be a string or null")
+        if isinstance(value, str):
+            value = value.strip()  # as in CSV
+        unit = unit.strip() if unit else None
+        return self._row(text["inspection"], text["subject"], text["key"], value, unit or None)
+
+    def _row(
+        self, inspection: str, subject: str, key: str, value: ReadingValue, unit: str | None
+    ) -> PacketRow:
         if not inspection or len(inspection) > MAX_REFERENCE:
             raise self._bad(f"the inspection reference must have 1 to {MAX_REFERENCE} characters")
         if not subject:
             raise self._bad("the subject is empty")
         try:
-            reading = Reading(key=key, value=value, unit=unit or None)
+            reading = Reading(key=key, value=value, unit=unit)
         except ValidationError as error:
             raise self._bad(error.detail) from None
         self._follow(inspection)

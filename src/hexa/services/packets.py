@@ -15,7 +15,7 @@ from typing import Any
 
 from hexa.domain.identity import new_id
 from hexa.domain.jobs import Job, JobKind, JobProgress, OutboxEntry
-from hexa.domain.packets import PacketFinding, PacketReader, PacketRow, judge
+from hexa.domain.packets import PacketFinding, PacketFormat, PacketReader, PacketRow, judge
 from hexa.domain.rules import Severity
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import BlobStore, ProgressStore
@@ -28,8 +28,8 @@ REPORT_FIELDS = (
 )  # fmt: skip
 
 
-def packet_blob(job_id: str) -> str:
-    return f"packet-{job_id}.csv"
+def packet_blob(job_id: str, packet_format: PacketFormat = PacketFormat.CSV) -> str:
+    return f"packet-{job_id}.{packet_format.value}"
 
 
 def report_blob(job_id: str) -> str:
@@ -39,7 +39,7 @@ def report_blob(job_id: str) -> str:
 def blobs_of(job: Job) -> tuple[str, ...]:
     """The blobs a job reads and writes: what goes when its record does."""
     if job.kind is JobKind.VALIDATE_PACKET:
-        return (packet_blob(job.id), report_blob(job.id))
+        return (job.payload.get("blob") or packet_blob(job.id), report_blob(job.id))
     return ()
 
 
@@ -57,12 +57,18 @@ class PacketService:
         self._dispatcher = dispatcher
 
     async def accept(
-        self, chunks: AsyncIterable[bytes], *, filename: str = "", actor: str = "system"
+        self,
+        chunks: AsyncIterable[bytes],
+        *,
+        packet_format: PacketFormat = PacketFormat.CSV,
+        filename: str = "",
+        actor: str = "system",
     ) -> JobProgress:
         """Stores the packet and accepts its validation job. Raises `ValidationError`
         naming the first bad line; then nothing is kept."""
         job_id = new_id()
-        reader = PacketReader()
+        reader = PacketReader(packet_format)
+        blob = packet_blob(job_id, packet_format)
 
         async def checked() -> AsyncIterator[bytes]:
             async for chunk in chunks:
@@ -70,8 +76,9 @@ class PacketService:
                 yield chunk
             reader.finish()
 
-        size = await self._blobs.put(packet_blob(job_id), checked())
-        job = Job(job_id, JobKind.VALIDATE_PACKET, {"blob": packet_blob(job_id), "bytes": size})
+        size = await self._blobs.put(blob, checked())
+        payload = {"blob": blob, "bytes": size, "format": packet_format.value}
+        job = Job(job_id, JobKind.VALIDATE_PACKET, payload)
         entry = OutboxEntry(job, total=reader.rows, created_at=self._clock.now())
         try:
             async with self._uow() as uow:
@@ -79,10 +86,11 @@ class PacketService:
                 await audit(
                     uow, self._clock, actor, "job.accepted", job_id,
                     kind=job.kind.value, rows=reader.rows, bytes=size, filename=filename[:200],
+                    format=packet_format.value,
                 )  # fmt: skip
                 await uow.commit()
         except BaseException:
-            await self._blobs.delete(packet_blob(job_id))
+            await self._blobs.delete(blob)
             raise
         await self._dispatcher.dispatch(entry)
         return entry.queued()
@@ -134,7 +142,8 @@ class PacketJudge:
             tally["failed_inspections"] += errors > 0
             return b"".join(_line(f) for f in findings)
 
-        reader = PacketReader(check_grouping=False)
+        packet_format = PacketFormat(job.payload.get("format", PacketFormat.CSV))
+        reader = PacketReader(packet_format, check_grouping=False)
         group: list[PacketRow] = []
 
         def take(rows: list[PacketRow]) -> bytes:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response, status
 from starlette.datastructures import UploadFile
 
 from hexa.domain.errors import TooLarge, ValidationError
+from hexa.domain.packets import PacketFormat
 from hexa.drivers.http.auth import InspectionsWriter
 from hexa.drivers.http.dependencies import Services
 from hexa.drivers.http.schemas import JobAccepted
@@ -37,9 +38,11 @@ READ_CHUNK = 256 * 1024
 async def upload_packet(
     caller: InspectionsWriter, request: Request, hexa: Services, response: Response
 ) -> JobAccepted:
-    """A CSV with the header `inspection,subject,key,value,unit`, one row per reading.
-    The upload is checked and stored as it streams in; its validation runs in the
-    background as the job answered. A malformed file is a 422 naming its first bad line."""
+    """A CSV with the header `inspection,subject,key,value,unit`, one row per reading; or
+    JSON lines (a file named `*.jsonl` or `*.ndjson`, or sent as `application/x-ndjson`),
+    one object per reading with those fields, values keeping their JSON type. The upload
+    is checked and stored as it streams in; its validation runs in the background as the
+    job answered. A malformed file is a 422 naming its first bad line."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise ValidationError("send the packet as multipart/form-data, in the field `file`")
     # Starlette spools each file part to a temporary file past 1 MiB: never all in memory.
@@ -48,8 +51,12 @@ async def upload_packet(
         if not isinstance(upload, UploadFile):
             raise ValidationError("the multipart body has no file in the field `file`")
         limit = hexa.settings.max_upload_bytes
+        filename = upload.filename or ""
         job = await hexa.packets.accept(
-            _chunks(upload, limit), filename=upload.filename or "", actor=caller.actor
+            _chunks(upload, limit),
+            packet_format=PacketFormat.of(filename, upload.content_type or ""),
+            filename=filename,
+            actor=caller.actor,
         )
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return JobAccepted(job_id=job.id, status=job.status.value)
