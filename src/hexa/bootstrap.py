@@ -331,6 +331,8 @@ async def _shared_state(settings: Settings, clock: Clock, stack: AsyncExitStack)
 
     client = connect(settings.resolved_redis_url)
     stack.push_async_callback(client.aclose)
+    progress = RedisProgressStore(client)
+    stack.push_async_callback(progress.close)  # before the client it listens through
 
     async def ping() -> None:
         await client.ping()
@@ -338,7 +340,7 @@ async def _shared_state(settings: Settings, clock: Clock, stack: AsyncExitStack)
     return _SharedState(
         RedisRateLimiter(client),
         RedisChangeCounter(client),
-        RedisProgressStore(client),
+        progress,
         RedisJobTally(client),
         RedisHeartbeat(client),
         (HealthCheck("redis", ping),),

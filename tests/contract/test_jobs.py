@@ -5,6 +5,7 @@ local-directory blob store."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
 from datetime import timedelta
@@ -15,7 +16,7 @@ import pytest
 
 from hexa.adapters.local_blobs import LocalBlobStore
 from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryJobTally, MemoryProgressStore
-from hexa.domain.errors import NotFound, ValidationError
+from hexa.domain.errors import NotFound, Unavailable, ValidationError
 from hexa.domain.jobs import Job, JobKind, JobOutcome, JobProgress, JobTotals, duration_bucket
 from hexa.ports.jobs import BlobStore, JobQueue, JobTally, ProgressStore
 from tests.builders import T0
@@ -169,9 +170,11 @@ async def progress_store(request: pytest.FixtureRequest) -> AsyncIterator[Progre
     url = request.getfixturevalue("redis_url")
     await _flushed(url)
     client = connect(url)
+    store = RedisProgressStore(client)
     try:
-        yield RedisProgressStore(client)
+        yield store
     finally:
+        await store.close()
         await client.aclose()
 
 
@@ -215,6 +218,74 @@ async def test_a_watch_waits_its_full_time_when_nothing_is_saved(
         started = loop.time()
         assert await feed.next(0.3) is None
     assert loop.time() - started >= 0.25
+
+
+async def test_many_watchers_of_many_jobs_each_hear_their_own_job(
+    progress_store: ProgressStore,
+) -> None:
+    jobs = [a_job(f"job-{n}") for n in range(20)]
+    async with contextlib.AsyncExitStack() as watching:
+        feeds = [await watching.enter_async_context(progress_store.watch(j.id)) for j in jobs]
+        twice = await watching.enter_async_context(progress_store.watch("job-3"))
+        saved = [await progress_store.save(JobProgress.queued(j, total=1, now=T0)) for j in jobs]
+        assert [await feed.next(2) for feed in feeds] == saved
+        assert await twice.next(2) == saved[3]
+        assert await feeds[0].next(0.05) is None
+
+
+async def test_watchers_share_one_redis_connection_and_leave_nothing_subscribed(
+    redis_url: str,
+) -> None:
+    from hexa.adapters.redis.client import connect
+    from hexa.adapters.redis.progress import RedisProgressStore
+
+    client = connect(redis_url)
+    store = RedisProgressStore(client)
+
+    async def subscribers() -> int:
+        return sum(1 for c in await client.client_list(_type="pubsub"))
+
+    try:
+        async with contextlib.AsyncExitStack() as watching:
+            for n in range(50):
+                await watching.enter_async_context(store.watch(f"job-{n}"))
+            assert await subscribers() == 1
+            channels = await client.pubsub_numsub("hexa:job:job-7:progress")
+            assert channels == [("hexa:job:job-7:progress", 1)]
+        assert await client.pubsub_numsub("hexa:job:job-7:progress") == [
+            ("hexa:job:job-7:progress", 0)
+        ]
+    finally:
+        await store.close()
+        await client.aclose()
+    assert await _subscribers_left(redis_url) == 0
+
+
+async def _subscribers_left(redis_url: str) -> int:
+    from redis.asyncio import Redis
+
+    async with Redis.from_url(redis_url) as client:
+        return len(await client.client_list(_type="pubsub"))
+
+
+async def test_a_watcher_hears_unavailable_when_its_connection_fails(redis_url: str) -> None:
+    from hexa.adapters.redis.client import connect
+    from hexa.adapters.redis.progress import RedisProgressStore
+
+    client = connect(redis_url)
+    store = RedisProgressStore(client)
+    try:
+        async with store.watch("job-1") as feed:
+            await client.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+            with pytest.raises(Unavailable):
+                for _ in range(50):  # the reader notices within a read
+                    await feed.next(0.2)
+        async with store.watch("job-1") as feed:  # the next watch connects again
+            saved = await store.save(JobProgress.queued(a_job(), total=1, now=T0))
+            assert await feed.next(2) == saved
+    finally:
+        await store.close()
+        await client.aclose()
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -1,10 +1,9 @@
 """Job progress in Redis, so any replica answers for any job, with saves fanned out to
 watchers through pub/sub (a client on replica A follows a job run by a worker that
-reports through replica B's Redis)."""
+reports through replica B's Redis), over one subscription connection per process."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 from collections.abc import AsyncIterator
@@ -13,9 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.asyncio.client import PubSub
 
 from hexa.adapters.redis.client import translated_errors
+from hexa.adapters.redis.subscriptions import Listener, Subscriptions
 from hexa.domain.errors import NotFound
 from hexa.domain.jobs import JobKind, JobProgress, JobStatus
 
@@ -70,23 +69,14 @@ def _decoded(text: str, sequence: int) -> JobProgress:
 
 
 class RedisProgressFeed:
-    def __init__(self, pubsub: PubSub) -> None:
-        self._pubsub = pubsub
+    def __init__(self, listener: Listener) -> None:
+        self._listener = listener
 
     async def next(self, within: float) -> JobProgress | None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        message = None
-        # None also means "a subscribe confirmation was read": wait out the full time.
-        while message is None:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return None
-            async with translated_errors():
-                message = await self._pubsub.get_message(
-                    ignore_subscribe_messages=True, timeout=remaining
-                )
-        sequence, _, text = str(message["data"]).partition("\n")
+        message = await self._listener.next(within)
+        if message is None:
+            return None
+        sequence, _, text = message.partition("\n")
         return _decoded(text, int(sequence))
 
 
@@ -98,6 +88,7 @@ class RedisProgressStore:
         self._keep = int(keep.total_seconds())
         self._prefix = prefix
         self._save = client.register_script(_SAVE)
+        self._subscriptions = Subscriptions(client)
 
     def _keys(self, job_id: str) -> tuple[str, str]:
         return f"{self._prefix}{job_id}", f"{self._prefix}{job_id}:progress"
@@ -120,10 +111,8 @@ class RedisProgressStore:
 
     @asynccontextmanager
     async def watch(self, job_id: str) -> AsyncIterator[RedisProgressFeed]:
-        pubsub = self._client.pubsub()
-        try:
-            async with translated_errors():
-                await pubsub.subscribe(self._keys(job_id)[1])
-            yield RedisProgressFeed(pubsub)
-        finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+        async with self._subscriptions.listen(self._keys(job_id)[1]) as listener:
+            yield RedisProgressFeed(listener)
+
+    async def close(self) -> None:
+        await self._subscriptions.close()
