@@ -199,47 +199,57 @@ class MongoOutbox(MongoRepository[OutboxEntry]):
     _entity = staticmethod(outbox_from)
 
     async def pending(self, *, limit: int) -> list[OutboxEntry]:
-        cursor = (
-            self._collection.find({"dispatched_at": None})
-            .sort([("created_at", 1), ("_id", 1)])
-            .limit(limit + len(self._staged.writes))
+        return await self._sorted(
+            {"dispatched_at": None},
+            "created_at",
+            limit,
+            keep=lambda e: e.dispatched_at is None,
+            order=lambda e: e.created_at,
         )
-        async with translated_errors(self.kind):
-            stored = [self._from_document(d) async for d in cursor]
-        waiting = [e for e in self._staged.overlay(stored) if e.dispatched_at is None]
-        return sorted(waiting, key=lambda e: (e.created_at, e.id))[:limit]
 
     async def ended_before(self, before: datetime, *, limit: int) -> list[OutboxEntry]:
-        cursor = (
-            self._collection.find({"finished_at": {"$lt": before}})
-            .sort([("finished_at", 1), ("_id", 1)])
-            .limit(limit + len(self._staged.writes))
+        def finished(entry: OutboxEntry) -> datetime | None:
+            return None if entry.outcome is None else entry.outcome.finished_at
+
+        return await self._sorted(
+            {"finished_at": {"$lt": before}},
+            "finished_at",
+            limit,
+            keep=lambda e: (at := finished(e)) is not None and at < before,
+            order=lambda e: finished(e) or e.created_at,
         )
-        async with translated_errors(self.kind):
-            stored = [self._from_document(d) async for d in cursor]
-        old = [
-            e
-            for e in self._staged.overlay(stored)
-            if e.outcome is not None
-            and e.outcome.finished_at is not None
-            and e.outcome.finished_at < before
-        ]
-        return sorted(old, key=lambda e: (e.outcome.finished_at, e.id))[:limit]  # type: ignore[union-attr]
 
     async def unfinished(self, *, dispatched_before: datetime, limit: int) -> list[OutboxEntry]:
         # {"outcome": None} also matches documents from before jobs recorded their end.
+        return await self._sorted(
+            {"outcome": None, "dispatched_at": {"$lt": dispatched_before}},
+            "dispatched_at",
+            limit,
+            keep=lambda e: (
+                e.outcome is None
+                and e.dispatched_at is not None
+                and e.dispatched_at < dispatched_before
+            ),
+            order=lambda e: e.dispatched_at or e.created_at,
+        )
+
+    async def _sorted(
+        self,
+        query: Document,
+        field: str,
+        limit: int,
+        *,
+        keep: Callable[[OutboxEntry], bool],
+        order: Callable[[OutboxEntry], datetime],
+    ) -> list[OutboxEntry]:
+        """The first `limit` entries by `field` that match, staged writes applied (they
+        may hide stored documents: fetch enough to fill the list anyway)."""
         cursor = (
-            self._collection.find({"outcome": None, "dispatched_at": {"$lt": dispatched_before}})
-            .sort([("dispatched_at", 1), ("_id", 1)])
+            self._collection.find(query)
+            .sort([(field, 1), ("_id", 1)])
             .limit(limit + len(self._staged.writes))
         )
         async with translated_errors(self.kind):
             stored = [self._from_document(d) async for d in cursor]
-        lost = [
-            e
-            for e in self._staged.overlay(stored)
-            if e.outcome is None
-            and e.dispatched_at is not None
-            and e.dispatched_at < dispatched_before
-        ]
-        return sorted(lost, key=lambda e: (e.dispatched_at or e.created_at, e.id))[:limit]
+        found = [e for e in self._staged.overlay(stored) if keep(e)]
+        return sorted(found, key=lambda e: (order(e), e.id))[:limit]
