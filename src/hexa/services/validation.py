@@ -118,12 +118,15 @@ class ValidationService:
         return JobProgress.queued(job, total=0, now=self._clock.now())
 
     async def _end(self, ended: JobProgress) -> None:
-        await self._remember(ended, redelivered=False)
+        recorded = await self._remember(ended, redelivered=False)
+        if recorded is not None:  # another run ended it first: its end is the job's
+            await self._announce(recorded)
+            return
         await self._progress.save(ended)
         outcome = JobOutcome.DONE if ended.status is JobStatus.DONE else JobOutcome.FAILED
         await self._count(ended, outcome)
 
-    async def _remember(self, ended: JobProgress, *, redelivered: bool) -> None:
+    async def _remember(self, ended: JobProgress, *, redelivered: bool) -> JobProgress | None:
         """Writes the job's end to its outbox entry and audits it, in one unit of work and
         once only. If the store cannot be reached, the end lives in the progress store
         alone until a redelivery of the job finds it there and writes it then."""
@@ -139,20 +142,21 @@ class ValidationService:
                     except NotFound:
                         entry = None
                     if entry is not None and entry.outcome is not None:
-                        return
+                        return entry.outcome
                     if entry is None and redelivered:
-                        return  # nothing records whether it was audited: it was, once
+                        return None  # nothing records whether it was audited: it was, once
                     if entry is not None:
                         await uow.outbox.update(entry.ended(ended), expected_version=entry.version)
                     await audit(uow, self._clock, WORKER, action, ended.id, **detail)
                     await uow.commit()
-                return
+                return None
             except StaleVersion:
                 continue
             except Unavailable as error:
                 log.error("could not record the end of job %s: %s", ended.id, error.detail)
-                return
+                return None
         log.error("could not record the end of job %s: its entry kept changing", ended.id)
+        return None
 
     async def _announce(self, ended: JobProgress) -> None:
         """Saves a recorded end as progress, for a progress store that missed it."""
