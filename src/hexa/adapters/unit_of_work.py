@@ -85,9 +85,13 @@ class BackendUnitOfWork:
         # a dead connection must not hide the error that is already on its way out.
         failures: list[Unavailable] = []
         for session in self._sessions.values():
-            for step in (session.rollback, session.close):
+            try:
+                await session.rollback()
+            except Unavailable as failure:
+                failures.append(failure)
+            finally:
                 try:
-                    await step()
+                    await session.close()
                 except Unavailable as failure:
                     failures.append(failure)
         if failures and exc is None:

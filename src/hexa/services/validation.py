@@ -50,17 +50,10 @@ class ValidationService:
 
         The end is written to the job's outbox entry, with its audit entry, before it is
         saved as progress: the outbox is the record that outlives Redis."""
-        entry = await self._entry(job.id)
-        if entry is not None and entry.outcome is not None:
-            log.info("job %s already ended %s; not run again", job.id, entry.outcome.status)
-            await self._announce(entry.outcome)
+        current = await self._unended(job)
+        if current is None:
             return
-        progress = await self._latest(job, entry)
-        if progress.status.is_terminal:
-            log.info("job %s already ended %s; not run again", job.id, progress.status)
-            await self._remember(progress, redelivered=True)
-            return
-        progress = await self._progress.save(progress.started(now=self._clock.now()))
+        progress = await self._progress.save(current.started(now=self._clock.now()))
         try:
             result = await self._handle(job, progress)
         except Unavailable as error:
@@ -83,13 +76,8 @@ class ValidationService:
     async def give_up(self, job: Job, reason: str) -> None:
         """Ends a job that could not finish (out of time, or of attempts) `failed` with
         the reason, in progress and audit; a job that has ended is left as it ended."""
-        entry = await self._entry(job.id)
-        if entry is not None and entry.outcome is not None:
-            await self._announce(entry.outcome)
-            return
-        progress = await self._latest(job, entry)
-        if progress.status.is_terminal:
-            await self._remember(progress, redelivered=True)
+        progress = await self._unended(job)
+        if progress is None:
             return
         log.error("job %s failed: %s", job.id, reason)
         await self._end(progress.failed(error=reason, now=self._clock.now()))
@@ -100,6 +88,21 @@ class ValidationService:
         if job.kind is JobKind.VALIDATE_PACKET:
             return await self._packets.run(job, progress)
         raise ValueError(f"no handler for job kind {job.kind}")  # pragma: no cover
+
+    async def _unended(self, job: Job) -> JobProgress | None:
+        """The job's progress, or None if it has already ended: then its end is made
+        known where it is missing (progress that missed it, a record an outage lost)."""
+        entry = await self._entry(job.id)
+        if entry is not None and entry.outcome is not None:
+            log.info("job %s already ended %s; not run again", job.id, entry.outcome.status)
+            await self._announce(entry.outcome)
+            return None
+        progress = await self._latest(job, entry)
+        if progress.status.is_terminal:
+            log.info("job %s already ended %s; not run again", job.id, progress.status)
+            await self._remember(progress, redelivered=True)
+            return None
+        return progress
 
     async def _entry(self, job_id: str) -> OutboxEntry | None:
         async with self._uow() as uow:

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hexa.adapters.records import (
@@ -42,9 +43,9 @@ async def translated_errors(kind: str) -> AsyncIterator[None]:
         yield
     except IntegrityError as error:
         raise Conflict(f"this {kind} clashes with a stored one ({error.orig})") from None
-    except (SQLAlchemyError, OSError) as error:
-        # SQLAlchemyError, not only DBAPIError: a pool that ran out of connections raises
-        # its own TimeoutError, and a busy database must answer 503, not 500.
+    except (DBAPIError, PoolTimeout, OSError) as error:
+        # A pool that ran out of connections raises its own TimeoutError, not a DBAPIError:
+        # a busy database must answer 503. Other SQLAlchemy errors are bugs, left to be 500s.
         raise Unavailable(f"the database failed: {type(error).__name__}") from error
 
 
