@@ -33,6 +33,10 @@ class Listener:
         self.messages: asyncio.Queue[str | Unavailable] = asyncio.Queue(maxsize=BACKLOG)
 
     def hear(self, message: str | Unavailable) -> None:
+        if isinstance(message, Unavailable) and self.messages.full():
+            # The end of the subscription must get through: a missed update is caught
+            # up from the store, a missed failure would leave the listener waiting.
+            self.messages.get_nowait()
         with contextlib.suppress(asyncio.QueueFull):
             self.messages.put_nowait(message)
 
@@ -81,7 +85,7 @@ class Subscriptions:
                     await self._reset(error)
                     raise
             self._listeners.setdefault(channel, set()).add(listener)
-            if self._reader is None:
+            if self._reader is None or self._reader.done():
                 self._reader = asyncio.create_task(self._read(self._pubsub), name="hexa-pubsub")
 
     async def _leave(self, channel: str, listener: Listener) -> None:
@@ -107,14 +111,23 @@ class Subscriptions:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             except Unavailable as error:
                 log.warning("pub/sub connection lost: %s", error.detail)
-                async with self._lock:
-                    if self._pubsub is pubsub:
-                        await self._reset(error, reading=False)
+                await self._fail(pubsub, error)
+                return
+            except Exception:
+                # Not an outage but a bug or a reply redis-py could not parse: the
+                # connection's state is unknown, so it is dropped like a lost one.
+                log.exception("pub/sub reader failed")
+                await self._fail(pubsub, Unavailable("the subscription failed"))
                 return
             if message is None:  # a quiet second, or a subscription confirmed
                 continue
             for listener in list(self._listeners.get(str(message["channel"]), ())):
                 listener.hear(str(message["data"]))
+
+    async def _fail(self, pubsub: PubSub, error: Unavailable) -> None:
+        async with self._lock:
+            if self._pubsub is pubsub:  # not a connection a later join opened
+                await self._reset(error, reading=False)
 
     async def _reset(self, error: Unavailable | None, *, reading: bool = True) -> None:
         """Drops the connection; every listener hears `error` (the next `listen` opens a
