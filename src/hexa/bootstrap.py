@@ -246,7 +246,11 @@ async def build(
             progress=progress,
             heartbeat=heartbeat,
             housekeeping=Housekeeping(
-                uow, clock, blobs, job_retention=timedelta(days=settings.job_retention_days)
+                uow,
+                clock,
+                blobs,
+                progress,
+                job_retention=timedelta(days=settings.job_retention_days),
             ),
             clock=clock,
             auth=AuthService(

@@ -196,6 +196,18 @@ async def test_unknown_job_progress_is_not_found(progress_store: ProgressStore) 
         await progress_store.get("nope")
 
 
+async def test_forgotten_progress_is_not_found_and_forgetting_twice_is_harmless(
+    progress_store: ProgressStore,
+) -> None:
+    kept = await progress_store.save(JobProgress.queued(a_job("job-kept"), total=1, now=T0))
+    await progress_store.save(JobProgress.queued(a_job(), total=1, now=T0))
+    await progress_store.forget("job-1")
+    await progress_store.forget("job-1")
+    with pytest.raises(NotFound):
+        await progress_store.get("job-1")
+    assert await progress_store.get("job-kept") == kept
+
+
 async def test_a_watcher_hears_each_save_in_order(progress_store: ProgressStore) -> None:
     queued = JobProgress.queued(a_job(), total=3, now=T0)
     await progress_store.save(JobProgress.queued(a_job("other"), total=1, now=T0))

@@ -12,6 +12,9 @@ from hexa.adapters.sql.database import SqlSession
 from hexa.adapters.sql.migrations import upgrade
 from hexa.adapters.unit_of_work import PORTS, BackendUnitOfWork
 from hexa.domain.errors import NotFound, Unavailable
+from tests.builders import a_rule
+
+RULE = a_rule()
 
 
 class OneSession:
@@ -36,24 +39,30 @@ async def test_a_pool_out_of_connections_is_unavailable_not_a_crash(tmp_path: Pa
         await engine.dispose()
 
 
-async def test_a_failed_tidy_up_does_not_hide_the_error_on_its_way_out(tmp_path: Path) -> None:
+async def test_a_failed_tidy_up_neither_hides_the_error_nor_fails_what_committed(
+    tmp_path: Path,
+) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'tidy.db'}"
     upgrade(url)
     engine = create_async_engine(url)
-    session = SqlSession(engine)
 
-    async def broken() -> None:
-        raise Unavailable("the database failed: connection lost")
+    def unit() -> BackendUnitOfWork:
+        session = SqlSession(engine)
 
-    session.rollback = broken  # type: ignore[method-assign]
+        async def broken() -> None:
+            raise Unavailable("the database failed: connection lost")
+
+        session.rollback = broken  # type: ignore[method-assign]
+        return BackendUnitOfWork({"db": OneSession(session)}, dict.fromkeys(PORTS, "db"))  # type: ignore[dict-item]
+
     try:
         with pytest.raises(NotFound):
-            async with BackendUnitOfWork(
-                {"db": OneSession(session)}, dict.fromkeys(PORTS, "db")
-            ) as uow:  # type: ignore[dict-item]
+            async with unit() as uow:
                 await uow.rules.get("nope")
-        with pytest.raises(Unavailable):
-            async with BackendUnitOfWork({"db": OneSession(session)}, dict.fromkeys(PORTS, "db")):  # type: ignore[dict-item]
-                pass
+        async with unit() as uow:
+            await uow.rules.add(RULE)
+            await uow.commit()
+        async with unit() as uow:
+            assert await uow.rules.get(RULE.id) == RULE
     finally:
         await engine.dispose()

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from arq import ArqRedis
+from arq.constants import in_progress_key_prefix
 from redis.asyncio import Redis
 
 from hexa import bootstrap
@@ -107,3 +109,54 @@ async def test_a_job_whose_last_attempt_could_not_record_its_end_is_given_up(
     failed = await app.jobs.job(job.id)
     assert (failed.status, failed.error) == ("failed", "gave up after 2 attempts")
     assert await _actions(app, job.id) == ["job.failed", "job.accepted"]
+
+
+@pytest.fixture
+async def arq_redis(flushed_redis: str) -> AsyncIterator[ArqRedis]:
+    redis = ArqRedis.from_url(flushed_redis)
+    try:
+        yield redis
+    finally:
+        await redis.aclose()
+
+
+LOCK = in_progress_key_prefix + "job-1"
+
+
+async def test_a_lease_that_another_worker_took_stops_the_job_here(arq_redis: ArqRedis) -> None:
+    await arq_redis.set(LOCK, b"1", px=5000)  # as arq takes it when the job starts
+    with pytest.raises(tasks.LeaseLost):
+        async with tasks.leased(arq_redis, "job-1", seconds=0.3):
+            await asyncio.sleep(0.05)
+            # Redis was away past the lease; the lock lapsed, and another worker took it.
+            await arq_redis.set(LOCK, b"1", px=5000)
+            await asyncio.sleep(5)
+    assert await arq_redis.get(LOCK) == b"1"  # the other worker's lock is left alone
+
+
+async def test_a_lease_that_lapsed_while_free_is_taken_again_and_the_job_goes_on(
+    arq_redis: ArqRedis,
+) -> None:
+    await arq_redis.set(LOCK, b"1", px=5000)
+    async with tasks.leased(arq_redis, "job-1", seconds=0.3):
+        await asyncio.sleep(0.05)
+        await arq_redis.delete(LOCK)
+        await asyncio.sleep(0.3)
+        assert await arq_redis.exists(LOCK)
+        assert 0 < await arq_redis.pttl(LOCK) <= 300
+
+
+async def test_a_job_cancelled_from_outside_is_cancelled_not_lease_lost(
+    arq_redis: ArqRedis,
+) -> None:
+    await arq_redis.set(LOCK, b"1", px=5000)
+
+    async def job() -> None:
+        async with tasks.leased(arq_redis, "job-1", seconds=0.3):
+            await asyncio.sleep(5)
+
+    running = asyncio.create_task(job())
+    await asyncio.sleep(0.05)
+    running.cancel()  # a shutdown past its grace
+    with pytest.raises(asyncio.CancelledError):
+        await running

@@ -14,6 +14,7 @@ import pytest
 from hexa.adapters.clock import FrozenClock
 from hexa.adapters.local_blobs import LocalBlobStore
 from hexa.adapters.memory.database import MemoryDatabase
+from hexa.adapters.memory.jobs import MemoryProgressStore
 from hexa.adapters.unit_of_work import PORTS, BackendUnitOfWork, unit_of_work_factory
 from hexa.domain.api_keys import ApiKey
 from hexa.domain.errors import NotFound
@@ -75,7 +76,7 @@ async def test_a_purge_deletes_ended_sessions_and_long_ended_keys_only(uow, cloc
     )
 
     purged = await Housekeeping(
-        uow, clock, blobs, key_retention=timedelta(days=30)
+        uow, clock, blobs, MemoryProgressStore(), key_retention=timedelta(days=30)
     ).purge_identity()
 
     assert purged == {"sessions": 2, "api_keys": 2}
@@ -95,7 +96,9 @@ async def test_a_purge_deletes_ended_sessions_and_long_ended_keys_only(uow, cloc
 async def test_retained_keys_go_once_their_retention_has_passed(uow, clock, blobs) -> None:
     revoked = an_api_key().revoke(now=NOW - timedelta(days=1))
     await _store(uow, [], [revoked])
-    housekeeping = Housekeeping(uow, clock, blobs, key_retention=timedelta(days=7))
+    housekeeping = Housekeeping(
+        uow, clock, blobs, MemoryProgressStore(), key_retention=timedelta(days=7)
+    )
 
     assert await housekeeping.purge_identity() == {"sessions": 0, "api_keys": 0}
     clock.advance(timedelta(days=5, hours=23))
@@ -109,7 +112,7 @@ async def test_retained_keys_go_once_their_retention_has_passed(uow, clock, blob
 async def test_a_purge_that_deletes_nothing_leaves_no_audit_entry(uow, clock, blobs) -> None:
     await _store(uow, [ending(a_session(), timedelta(minutes=5))], [an_api_key()])
 
-    assert await Housekeeping(uow, clock, blobs).purge() == {
+    assert await Housekeeping(uow, clock, blobs, MemoryProgressStore()).purge() == {
         "sessions": 0, "api_keys": 0, "jobs": 0, "partial_blobs": 0
     }  # fmt: skip
     async with uow() as u:
@@ -120,7 +123,7 @@ async def test_a_purge_that_deletes_nothing_leaves_no_audit_entry(uow, clock, bl
 
 async def test_a_negative_key_retention_is_refused(uow, clock, blobs) -> None:
     with pytest.raises(ValueError, match="negative"):
-        Housekeeping(uow, clock, blobs, key_retention=-timedelta(seconds=1))
+        Housekeeping(uow, clock, blobs, MemoryProgressStore(), key_retention=-timedelta(seconds=1))
 
 
 async def _packet_job(uow, blobs: LocalBlobStore, job_id: str, *, ended: timedelta | None) -> None:
@@ -150,8 +153,14 @@ async def test_jobs_go_with_their_blobs_once_their_retention_has_passed(
     await _packet_job(uow, blobs, "old", ended=timedelta(days=31))
     await _packet_job(uow, blobs, "recent", ended=timedelta(days=29))
     await _packet_job(uow, blobs, "running", ended=None)
+    progress = MemoryProgressStore()
+    for job_id in ("old", "recent"):
+        async with uow() as u:
+            await progress.save((await u.outbox.get(job_id)).progress())
 
-    purged = await Housekeeping(uow, clock, blobs, job_retention=timedelta(days=30)).purge()
+    purged = await Housekeeping(
+        uow, clock, blobs, progress, job_retention=timedelta(days=30)
+    ).purge()
 
     assert purged["jobs"] == 1
     async with uow() as u:
@@ -160,6 +169,9 @@ async def test_jobs_go_with_their_blobs_once_their_retention_has_passed(
         assert {(await u.outbox.get(j)).id for j in ("recent", "running")} == {"recent", "running"}
         [entry] = await u.audit.page(limit=10)
     assert (entry.action, entry.detail["jobs"]) == ("jobs.purged", 1)
+    with pytest.raises(NotFound):  # nor does any replica still answer for it
+        await progress.get("old")
+    assert (await progress.get("recent")).status == "done"
     assert _listed(tmp_path) == sorted(
         name(job) for job in ("recent", "running") for name in (packet_blob, report_blob)
     )

@@ -17,7 +17,7 @@ from hexa.adapters.unit_of_work import PORTS, unit_of_work_factory
 from hexa.domain.errors import InvalidTransition, NotFound, StaleVersion, Unavailable
 from hexa.domain.inspections import Reading
 from hexa.domain.jobs import Job, JobKind, JobOutcome, JobProgress
-from hexa.ports.uow import UnitOfWorkFactory
+from hexa.ports.uow import UnitOfWork, UnitOfWorkFactory
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.inspections import InspectionService
 from hexa.services.packets import PacketJudge
@@ -158,6 +158,45 @@ async def test_a_job_whose_end_is_recorded_is_not_run_again_when_its_progress_is
     await worker.run(Job(job.id, JobKind.VALIDATE_INSPECTION, {"inspection_id": inspection.id}))
     assert (await wiped.get(job.id)).status == "done"  # told again, for its watchers
     assert await _audited(app, job.id) == ["job.done", "job.accepted"]
+
+
+class FlakyDatabase:
+    """A unit-of-work factory whose database is down for the units `down_for` names
+    (counted from 1), and up for the others."""
+
+    def __init__(self, uow: UnitOfWorkFactory, down_for: set[int]) -> None:
+        self._uow, self._down_for, self._opened = uow, down_for, 0
+
+    def __call__(self) -> UnitOfWork:
+        self._opened += 1
+        if self._opened in self._down_for:
+            raise Unavailable("the database failed: ConnectionError")
+        return self._uow()
+
+
+async def test_an_end_that_could_not_be_recorded_is_told_then_recorded_by_the_next_call(
+    app: App,
+) -> None:
+    inspection = await app.inspections.record(subject="boiler")
+    job = await app.inspections.submit(inspection.id)
+    # Units: 1 reads the entry, 2 judges the inspection, 3 records the end: down.
+    flaky = FlakyDatabase(app.uow, down_for={3})
+    progress = MemoryProgressStore()
+    worker = ValidationService(flaky, app.clock, progress, app.judge, app.tally)
+    delivered = Job(job.id, JobKind.VALIDATE_INSPECTION, {"inspection_id": inspection.id})
+
+    with pytest.raises(Unavailable):  # the driver calls again
+        await worker.run(delivered)
+    assert (await progress.get(job.id)).status == "done"  # its watchers are told at once
+    assert await _audited(app, job.id) == ["job.accepted"]
+
+    await worker.run(delivered)
+    assert await _audited(app, job.id) == ["job.done", "job.accepted"]
+    assert (
+        await JobDispatcher(app.uow, app.clock, app.queue, MemoryProgressStore()).job(job.id)
+    ).status == "done"  # the outbox now knows how it ended
+    totals = await app.tally.totals()
+    assert totals.outcomes == {(JobKind.VALIDATE_INSPECTION, JobOutcome.DONE): 1}
 
 
 async def test_a_job_its_queue_lost_is_handed_over_again_and_runs_once(app: App) -> None:

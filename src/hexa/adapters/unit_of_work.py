@@ -7,6 +7,7 @@ ports across backends, each session commits in turn, which is atomic per backend
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Protocol, Self
@@ -15,6 +16,7 @@ from hexa.domain.errors import Unavailable
 from hexa.ports.identity import ApiKeyRepository, AuditLog, SessionRepository, UserRepository
 from hexa.ports.repositories import InspectionRepository, JobOutbox, RuleRepository
 
+log = logging.getLogger(__name__)
 PORTS = ("inspections", "rules", "users", "api_keys", "sessions", "audit", "outbox")
 
 
@@ -81,21 +83,20 @@ class BackendUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        # Every session is rolled back and closed, whatever fails; a failure to tidy up
-        # a dead connection must not hide the error that is already on its way out.
-        failures: list[Unavailable] = []
-        for session in self._sessions.values():
+        # Every session is rolled back and closed, whatever fails. A failure here is
+        # logged, not raised: what the unit did was settled by `commit` (or by its
+        # absence), and raising would tell a caller whose writes are durable that they
+        # failed, or hide the error already on its way out.
+        for name, session in self._sessions.items():
             try:
                 await session.rollback()
             except Unavailable as failure:
-                failures.append(failure)
+                log.warning("could not roll back a %s session: %s", name, failure.detail)
             finally:
                 try:
                     await session.close()
                 except Unavailable as failure:
-                    failures.append(failure)
-        if failures and exc is None:
-            raise failures[0]
+                    log.warning("could not close a %s session: %s", name, failure.detail)
 
     async def commit(self) -> None:
         for session in self._sessions.values():

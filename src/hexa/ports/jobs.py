@@ -42,6 +42,10 @@ class ProgressStore(Protocol):
         """The latest progress of a job. Raises `NotFound` for an unknown id."""
         ...
 
+    async def forget(self, job_id: str) -> None:
+        """Removes the job's progress (its record was purged); nothing if there is none."""
+        ...
+
     def watch(self, job_id: str) -> AbstractAsyncContextManager[ProgressFeed]:
         """Listens for saves of one job from the moment it is entered; read `get` after
         entering to lose nothing in between."""

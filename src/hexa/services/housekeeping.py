@@ -2,9 +2,9 @@
 
 Sessions go as soon as their refresh lifetime has ended. API keys that expired or were
 revoked stay for `key_retention` first, so a key the audit log names can still be looked
-up for a while. A job's record (its outbox entry) and its packet and report go
-`job_retention` after it ended; writes that never completed (a process killed mid-upload)
-go after a day. Meant to be run now and then by a background task.
+up for a while. A job's record (its outbox entry), its packet, report and progress go
+`job_retention` after it ended; writes that never completed (a process killed
+mid-upload) go after a day. Meant to be run now and then by a background task.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hexa.ports.clock import Clock
-from hexa.ports.jobs import BlobStore
+from hexa.ports.jobs import BlobStore, ProgressStore
 from hexa.ports.uow import UnitOfWorkFactory
 from hexa.services.audit import record
 from hexa.services.packets import blobs_of
@@ -30,6 +30,7 @@ class Housekeeping:
         uow: UnitOfWorkFactory,
         clock: Clock,
         blobs: BlobStore,
+        progress: ProgressStore,
         *,
         key_retention: timedelta = DEFAULT_KEY_RETENTION,
         job_retention: timedelta = DEFAULT_JOB_RETENTION,
@@ -40,6 +41,7 @@ class Housekeeping:
         self._uow = uow
         self._clock = clock
         self._blobs = blobs
+        self._progress = progress
         self._key_retention = key_retention
         self._job_retention = job_retention
 
@@ -68,8 +70,8 @@ class Housekeeping:
         return purged
 
     async def purge_jobs(self) -> int:
-        """Records of jobs that ended `job_retention` ago, with their blobs, in batches:
-        blobs first, so a record is never gone while its blobs stay behind."""
+        """Records of jobs that ended `job_retention` ago, with their blobs and progress,
+        in batches: those first, so a record is never gone while they stay behind."""
         cutoff = self._clock.now() - self._job_retention
         purged = 0
         while True:
@@ -78,6 +80,7 @@ class Housekeeping:
             for entry in ended:
                 for name in blobs_of(entry.job):
                     await self._blobs.delete(name)
+                await self._progress.forget(entry.id)
             async with self._uow() as uow:
                 for entry in ended:
                     await uow.outbox.delete(entry.id, expected_version=entry.version)

@@ -121,18 +121,28 @@ class ValidationService:
         return JobProgress.queued(job, total=0, now=self._clock.now())
 
     async def _end(self, ended: JobProgress) -> None:
-        recorded = await self._remember(ended, redelivered=False)
+        """Records the end, then tells it. When the record cannot be written, the end is
+        still told (its watchers are waiting) and `Unavailable` raised: the driver calls
+        again, and that call, finding the end in the progress store, records it."""
+        try:
+            recorded = await self._remember(ended, redelivered=False)
+        except Unavailable:
+            await self._told(ended)
+            raise
         if recorded is not None:  # another run ended it first: its end is the job's
             await self._announce(recorded)
             return
+        await self._told(ended)
+
+    async def _told(self, ended: JobProgress) -> None:
         await self._progress.save(ended)
         outcome = JobOutcome.DONE if ended.status is JobStatus.DONE else JobOutcome.FAILED
         await self._count(ended, outcome)
 
     async def _remember(self, ended: JobProgress, *, redelivered: bool) -> JobProgress | None:
         """Writes the job's end to its outbox entry and audits it, in one unit of work and
-        once only. If the store cannot be reached, the end lives in the progress store
-        alone until a redelivery of the job finds it there and writes it then."""
+        once only; answers the end recorded before, if another run recorded one. Raises
+        `Unavailable` when the store cannot be reached."""
         if ended.status is JobStatus.DONE:
             action, detail = "job.done", {"verdict": ended.result.get("verdict")}
         else:
@@ -157,7 +167,7 @@ class ValidationService:
                 continue
             except Unavailable as error:
                 log.error("could not record the end of job %s: %s", ended.id, error.detail)
-                return None
+                raise
         log.error("could not record the end of job %s: its entry kept changing", ended.id)
         return None
 

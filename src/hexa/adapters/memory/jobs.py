@@ -122,6 +122,9 @@ class MemoryProgressStore:
             if not self._feeds[job_id]:
                 del self._feeds[job_id]
 
+    async def forget(self, job_id: str) -> None:
+        self._progress.pop(job_id, None)
+
     async def get(self, job_id: str) -> JobProgress:
         try:
             return self._progress[job_id]

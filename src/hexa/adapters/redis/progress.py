@@ -109,6 +109,10 @@ class RedisProgressStore:
             raise NotFound(f"job {job_id} not found")
         return _decoded(text, int(sequence or 0))
 
+    async def forget(self, job_id: str) -> None:
+        async with translated_errors():
+            await self._client.delete(self._keys(job_id)[0])
+
     @asynccontextmanager
     async def watch(self, job_id: str) -> AsyncIterator[RedisProgressFeed]:
         async with self._subscriptions.listen(self._keys(job_id)[1]) as listener:

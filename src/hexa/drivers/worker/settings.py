@@ -66,7 +66,9 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         # worker that died frees its job within WORKER_LEASE_SECONDS.
         "job_timeout": settings.job_timeout_seconds,
         "max_jobs": 4,
-        "keep_result": 3600,
+        # No result kept: Hexa records a job's end itself, and a kept result would make
+        # arq refuse the relay's hand-over of a job whose end could not be recorded.
+        "keep_result": 0,
         "poll_delay": 0.2,
     }
 
