@@ -54,6 +54,10 @@ log = logging.getLogger(__name__)
 HEARTBEAT_EVERY = timedelta(seconds=10)
 HEARTBEAT_TTL = timedelta(seconds=30)
 RELAY_EVERY_SECONDS = 5.0
+# Housekeeping when jobs run in-process; a worker runs it from an arq cron instead. The
+# first round waits a little, so that a restart does not purge before serving.
+PURGE_EVERY_SECONDS = 3600.0
+FIRST_PURGE_AFTER_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,43 +147,62 @@ BACKEND_FACTORIES: dict[str, Callable[[Settings], Awaitable[_Database]]] = {
 }
 
 
-def _in_process_queue(
-    settings: Settings, stack: AsyncExitStack
-) -> tuple[JobQueue, Callable[[ValidationService, JobDispatcher], None]]:
-    """Jobs run as tasks of this process; a relay task picks up what the queue missed."""
+Chores = Callable[[ValidationService, JobDispatcher, Housekeeping], None]
+
+
+def _in_process_queue(settings: Settings, stack: AsyncExitStack) -> tuple[JobQueue, Chores]:
+    """Jobs run as tasks of this process, beside the relay that picks up what the queue
+    missed and the hourly housekeeping."""
     queue = InProcessJobQueue()
     stack.push_async_callback(queue.close)
 
-    def start(validation: ValidationService, dispatcher: JobDispatcher) -> None:
+    def start(
+        validation: ValidationService, dispatcher: JobDispatcher, housekeeping: Housekeeping
+    ) -> None:
         queue.start(validation.run)
-        relay = asyncio.create_task(_relay_forever(dispatcher), name="hexa-outbox-relay")
-        stack.push_async_callback(_cancelled, relay)
+        run_every(stack, "outbox-relay", RELAY_EVERY_SECONDS, dispatcher.relay,
+                  first_after=RELAY_EVERY_SECONDS)  # fmt: skip
+        run_every(stack, "housekeeping", PURGE_EVERY_SECONDS, housekeeping.purge,
+                  first_after=FIRST_PURGE_AFTER_SECONDS)  # fmt: skip
 
     return queue, start
 
 
-def _arq_queue(
-    settings: Settings, stack: AsyncExitStack
-) -> tuple[JobQueue, Callable[[ValidationService, JobDispatcher], None]]:
-    """Jobs go to Redis for `hexa worker` processes, which also run the relay."""
+def _arq_queue(settings: Settings, stack: AsyncExitStack) -> tuple[JobQueue, Chores]:
+    """Jobs go to Redis for `hexa worker` processes, which also run the chores."""
     from hexa.adapters.redis.arq_queue import ArqJobQueue
 
     assert settings.resolved_redis_url is not None  # Settings refuse arq without Redis
     queue = ArqJobQueue.from_url(settings.resolved_redis_url)
     stack.push_async_callback(queue.close)
-    return queue, lambda validation, dispatcher: None
+    return queue, lambda validation, dispatcher, housekeeping: None
 
 
 QUEUE_FACTORIES = {"inprocess": _in_process_queue, "arq": _arq_queue}
 
 
-async def _relay_forever(dispatcher: JobDispatcher) -> None:
-    while True:
-        await asyncio.sleep(RELAY_EVERY_SECONDS)
-        try:
-            await dispatcher.relay()
-        except Exception:  # the next round tries again; a relay must not die
-            log.exception("outbox relay round failed")
+def run_every(
+    stack: AsyncExitStack,
+    name: str,
+    seconds: float,
+    chore: Callable[[], Awaitable[object]],
+    *,
+    first_after: float = 0.0,
+) -> None:
+    """Runs `chore` every `seconds` as a task of this process until `stack` closes. A
+    round that fails (Redis or the database away) is logged; the next one tries again."""
+
+    async def forever() -> None:
+        await asyncio.sleep(first_after)
+        while True:
+            try:
+                await chore()
+            except Exception:
+                log.warning("%s round failed", name, exc_info=True)
+            await asyncio.sleep(seconds)
+
+    task = asyncio.create_task(forever(), name=f"hexa-{name}")
+    stack.push_async_callback(_cancelled, task)
 
 
 async def _cancelled(task: asyncio.Task[None]) -> None:
@@ -225,8 +248,15 @@ async def build(
         )
         judge = PacketJudge(uow, blobs, progress, progress_every=settings.packet_progress_every)
         validation = ValidationService(uow, clock, progress, judge, shared.tally)
+        housekeeping = Housekeeping(
+            uow,
+            clock,
+            blobs,
+            progress,
+            job_retention=timedelta(days=settings.job_retention_days),
+        )
         if start_jobs:
-            start_queue(validation, dispatcher)
+            start_queue(validation, dispatcher, housekeeping)
         heartbeat = shared.heartbeat or InProcessHeartbeat(clock)
         tokens = access_tokens(settings, clock)
         api_keys = ApiKeyService(
@@ -245,13 +275,7 @@ async def build(
             queue=queue,
             progress=progress,
             heartbeat=heartbeat,
-            housekeeping=Housekeeping(
-                uow,
-                clock,
-                blobs,
-                progress,
-                job_retention=timedelta(days=settings.job_retention_days),
-            ),
+            housekeeping=housekeeping,
             clock=clock,
             auth=AuthService(
                 uow,

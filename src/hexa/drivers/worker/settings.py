@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -32,12 +30,8 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         ctx["hexa"] = hexa
         # Plain tasks rather than arq cron jobs: those queue behind the jobs waiting, so
         # under a backlog the heartbeat would lapse exactly when the worker is busiest.
-        for name, every, chore in (
-            ("heartbeat", BEAT_EVERY_SECONDS, _beat(hexa)),
-            ("outbox-relay", RELAY_EVERY_SECONDS, hexa.jobs.relay),
-        ):
-            task = asyncio.create_task(_every(every, chore, name), name=f"hexa-{name}")
-            stack.push_async_callback(_cancelled, task)
+        bootstrap.run_every(stack, "heartbeat", BEAT_EVERY_SECONDS, _beat(hexa))
+        bootstrap.run_every(stack, "outbox-relay", RELAY_EVERY_SECONDS, hexa.jobs.relay)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         await close_graph(ctx)
@@ -86,21 +80,6 @@ def _beat(hexa: Hexa) -> Callable[[], Awaitable[None]]:
         await hexa.heartbeat.beat(hexa.clock.now(), ttl=HEARTBEAT_TTL)
 
     return beat
-
-
-async def _every(seconds: float, chore: Callable[[], Awaitable[object]], name: str) -> None:
-    while True:
-        try:
-            await chore()
-        except Exception:  # Redis or the database away: the next round tries again
-            log.warning("worker %s round failed", name, exc_info=True)
-        await asyncio.sleep(seconds)
-
-
-async def _cancelled(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
 
 
 def worker_settings_class(settings: Settings) -> type:
