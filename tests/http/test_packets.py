@@ -208,3 +208,51 @@ async def test_a_malformed_json_lines_packet_is_a_422_naming_the_first_bad_line(
     problem = assert_problem(response, 422)
     assert problem["detail"].startswith(f"line {line}: {why}"), problem["detail"]
     assert not kept_packets(hexa)
+
+
+def _multipart(*parts: tuple[str, str | None, bytes], boundary: str = "hexa-b") -> bytes:
+    """A multipart body of (field name, filename or None for a plain value, content)."""
+    body = b""
+    for name, filename, content in parts:
+        disposition = f'form-data; name="{name}"' + (
+            f'; filename="{filename}"' if filename is not None else ""
+        )
+        body += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode()
+        body += content + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode()
+
+
+async def post_multipart(client: httpx.AsyncClient, body: bytes) -> httpx.Response:
+    headers = {"content-type": "multipart/form-data; boundary=hexa-b"}
+    return await client.post(PACKETS, content=body, headers=headers)
+
+
+async def test_form_fields_beside_the_file_are_skipped(
+    client: httpx.AsyncClient, hexa: Hexa
+) -> None:
+    packet, _ = a_packet(8, hot_every=3)
+    body = _multipart(("note", None, b"from the scanner"), ("file", "p.csv", packet))
+    response = await post_multipart(client, body)
+    assert response.status_code == 202, response.text
+    job = await finished_job(client, hexa, response.json()["job_id"])
+    assert (job["status"], job["total"]) == ("done", 8)
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (_multipart(("file", "a.csv", HEADER.encode()), ("file", "b.csv", b"x")), "one file"),
+        (_multipart(("file", None, b"not a file")), "must be a file"),
+        (_multipart(("packet", "p.csv", a_packet(2)[0])), "no file in the field"),
+        (_multipart(("file", "p.csv", a_packet(2)[0]))[:-40], "ended inside the file"),
+        (b"--hexa-b\r\nnot a header line\r\n\r\n", "malformed"),
+        (_multipart(*[("note", None, b"x")] * 11, ("file", "p.csv", b"")), "more than 10 parts"),
+    ],
+    ids=["two-files", "plain-value", "other-field", "cut-short", "bad-headers", "many-parts"],
+)
+async def test_a_multipart_body_that_is_not_one_packet_file_is_a_422_and_nothing_is_kept(
+    client: httpx.AsyncClient, hexa: Hexa, body: bytes, says: str
+) -> None:
+    problem = assert_problem(await post_multipart(client, body), 422)
+    assert says in problem["detail"], problem["detail"]
+    assert not kept_packets(hexa)

@@ -21,17 +21,20 @@ RUN_JOB = "run_job"
 CRON_PREFIX = "cron:"  # arq's ids for cron runs, which share the queue with jobs
 
 # arq keeps a job in the queue's sorted set while it runs, and cron runs pass through it
-# too: the jobs still waiting are the members that are neither. Counted inside Redis, so
-# a long queue costs one round trip, not one per job.
+# too: the jobs still waiting are the members that are neither. Running jobs were taken
+# from the front (the set is ordered by when a job is due), so only the front is looked
+# at: a scrape costs one round trip and at most `_FRONT` lookups, whatever the backlog.
+# (Behind a backlog longer than that, the hourly cron run may be counted as waiting.)
+_FRONT = 2000
 _WAITING = """
-local waiting = 0
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-    if string.sub(id, 1, #ARGV[1]) ~= ARGV[1]
-            and redis.call('EXISTS', ARGV[2] .. id) == 0 then
-        waiting = waiting + 1
+local others = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[3]) - 1)) do
+    if string.sub(id, 1, #ARGV[1]) == ARGV[1]
+            or redis.call('EXISTS', ARGV[2] .. id) == 1 then
+        others = others + 1
     end
 end
-return waiting
+return redis.call('ZCARD', KEYS[1]) - others
 """
 
 
@@ -65,7 +68,7 @@ class ArqJobQueue:
     async def depth(self) -> int:
         async with translated_errors():
             waiting = await self._waiting(
-                keys=[QUEUE_NAME], args=[CRON_PREFIX, in_progress_key_prefix]
+                keys=[QUEUE_NAME], args=[CRON_PREFIX, in_progress_key_prefix, _FRONT]
             )
         return int(waiting)
 
