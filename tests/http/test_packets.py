@@ -246,13 +246,46 @@ async def test_form_fields_beside_the_file_are_skipped(
         (_multipart(("packet", "p.csv", a_packet(2)[0])), "no file in the field"),
         (_multipart(("file", "p.csv", a_packet(2)[0]))[:-40], "ended inside the file"),
         (b"--hexa-b\r\nnot a header line\r\n\r\n", "malformed"),
+        (
+            _multipart(("file", "p.csv", a_packet(2)[0]))[: -len("--\r\n")]
+            + b'\r\nContent-Disposition: form-data; name="note"\r\n\r\nx',
+            "before its closing boundary",
+        ),
         (_multipart(*[("note", None, b"x")] * 11, ("file", "p.csv", b"")), "more than 10 parts"),
     ],
-    ids=["two-files", "plain-value", "other-field", "cut-short", "bad-headers", "many-parts"],
+    ids=[
+        "two-files",
+        "plain-value",
+        "other-field",
+        "cut-short",
+        "bad-headers",
+        "unclosed",
+        "many-parts",
+    ],  # fmt: skip
 )
 async def test_a_multipart_body_that_is_not_one_packet_file_is_a_422_and_nothing_is_kept(
     client: httpx.AsyncClient, hexa: Hexa, body: bytes, says: str
 ) -> None:
     problem = assert_problem(await post_multipart(client, body), 422)
     assert says in problem["detail"], problem["detail"]
+    assert not kept_packets(hexa)
+
+
+async def test_a_body_over_the_request_cap_is_a_413_and_no_error_is_logged(
+    client: httpx.AsyncClient, hexa: Hexa, caplog: pytest.LogCaptureFixture
+) -> None:
+    packet, _ = a_packet(hexa.settings.max_upload_bytes // 25)
+    # A big form field first: the request cap is reached before the file's own.
+    content = _multipart(("note", None, b"n" * 20_000), ("file", "p.csv", packet))
+
+    async def streamed() -> AsyncIterator[bytes]:  # no Content-Length to refuse it by
+        for start in range(0, len(content), 8192):
+            yield content[start : start + 8192]
+
+    headers = {"content-type": "multipart/form-data; boundary=hexa-b"}
+    with caplog.at_level("INFO"):
+        response = await client.post(PACKETS, content=streamed(), headers=headers)
+    assert "request body exceeds" in assert_problem(response, 413)["detail"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [r for r in caplog.records if r.getMessage().startswith("client left")]
     assert not kept_packets(hexa)

@@ -160,3 +160,34 @@ async def test_a_job_cancelled_from_outside_is_cancelled_not_lease_lost(
     running.cancel()  # a shutdown past its grace
     with pytest.raises(asyncio.CancelledError):
         await running
+
+
+async def test_a_run_whose_lease_another_worker_took_is_left_queued_for_after_a_lease(
+    tmp_path: Path, flushed_redis: str, arq_redis: ArqRedis
+) -> None:
+    from arq import Retry
+
+    from hexa.adapters.redis.arq_queue import QUEUE_NAME
+
+    settings = _settings(tmp_path, flushed_redis, worker_lease_seconds=1)
+    async with bootstrap.build(settings) as hexa:
+        rows = "".join(f"INS-{n},pump {n},temp,50,C\n" for n in range(200_000))
+
+        async def packet() -> AsyncIterator[bytes]:
+            yield b"inspection,subject,key,value,unit\n" + rows.encode()
+
+        job = await hexa.packets.accept(packet())
+        [queued] = await arq_redis.queued_jobs(queue_name=QUEUE_NAME)
+        lock = in_progress_key_prefix + job.id
+
+        async def taken_over() -> None:
+            await asyncio.sleep(0.1)  # our lease lapsed; another worker took the job
+            await arq_redis.set(lock, b"1", px=10_000)
+
+        ctx = {"hexa": hexa, "job_try": 1, "redis": arq_redis}
+        taking = asyncio.create_task(taken_over())
+        with pytest.raises(Retry) as retry:
+            await tasks.run_job(ctx, *queued.args)
+        await taking
+    assert retry.value.defer_score == 1000  # due after one lease: the holder renewed by then
+    assert await arq_redis.get(lock) == b"1"

@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Protocol, Self
 
-from hexa.domain.errors import Unavailable
 from hexa.ports.identity import ApiKeyRepository, AuditLog, SessionRepository, UserRepository
 from hexa.ports.repositories import InspectionRepository, JobOutbox, RuleRepository
 
@@ -90,13 +89,13 @@ class BackendUnitOfWork:
         for name, session in self._sessions.items():
             try:
                 await session.rollback()
-            except Unavailable as failure:
-                log.warning("could not roll back a %s session: %s", name, failure.detail)
+            except Exception as failure:
+                log.warning("could not roll back a %s session: %r", name, failure)
             finally:
                 try:
                     await session.close()
-                except Unavailable as failure:
-                    log.warning("could not close a %s session: %s", name, failure.detail)
+                except Exception as failure:
+                    log.warning("could not close a %s session: %r", name, failure)
 
     async def commit(self) -> None:
         for session in self._sessions.values():

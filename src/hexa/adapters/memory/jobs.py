@@ -81,6 +81,9 @@ class InProcessJobQueue:
             try:
                 await handler(job)
             except Exception:
+                # Not ended (its end could not be recorded, say): the relay's next hand-over
+                # must run it again, not be taken for a duplicate.
+                self._seen.pop(job.id, None)
                 log.exception("in-process job %s (%s) failed", job.id, job.kind)
             finally:
                 self._pending.task_done()

@@ -45,6 +45,7 @@ class _Reader:
         self._field = field_name.encode()
         self._stream = request.stream().__aiter__()
         self._ended = False
+        self._closed = False  # the closing boundary was read
         self._part = _Part()
         self._parts = 0
         self.found: StreamedFile | None = None
@@ -60,6 +61,7 @@ class _Reader:
                 "on_headers_finished": self._headers_finished,
                 "on_part_data": self._part_data,
                 "on_part_end": self._part_end,
+                "on_end": self._end,
             },
         )
 
@@ -129,6 +131,9 @@ class _Reader:
             self.file_ended = True
             self._part.wanted = False
 
+    def _end(self) -> None:
+        self._closed = True
+
     async def _file_chunks(self) -> AsyncIterator[bytes]:
         """The file's bytes; then the rest of the body is read, so a body that turns out
         malformed (or holds a second file) fails the upload rather than passing unseen."""
@@ -141,6 +146,8 @@ class _Reader:
                 raise ValidationError("the multipart body ended inside the file")
         while await self.pump():
             pass
+        if not self._closed:
+            raise ValidationError("the multipart body ended before its closing boundary")
 
 
 async def streamed_file(request: Request, field_name: str = "file") -> StreamedFile:

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from hexa.domain.errors import (
     Conflict,
@@ -132,6 +133,13 @@ async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _client_gone(request: Request, error: Exception) -> JSONResponse:
+    # Nobody reads this answer (the client left, or BodySizeLimit already sent a 413);
+    # what the request had written was dropped where it failed.
+    log.info("client left during %s %s", request.method, request.url.path)
+    return problem_response(400, "the client disconnected before its request was read")
+
+
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return problem_response(500, "an unexpected error occurred; it has been logged")
@@ -142,4 +150,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _unexpected)

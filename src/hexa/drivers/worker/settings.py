@@ -48,7 +48,9 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 timeout=settings.job_timeout_seconds + GIVE_UP_SECONDS,
             )
         ],
-        "cron_jobs": [cron(tasks.purge_expired, minute=17, second=0)],
+        # arq keeps no cron result by default; a kept one stops a worker that lags from
+        # enqueueing the same hourly run twice.
+        "cron_jobs": [cron(tasks.purge_expired, minute=17, second=0, keep_result=3600)],
         "on_startup": startup,
         "on_shutdown": shutdown,
         "redis_settings": wiring.redis_settings,

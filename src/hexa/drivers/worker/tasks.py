@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import math
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -40,12 +40,17 @@ async def run_job(ctx: dict[str, Any], job_id: str, kind: str, payload: dict[str
             async with asyncio.timeout(limit):
                 await hexa.validation.run(job, last_attempt=attempt == tries)
     except LeaseLost:
-        return  # the worker that holds the lease now records the end
+        # The worker holding the lease now ends the job. A plain return would tell arq
+        # the job is done and make it drop the job from under that worker; a retry due
+        # after a lease leaves it queued, and by then that worker has renewed its lock.
+        raise Retry(defer=math.ceil(hexa.settings.worker_lease_seconds)) from None
     except TimeoutError:
-        if attempt == tries:
+        if attempt < tries:
+            raise Retry(defer=_backoff(attempt)) from None
+        try:
             await hexa.validation.give_up(job, f"timed out after {limit} s")
-            return
-        raise Retry(defer=_backoff(attempt)) from None
+        except Exception as error:  # its end not recorded: the extra call records it
+            raise Retry(defer=_backoff(attempt)) from error
     except Exception as error:  # transient, and attempts remain: again, later
         raise Retry(defer=_backoff(attempt)) from error
 
@@ -85,23 +90,23 @@ async def leased(redis: ArqRedis, job_id: str, seconds: float) -> AsyncIterator[
 
     async def renew() -> None:
         nonlocal lost
-        try:  # arq took the lock for this run a moment ago: it becomes our token's
-            await redis.set(key, token, px=ttl, xx=True)
-        except RedisError:
-            log.warning("could not take the lock of job %s", job_id)
+        marked = False
         while True:
-            await asyncio.sleep(seconds / 3)
             try:
+                if not marked:  # arq took the lock for this run: it becomes our token's
+                    await redis.set(key, token, px=ttl, xx=True)
+                    marked = True
                 held = await renew_lock(keys=[key], args=[token, ttl])
             except RedisError:  # Redis away: the job will end or be run again anyway
                 log.warning("could not renew the lock of job %s", job_id)
-                continue
-            if not held:
-                log.warning("job %s is run by another worker now; stopped here", job_id)
-                lost = True
-                if body is not None:
-                    body.cancel()
-                return
+            else:
+                if not held:
+                    log.warning("job %s is run by another worker now; stopped here", job_id)
+                    lost = True
+                    if body is not None:
+                        body.cancel()
+                    return
+            await asyncio.sleep(seconds / 3)
 
     renewing = asyncio.create_task(renew(), name=f"hexa-lease-{job_id}")
     try:
@@ -112,8 +117,7 @@ async def leased(redis: ArqRedis, job_id: str, seconds: float) -> AsyncIterator[
         raise LeaseLost(job_id) from None
     finally:
         renewing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await renewing
+        await asyncio.wait([renewing])  # unlike awaiting it, lets our own cancel through
 
 
 def _backoff(attempt: int) -> int:
