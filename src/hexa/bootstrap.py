@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -162,8 +163,10 @@ def _in_process_queue(settings: Settings, stack: AsyncExitStack) -> tuple[JobQue
         queue.start(validation.run)
         run_every(stack, "outbox-relay", RELAY_EVERY_SECONDS, dispatcher.relay,
                   first_after=RELAY_EVERY_SECONDS)  # fmt: skip
+        # Replicas started together purge at different moments, not in a race.
+        first_purge = FIRST_PURGE_AFTER_SECONDS * (1 + random.random())
         run_every(stack, "housekeeping", PURGE_EVERY_SECONDS, housekeeping.purge,
-                  first_after=FIRST_PURGE_AFTER_SECONDS)  # fmt: skip
+                  first_after=first_purge)  # fmt: skip
 
     return queue, start
 

@@ -193,3 +193,33 @@ async def test_leftovers_of_unfinished_writes_go_after_a_day(clock, blobs, tmp_p
 
     assert await blobs.sweep(older_than=timedelta(days=1)) == 1
     assert _listed(tmp_path) == [fresh.name]
+
+
+async def test_a_purge_that_meets_another_replicas_purge_leaves_it_and_goes_on(
+    uow, clock, blobs, tmp_path: Path
+) -> None:
+    await _packet_job(uow, blobs, "old-1", ended=timedelta(days=31))
+    await _packet_job(uow, blobs, "old-2", ended=timedelta(days=31))
+
+    class RacedBlobs(LocalBlobStore):
+        """Another replica's purge deletes old-1 while this one is deleting blobs."""
+
+        raced = False
+
+        async def delete(self, name: str) -> None:
+            await super().delete(name)
+            if not self.raced:
+                self.raced = True
+                async with uow() as u:
+                    entry = await u.outbox.get("old-1")
+                    await u.outbox.delete("old-1", expected_version=entry.version)
+                    await u.commit()
+
+    raced = RacedBlobs(tmp_path)
+    purged = await Housekeeping(uow, clock, raced, MemoryProgressStore()).purge_jobs()
+
+    assert purged == 1  # old-2; old-1 was the other replica's
+    async with uow() as u:
+        for gone in ("old-1", "old-2"):
+            with pytest.raises(NotFound):
+                await u.outbox.get(gone)

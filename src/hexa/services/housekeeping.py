@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from hexa.domain.errors import NotFound, StaleVersion
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import BlobStore, ProgressStore
 from hexa.ports.uow import UnitOfWorkFactory
@@ -22,6 +23,7 @@ DEFAULT_JOB_RETENTION = timedelta(days=30)
 # Longer than any upload or job could still be writing.
 PARTIAL_BLOB_AGE = timedelta(days=1)
 JOB_BATCH = 500
+MAX_CLASHES = 3
 
 
 class Housekeeping:
@@ -73,7 +75,7 @@ class Housekeeping:
         """Records of jobs that ended `job_retention` ago, with their blobs and progress,
         in batches: those first, so a record is never gone while they stay behind."""
         cutoff = self._clock.now() - self._job_retention
-        purged = 0
+        purged = clashes = 0
         while True:
             async with self._uow() as uow:
                 ended = await uow.outbox.ended_before(cutoff, limit=JOB_BATCH)
@@ -81,15 +83,23 @@ class Housekeeping:
                 for name in blobs_of(entry.job):
                     await self._blobs.delete(name)
                 await self._progress.forget(entry.id)
-            async with self._uow() as uow:
-                for entry in ended:
-                    await uow.outbox.delete(entry.id, expected_version=entry.version)
-                if ended:
-                    await record(
-                        uow, self._clock, "system", "jobs.purged", "housekeeping",
-                        jobs=len(ended), ended_before=cutoff.isoformat(),
-                    )  # fmt: skip
-                await uow.commit()
+            try:
+                async with self._uow() as uow:
+                    for entry in ended:
+                        await uow.outbox.delete(entry.id, expected_version=entry.version)
+                    if ended:
+                        await record(
+                            uow, self._clock, "system", "jobs.purged", "housekeeping",
+                            jobs=len(ended), ended_before=cutoff.isoformat(),
+                        )  # fmt: skip
+                    await uow.commit()
+            except (NotFound, StaleVersion):
+                # Another replica purged some of this batch at the same time: what is
+                # left of it is read again.
+                clashes += 1
+                if clashes > MAX_CLASHES:
+                    raise
+                continue
             purged += len(ended)
             if len(ended) < JOB_BATCH:
                 return purged
