@@ -95,11 +95,12 @@ class Housekeeping:
                     await uow.commit()
             except (NotFound, StaleVersion):
                 # Another replica purged some of this batch at the same time: what is
-                # left of it is read again.
+                # left of it is read again (giving up if that keeps happening).
                 clashes += 1
                 if clashes > MAX_CLASHES:
                     raise
                 continue
             purged += len(ended)
+            clashes = 0
             if len(ended) < JOB_BATCH:
                 return purged
