@@ -103,8 +103,9 @@ async def leased(redis: ArqRedis, job_id: str, seconds: float) -> AsyncIterator[
         body.uncancel()  # ours; any other cancel (a shutdown) stays requested
         raise lost from None
     finally:
-        renewing.cancel()
-        await asyncio.wait([renewing])  # unlike awaiting it, lets our own cancel through
+        if not renewing.done():  # done when it stopped us: then nothing is awaited here,
+            renewing.cancel()  # where a cancel of ours not yet delivered would land
+            await asyncio.wait([renewing])  # unlike awaiting it, lets our own cancel through
     if lost is not None:  # the block ended before our cancel reached it
         body.uncancel()
         raise lost
