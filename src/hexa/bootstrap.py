@@ -148,6 +148,25 @@ BACKEND_FACTORIES: dict[str, Callable[[Settings], Awaitable[_Database]]] = {
 }
 
 
+async def _blob_store(
+    settings: Settings, backends: dict[str, _Database], stack: AsyncExitStack
+) -> BlobStore:
+    """A local directory (a volume every replica and worker mounts), or the SQL database
+    at DATABASE_URL, whichever backend the repositories use."""
+    if settings.blob_backend == "local":
+        return LocalBlobStore(Path(settings.blob_dir))
+    from hexa.adapters.sql.blobs import SqlBlobStore
+    from hexa.adapters.sql.database import SqlDatabase
+
+    shared = backends.get("sql")
+    if isinstance(shared, SqlDatabase):
+        return SqlBlobStore(shared.engine)
+    opened = await _open_sql(settings)  # checks the schema is migrated
+    stack.push_async_callback(opened.close)
+    assert isinstance(opened, SqlDatabase)
+    return SqlBlobStore(opened.engine)
+
+
 Chores = Callable[[ValidationService, JobDispatcher, Housekeeping], None]
 
 
@@ -240,7 +259,7 @@ async def build(
         uow = unit_of_work_factory(backends, placement)
         shared = await _shared_state(settings, clock, stack)
         progress = progress or shared.progress
-        blobs = blobs or LocalBlobStore(Path(settings.blob_dir))
+        blobs = blobs or await _blob_store(settings, backends, stack)
         queue, start_queue = QUEUE_FACTORIES[settings.resolved_queue_backend](settings, stack)
         dispatcher = JobDispatcher(
             uow,

@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     env: Literal["dev", "test", "prod"] = "dev"
     allow_public_docs: bool = False
     max_upload_bytes: int = Field(20 * 1024 * 1024, gt=0)
+    blob_backend: Literal["local", "sql"] = "local"
     blob_dir: str = "./var/blobs"
     job_timeout_seconds: int = Field(600, ge=1)
     job_max_tries: int = Field(5, ge=1, le=100)

@@ -443,9 +443,20 @@ async def test_every_redis_client_adds_to_the_same_tally(redis_url: str) -> None
         await replica.aclose()
 
 
-@pytest.fixture(params=["local"])
-def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
-    return LocalBlobStore(tmp_path / "blobs")
+@pytest.fixture(params=["local", "sqlite", "postgres"])
+async def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BlobStore]:
+    if request.param == "local":
+        yield LocalBlobStore(tmp_path / "blobs")
+        return
+    from hexa.adapters.sql.blobs import SqlBlobStore
+    from tests.contract.conftest import _sql
+
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_server")
+    database = await _sql(url)
+    try:
+        yield SqlBlobStore(database.engine)
+    finally:
+        await database.close()
 
 
 async def _chunks(*parts: bytes, fail: bool = False) -> AsyncIterator[bytes]:
@@ -500,3 +511,46 @@ async def test_a_sweep_spares_every_completed_blob(blobs: BlobStore) -> None:
         await blobs.put("packet-5.csv", _chunks(b"x", fail=True))
     assert await blobs.sweep(older_than=timedelta(0)) == 0  # the failed put tidied itself
     assert await _read(blobs, "packet-4.csv") == b"kept"
+
+
+async def test_a_blob_of_many_chunks_reads_back_whole_and_a_new_put_replaces_it(
+    blobs: BlobStore,
+) -> None:
+    big = bytes(range(256)) * (10 * 1024)  # 2.5 MiB: several of any store's chunks
+    pieces = [big[i : i + 100_000] for i in range(0, len(big), 100_000)]
+    assert await blobs.put("report-9.jsonl", _chunks(*pieces)) == len(big)
+    assert await _read(blobs, "report-9.jsonl") == big
+    await blobs.put("report-9.jsonl", _chunks(b"rewritten"))
+    assert await _read(blobs, "report-9.jsonl") == b"rewritten"
+
+
+async def test_a_sql_blob_left_unfinished_is_swept_once_old_enough(sqlite_url: str) -> None:
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from hexa.adapters.sql.blobs import SqlBlobStore
+    from hexa.adapters.sql.tables import blob_chunks
+    from hexa.adapters.sql.tables import blobs as blob_rows
+    from tests.contract.conftest import _sql
+
+    database = await _sql(sqlite_url)
+    store = SqlBlobStore(database.engine)
+    try:
+        await store.put("packet-7.csv", _chunks(b"kept"))
+        async with database.engine.begin() as connection:  # what a killed upload leaves
+            for blob_id, age in (("old", timedelta(days=2)), ("fresh", timedelta(0))):
+                created = datetime.now(UTC) - age
+                await connection.execute(
+                    sa.insert(blob_rows).values(
+                        id=blob_id, name=None, size=0, chunks=0, created_at=created
+                    )
+                )
+                await connection.execute(
+                    sa.insert(blob_chunks).values(blob_id=blob_id, seq=0, data=b"half")
+                )
+        assert await store.sweep(older_than=timedelta(days=1)) == 1
+        assert await store.sweep(older_than=timedelta(days=1)) == 0
+        assert await _read(store, "packet-7.csv") == b"kept"
+    finally:
+        await database.close()

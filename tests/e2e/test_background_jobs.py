@@ -138,9 +138,14 @@ class Stack:
 
 
 @pytest.fixture
-def stack(tmp_path: Path, own_redis: OwnRedis, empty_postgres: str) -> Iterator[Stack]:
+def stack(
+    request: pytest.FixtureRequest, tmp_path: Path, own_redis: OwnRedis, empty_postgres: str
+) -> Iterator[Stack]:
+    """The app and a worker over PostgreSQL and Redis; packets and reports in a directory
+    both share, or (`indirect` parameter "sql") in PostgreSQL alone."""
     port = _free_port()
     env = {
+        "BLOB_BACKEND": getattr(request, "param", "local"),
         "DATABASE_URL": empty_postgres, "REDIS_URL": own_redis.url, "QUEUE_BACKEND": "arq",
         "BLOB_DIR": str(tmp_path / "blobs"), "ENV": "test", "JWT_SECRET": SECRET,
         "API_KEY_PEPPER": SECRET, "WS_HEARTBEAT_SECONDS": "1", "JOB_TIMEOUT_SECONDS": "10",
@@ -217,6 +222,7 @@ async def follow(stack: Stack, job_id: str) -> tuple[list[dict[str, Any]], int |
     return frames, ws.close_code
 
 
+@pytest.mark.parametrize("stack", ["local", "sql"], indirect=True, ids=["blobs-local", "blobs-sql"])
 def test_a_packet_runs_on_the_worker_while_the_websocket_shows_progress(stack: Stack) -> None:
     # Two replicas: the packet goes to B, the WebSocket follows it on A.
     replica_b = stack.replica("serve-b")
@@ -236,6 +242,8 @@ def test_a_packet_runs_on_the_worker_while_the_websocket_shows_progress(stack: S
     assert midway, f"no progress shown before the end: {frames[:3]}"
     assert sorted(reported_lines(stack, job_id)) == sorted(planted)
     assert sorted(reported_lines(replica_b, job_id)) == sorted(planted)
+    if stack.env["BLOB_BACKEND"] == "sql":  # shared through PostgreSQL, not a directory
+        assert not (stack.directory / "blobs").exists()
 
     # The worker tallied the job in Redis; the app reports it. The worker's own port has
     # its process figures.

@@ -22,14 +22,20 @@ _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 READ_CHUNK = 256 * 1024
 
 
+def checked_name(name: str) -> str:
+    """The name, if it is one a blob store accepts: a file name that cannot leave its
+    directory (the same rule in every store, so blobs can move between them)."""
+    if not _SAFE_NAME.fullmatch(name) or ".." in name:
+        raise ValidationError(f"not a blob name: {name!r}")
+    return name
+
+
 class LocalBlobStore:
     def __init__(self, directory: Path) -> None:
         self._directory = directory
 
     def _path(self, name: str) -> Path:
-        if not _SAFE_NAME.fullmatch(name) or ".." in name:
-            raise ValidationError(f"not a blob name: {name!r}")
-        return self._directory / name
+        return self._directory / checked_name(name)
 
     async def put(self, name: str, chunks: AsyncIterable[bytes]) -> int:
         target = self._path(name)

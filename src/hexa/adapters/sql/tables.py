@@ -154,3 +154,24 @@ job_outbox = sa.Table(
     # Finds the jobs dispatched but not ended without reading the ended ones.
     sa.Index("ix_job_outbox_unfinished", "outcome", "dispatched_at"),
 )
+
+# Blobs (packets, reports) in the database, for deployments with no volume every app
+# replica and worker share (BLOB_BACKEND=sql). A blob's row is named only once all its
+# chunks are written: until then it is a leftover a sweep may remove.
+blobs = sa.Table(
+    "blobs",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=True, unique=True),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("chunks", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False, index=True),
+)
+
+blob_chunks = sa.Table(
+    "blob_chunks",
+    metadata,
+    sa.Column("blob_id", sa.String(36), sa.ForeignKey("blobs.id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+)

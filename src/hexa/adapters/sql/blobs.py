@@ -1,0 +1,122 @@
+"""Blobs in the SQL database, in chunks of about a MiB: for deployments where app replicas
+and workers share no volume, only the database (BLOB_BACKEND=sql).
+
+Each chunk is written in a transaction of its own, so an upload holds no transaction (nor,
+on SQLite, the write lock) while it streams in. A blob becomes visible only in the last
+one, which names it and drops the blob it replaces: readers never see half a blob.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterable, AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from hexa.adapters.local_blobs import checked_name
+from hexa.adapters.sql.repositories import translated_errors
+from hexa.adapters.sql.tables import blob_chunks, blobs
+from hexa.domain.errors import NotFound
+from hexa.domain.identity import new_id
+
+CHUNK_BYTES = 1024 * 1024
+CHUNKS_PER_READ = 4
+
+
+class SqlBlobStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def put(self, name: str, chunks: AsyncIterable[bytes]) -> int:
+        checked_name(name)
+        blob_id = new_id()
+        async with self._writing() as connection:
+            await connection.execute(
+                sa.insert(blobs).values(
+                    id=blob_id, name=None, size=0, chunks=0, created_at=datetime.now(UTC)
+                )
+            )
+        size = seq = buffered = 0
+        pending: list[bytes] = []
+        try:
+            async for chunk in chunks:
+                pending.append(chunk)
+                size += len(chunk)
+                buffered += len(chunk)
+                if buffered >= CHUNK_BYTES:
+                    await self._write_chunk(blob_id, seq, b"".join(pending))
+                    seq, pending, buffered = seq + 1, [], 0
+            if pending:
+                await self._write_chunk(blob_id, seq, b"".join(pending))
+                seq += 1
+            async with self._writing() as connection:
+                await self._drop(connection, blobs.c.name == name)
+                await connection.execute(
+                    sa.update(blobs)
+                    .where(blobs.c.id == blob_id)
+                    .values(name=name, size=size, chunks=seq)
+                )
+        except BaseException:
+            with contextlib.suppress(Exception):  # else a sweep removes it later
+                async with self._writing() as connection:
+                    await self._drop(connection, blobs.c.id == blob_id)
+            raise
+        return size
+
+    async def read(self, name: str) -> AsyncIterator[bytes]:
+        async with translated_errors("blob"), self._engine.connect() as connection:
+            found = (
+                await connection.execute(
+                    sa.select(blobs.c.id, blobs.c.chunks).where(blobs.c.name == checked_name(name))
+                )
+            ).first()
+        if found is None:
+            raise NotFound(f"blob {name} not found")
+        blob_id, count = found
+        seq = 0
+        while seq < count:
+            async with translated_errors("blob"), self._engine.connect() as connection:
+                rows = (
+                    await connection.execute(
+                        sa.select(blob_chunks.c.data)
+                        .where(blob_chunks.c.blob_id == blob_id, blob_chunks.c.seq >= seq)
+                        .order_by(blob_chunks.c.seq)
+                        .limit(CHUNKS_PER_READ)
+                    )
+                ).all()
+            if not rows:  # replaced (a report rewritten) while it was read
+                raise NotFound(f"blob {name} changed while it was read")
+            for (data,) in rows:
+                yield data
+            seq += len(rows)
+
+    async def delete(self, name: str) -> None:
+        async with self._writing() as connection:
+            await self._drop(connection, blobs.c.name == checked_name(name))
+
+    async def sweep(self, *, older_than: timedelta) -> int:
+        cutoff = datetime.now(UTC) - older_than
+        async with self._writing() as connection:
+            return await self._drop(
+                connection, sa.and_(blobs.c.name.is_(None), blobs.c.created_at < cutoff)
+            )
+
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncConnection]:
+        async with translated_errors("blob"), self._engine.begin() as connection:
+            yield connection
+
+    async def _write_chunk(self, blob_id: str, seq: int, data: bytes) -> None:
+        async with self._writing() as connection:
+            await connection.execute(
+                sa.insert(blob_chunks).values(blob_id=blob_id, seq=seq, data=data)
+            )
+
+    @staticmethod
+    async def _drop(connection: AsyncConnection, which: sa.ColumnElement[bool]) -> int:
+        """Deletes the blobs `which` selects, chunks first; answers how many."""
+        ids = sa.select(blobs.c.id).where(which)
+        await connection.execute(sa.delete(blob_chunks).where(blob_chunks.c.blob_id.in_(ids)))
+        return (await connection.execute(sa.delete(blobs).where(which))).rowcount
