@@ -554,3 +554,54 @@ async def test_a_sql_blob_left_unfinished_is_swept_once_old_enough(sqlite_url: s
         assert await _read(store, "packet-7.csv") == b"kept"
     finally:
         await database.close()
+
+
+async def test_a_blob_read_over_many_pages_and_chunks_comes_back_whole(
+    blobs: BlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hexa.adapters.sql import blobs as sql_blobs
+
+    monkeypatch.setattr(sql_blobs, "CHUNK_BYTES", 1000)
+    monkeypatch.setattr(sql_blobs, "CHUNKS_PER_READ", 3)
+    data = bytes(range(256)) * 40  # 10,240 bytes: 11 chunks, 4 pages, in SQL
+    assert await blobs.put("packet-8.csv", _chunks(data[:7], data[7:5000], data[5000:])) == len(
+        data
+    )
+    assert await _read(blobs, "packet-8.csv") == data
+
+
+async def test_puts_of_one_name_at_once_both_succeed_and_one_of_them_is_kept(
+    blobs: BlobStore,
+) -> None:
+    async def slow(content: bytes) -> AsyncIterator[bytes]:
+        for piece in (content[:2], content[2:]):
+            await asyncio.sleep(0.01)
+            yield piece
+
+    sizes = await asyncio.gather(
+        *(blobs.put("report-5.jsonl", slow(c)) for c in (b"first", b"second", b"third"))
+    )
+    assert sizes == [5, 6, 5]
+    assert await _read(blobs, "report-5.jsonl") in (b"first", b"second", b"third")
+    assert await blobs.sweep(older_than=timedelta(0)) == 0  # nothing left behind
+
+
+async def test_a_put_cancelled_midway_keeps_nothing_and_spares_the_old_blob(
+    blobs: BlobStore,
+) -> None:
+    await blobs.put("report-6.jsonl", _chunks(b"old"))
+    arrived = asyncio.Event()
+
+    async def endless() -> AsyncIterator[bytes]:
+        yield b"new"
+        arrived.set()
+        await asyncio.sleep(60)
+        yield b"never"
+
+    putting = asyncio.create_task(blobs.put("report-6.jsonl", endless()))
+    await arrived.wait()
+    putting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await putting
+    assert await _read(blobs, "report-6.jsonl") == b"old"
+    assert await blobs.sweep(older_than=timedelta(0)) == 0

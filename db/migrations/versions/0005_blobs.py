@@ -35,7 +35,9 @@ def upgrade() -> None:
         sa.Column("blob_id", sa.String(36), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("data", sa.LargeBinary(), nullable=False),
-        sa.ForeignKeyConstraint(["blob_id"], ["blobs.id"], name="fk_blob_chunks_blob_id_blobs"),
+        sa.ForeignKeyConstraint(
+            ["blob_id"], ["blobs.id"], name="fk_blob_chunks_blob_id_blobs", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("blob_id", "seq", name="pk_blob_chunks"),
     )
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from hexa.adapters.local_blobs import READ_CHUNK, checked_name
 from hexa.adapters.sql.repositories import translated_errors
 from hexa.adapters.sql.tables import blob_chunks, blobs
-from hexa.domain.errors import NotFound
+from hexa.domain.errors import Conflict, NotFound, Unavailable
 from hexa.domain.identity import new_id
 
 CHUNK_BYTES = 1024 * 1024
@@ -38,32 +38,48 @@ class SqlBlobStore:
                     id=blob_id, name=None, size=0, chunks=0, created_at=datetime.now(UTC)
                 )
             )
-        size = seq = buffered = 0
-        pending: list[bytes] = []
+        size = seq = 0
+        pending = bytearray()
         try:
             async for chunk in chunks:
-                pending.append(chunk)
                 size += len(chunk)
-                buffered += len(chunk)
-                if buffered >= CHUNK_BYTES:
-                    await self._write_chunk(blob_id, seq, b"".join(pending))
-                    seq, pending, buffered = seq + 1, [], 0
+                pending += chunk
+                while len(pending) >= CHUNK_BYTES:  # rows of one size, whatever comes in
+                    await self._write_chunk(blob_id, seq, bytes(pending[:CHUNK_BYTES]))
+                    del pending[:CHUNK_BYTES]
+                    seq += 1
             if pending:
-                await self._write_chunk(blob_id, seq, b"".join(pending))
+                await self._write_chunk(blob_id, seq, bytes(pending))
                 seq += 1
-            async with self._writing() as connection:
-                await self._drop(connection, blobs.c.name == name)
-                await connection.execute(
-                    sa.update(blobs)
-                    .where(blobs.c.id == blob_id)
-                    .values(name=name, size=size, chunks=seq)
-                )
+            await self._name(blob_id, name, size=size, chunks=seq)
         except BaseException:
             with contextlib.suppress(Exception):  # else a sweep removes it later
                 async with self._writing() as connection:
-                    await self._drop(connection, blobs.c.id == blob_id)
+                    # Unnamed only: a cancel that came after the naming commit must not
+                    # take the finished blob with it.
+                    await self._drop(connection, (blobs.c.id == blob_id) & blobs.c.name.is_(None))
             raise
         return size
+
+    async def _name(self, blob_id: str, name: str, *, size: int, chunks: int) -> None:
+        """Names the finished blob, replacing the blob of that name. Two puts of one name
+        finishing at once: the one that loses the unique name tries again and wins, as
+        the last writer wins in a directory."""
+        for attempt in range(2):
+            try:
+                async with self._writing() as connection:
+                    await self._drop(connection, blobs.c.name == name)
+                    named = await connection.execute(
+                        sa.update(blobs)
+                        .where(blobs.c.id == blob_id)
+                        .values(name=name, size=size, chunks=chunks)
+                    )
+                    if named.rowcount != 1:  # swept meanwhile: the old blob stays
+                        raise Unavailable(f"blob {name} was swept before it was complete")
+                return
+            except Conflict:
+                if attempt:
+                    raise
 
     async def read(self, name: str) -> AsyncIterator[bytes]:
         async with translated_errors("blob"), self._engine.connect() as connection:
@@ -119,7 +135,6 @@ class SqlBlobStore:
 
     @staticmethod
     async def _drop(connection: AsyncConnection, which: sa.ColumnElement[bool]) -> int:
-        """Deletes the blobs `which` selects, chunks first; answers how many."""
-        ids = sa.select(blobs.c.id).where(which)
-        await connection.execute(sa.delete(blob_chunks).where(blob_chunks.c.blob_id.in_(ids)))
+        """Deletes the blobs `which` selects, their chunks by cascade, in one statement
+        (two would let a blob named in between keep its chunks); answers how many."""
         return (await connection.execute(sa.delete(blobs).where(which))).rowcount

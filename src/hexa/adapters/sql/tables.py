@@ -171,7 +171,9 @@ blobs = sa.Table(
 blob_chunks = sa.Table(
     "blob_chunks",
     metadata,
-    sa.Column("blob_id", sa.String(36), sa.ForeignKey("blobs.id"), primary_key=True),
+    sa.Column(
+        "blob_id", sa.String(36), sa.ForeignKey("blobs.id", ondelete="CASCADE"), primary_key=True
+    ),
     sa.Column("seq", sa.Integer, primary_key=True),
     sa.Column("data", sa.LargeBinary, nullable=False),
 )
