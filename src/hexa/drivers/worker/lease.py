@@ -67,7 +67,7 @@ async def leased(redis: ArqRedis, job_id: str, seconds: float) -> AsyncIterator[
     assert body is not None
     lost: LeaseLost | None = None
 
-    async def stop(why: str, *, gone: bool) -> None:
+    def stop(why: str, *, gone: bool) -> None:
         nonlocal lost
         log.warning("job %s stopped here: %s", job_id, why)
         lost = LeaseLost(job_id, gone=gone)
@@ -84,13 +84,13 @@ async def leased(redis: ArqRedis, job_id: str, seconds: float) -> AsyncIterator[
                 state = await renew_lock(keys=[lock, job_key], args=[token, ttl])
             except Exception as error:  # Redis away, most likely: the lock may lapse
                 if time.monotonic() - held_at >= seconds * 2 / 3:
-                    return await stop(f"its lock could not be renewed: {error!r}", gone=False)
+                    return stop(f"its lock could not be renewed: {error!r}", gone=False)
                 log.warning("could not renew the lock of job %s: %r", job_id, error)
             else:
                 if state == _TAKEN:
-                    return await stop("another worker runs it now", gone=False)
+                    return stop("another worker runs it now", gone=False)
                 if state == _GONE:
-                    return await stop("the queue no longer has it", gone=True)
+                    return stop("the queue no longer has it", gone=True)
                 held_at = time.monotonic()
             await asyncio.sleep(seconds / 3)
 

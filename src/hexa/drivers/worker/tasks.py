@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 from typing import Any
 
@@ -13,7 +12,6 @@ from hexa.bootstrap import Hexa
 from hexa.domain.jobs import Job, JobKind
 from hexa.drivers.worker.lease import LeaseLost, leased
 
-log = logging.getLogger("hexa.worker")
 MAX_BACKOFF_SECONDS = 60
 
 
