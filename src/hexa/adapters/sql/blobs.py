@@ -23,6 +23,7 @@ from hexa.domain.identity import new_id
 
 CHUNK_BYTES = 1024 * 1024
 CHUNKS_PER_READ = 4
+NAMING_ATTEMPTS = 5
 
 
 class SqlBlobStore:
@@ -63,9 +64,9 @@ class SqlBlobStore:
 
     async def _name(self, blob_id: str, name: str, *, size: int, chunks: int) -> None:
         """Names the finished blob, replacing the blob of that name. Two puts of one name
-        finishing at once: the one that loses the unique name tries again and wins, as
-        the last writer wins in a directory."""
-        for attempt in range(2):
+        finishing at once: those that lose the unique name try again, so that one of them
+        is kept and none fails, as in a directory."""
+        for attempt in range(NAMING_ATTEMPTS):
             try:
                 async with self._writing() as connection:
                     await self._drop(connection, blobs.c.name == name)
@@ -77,8 +78,8 @@ class SqlBlobStore:
                     if named.rowcount != 1:  # swept meanwhile: the old blob stays
                         raise Unavailable(f"blob {name} was swept before it was complete")
                 return
-            except Conflict:
-                if attempt:
+            except Conflict:  # each round, one of the puts racing for the name wins
+                if attempt == NAMING_ATTEMPTS - 1:
                     raise
 
     async def read(self, name: str) -> AsyncIterator[bytes]:
