@@ -88,6 +88,28 @@ def test_bad_database_url_stops_with_one_line_that_hides_the_value(
     assert secret not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("settings", "named", "secret"),
+    [
+        ({"REDIS_URL": "not-a-url", "QUEUE_BACKEND": "arq"}, "REDIS_URL", "not-a-url"),
+        ({"REDIS_URL": "redis://:hunter2@cache:port/0"}, "REDIS_URL", "hunter2"),
+        ({"REDIS_URL": "redis://cache:6379/zero"}, "REDIS_URL", "zero"),
+        ({"MONGO_URI": "mongo.internal:27017", "PERSISTENCE": "mongo"}, "MONGO_URI", "internal"),
+        ({"MONGO_URI": "mongodb://u:hunter2@db:x/hexa"}, "MONGO_URI", "hunter2"),
+    ],
+    ids=["redis-not-a-url", "redis-bad-port", "redis-bad-db", "mongo-no-scheme", "mongo-bad-port"],
+)
+def test_malformed_redis_or_mongo_url_stops_serve_with_one_line_naming_it(
+    tmp_path: Path, settings: dict[str, str], named: str, secret: str
+) -> None:
+    result = hexa("serve", cwd=tmp_path, **settings)
+
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"hexa: configuration error: {named}: ")
+    assert secret not in result.stderr
+
+
 def test_migrate_creates_the_sqlite_schema(tmp_path: Path) -> None:
     database = tmp_path / "data" / "hexa.db"
 
