@@ -216,7 +216,7 @@ def test_served_app_judges_a_submitted_inspection(served: str) -> None:
 
         assert job["status"] == "done"
         assert job["result"]["verdict"] == "failed"
-        assert [f["rule_id"] for f in job["result"]["findings"]] == [rule.json()["id"]]
+        assert [f["rule"] for f in job["result"]["findings"]] == [rule.json()["id"]]
         stored = http.get(f"/api/v1/inspections/{inspection.json()['id']}").json()
         assert stored["status"] == "failed"
 

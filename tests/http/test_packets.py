@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from hexa.bootstrap import Hexa
-from tests.http.api import JOBS, assert_problem, create_rule, finished_job
+from tests.http.api import JOBS, RULES, assert_problem, create_rule, finished_job
 
 PACKETS = "/api/v1/packets"
 HEADER = "inspection,subject,key,value,unit\n"
@@ -63,6 +63,8 @@ async def test_a_packet_is_judged_row_by_row_and_reported(
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert {int(r["line"]) for r in rows} == planted
     assert all(r["rule_name"] == "temp ceiling" and r["value"] == "95" for r in rows)
+    rule_id = (await client.get(RULES)).json()["items"][0]["id"]
+    assert {r["rule"] for r in rows} == {f["rule"] for f in report["findings"]} == {rule_id}
 
 
 async def test_a_clean_packet_passes_with_an_empty_report(
@@ -73,7 +75,8 @@ async def test_a_clean_packet_passes_with_an_empty_report(
     job = await finished_job(client, hexa, job_id)
     assert job["result"]["verdict"] == "passed"
     report = await client.get(f"{JOBS}/{job_id}/report", headers={"Accept": "text/csv"})
-    assert report.text.strip() == "line,inspection,subject,key,value,rule_name,severity,message"
+    header = "line,inspection,subject,key,value,rule,rule_name,severity,message"
+    assert report.text.strip() == header
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,7 @@ async def test_submitted_inspection_is_judged_and_stored_over_sql(
 
     assert job["status"] == "done"
     assert job["result"]["verdict"] == "failed"
-    assert [f["rule_id"] for f in job["result"]["findings"]] == [rule["id"]]
+    assert [f["rule"] for f in job["result"]["findings"]] == [rule["id"]]
     stored = (await sql_client.get(f"{INSPECTIONS}/{inspection['id']}")).json()
     assert stored["status"] == "failed"
     assert stored["version"] == 3

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from typing import Any
 
 import httpx
@@ -53,14 +55,35 @@ async def test_a_broken_rule_fails_the_inspection_with_its_finding(
     assert job["result"]["inspection_id"] == inspection["id"]
     assert job["result"]["verdict"] == "failed"
     [finding] = job["result"]["findings"]
-    assert finding["rule_id"] == rule["id"]
+    assert finding["rule"] == rule["id"]
     assert finding["rule_name"] == "temp ceiling"
     assert finding["key"] == "temp"
+    assert finding["value"] == 71.5
     assert finding["severity"] == "error"
     assert "71.5" in finding["message"]
     stored = (await client.get(f"{INSPECTIONS}/{inspection['id']}")).json()
     assert stored["status"] == "failed"
     assert stored["submitted_at"] is not None
+
+
+async def test_a_single_inspection_report_names_each_finding_rule_and_value(
+    client: httpx.AsyncClient, hexa: Hexa
+) -> None:
+    rule = await create_rule(client, name="temp ceiling", key="temp", params={"max": 60})
+    missing = await create_rule(client, name="needs co2", key="co2", kind="required", params={})
+    inspection = await create_inspection(client)
+    job = await finished_job(client, hexa, (await _submit(client, inspection["id"]))["job_id"])
+
+    report = (await client.get(f"{JOBS}/{job['id']}/report")).json()
+    as_csv = await client.get(f"{JOBS}/{job['id']}/report", headers={"Accept": "text/csv"})
+
+    found = {f["rule"]: f for f in report["findings"]}
+    assert found[rule["id"]]["value"] == 71.5 and found[rule["id"]]["rule_name"] == "temp ceiling"
+    assert found[missing["id"]]["value"] is None
+    rows = {r["rule"]: r for r in csv.DictReader(io.StringIO(as_csv.text))}
+    assert rows[rule["id"]]["value"] == "71.5"
+    assert rows[rule["id"]]["inspection"] == inspection["id"]
+    assert rows.keys() == found.keys()
 
 
 async def test_an_inspection_that_breaks_no_rule_passes(

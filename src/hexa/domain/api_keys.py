@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from hexa.domain.access import Scope
 from hexa.domain.errors import InvalidTransition, ValidationError
+from hexa.domain.text import check_text
 
 PREFIX = "hxk_"
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -111,6 +112,7 @@ class ApiKey:
     def __post_init__(self) -> None:
         if not self.name.strip() or len(self.name) > 200:
             raise ValidationError("an API key name has 1 to 200 characters")
+        check_text("the API key name", self.name)
         if not self.scopes:
             raise ValidationError("an API key needs at least one scope")
 

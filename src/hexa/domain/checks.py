@@ -17,6 +17,7 @@ import re2
 
 from hexa.domain.errors import ValidationError
 from hexa.domain.inspections import ReadingValue
+from hexa.domain.text import check_text
 
 MAX_PATTERN = 500
 MAX_OPTIONS = 200
@@ -59,6 +60,10 @@ def _finite(name: str, value: Any) -> float:
 def _scalar(name: str, value: Any) -> ReadingValue:
     if not isinstance(value, str | int | float | bool):
         raise ValidationError(f"'{name}' must be a string, number or boolean")
+    if isinstance(value, str):
+        check_text(f"'{name}'", value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValidationError(f"'{name}' must be a finite number")
     return value
 
 
@@ -159,6 +164,7 @@ class Matches:
     def __post_init__(self) -> None:
         if not 0 < len(self.pattern) <= MAX_PATTERN:
             raise ValidationError(f"'pattern' must have 1 to {MAX_PATTERN} characters")
+        check_text("'pattern'", self.pattern)
         try:
             compiled = re2.compile(self.pattern)
         except re2.error as error:

@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from hexa.domain.errors import InvalidTransition, ValidationError
+from hexa.domain.text import check_text
 
 ReadingValue = str | int | float | bool
 
@@ -46,10 +47,17 @@ class Reading:
     def __post_init__(self) -> None:
         if not self.key or len(self.key) > 200:
             raise ValidationError("a reading key must have 1 to 200 characters")
+        check_text("a reading key", self.key)
+        if isinstance(self.value, int) and not -(2**63) <= self.value < 2**63:
+            raise ValidationError(f"reading {self.key!r}: the value is beyond 64 bits")
         if isinstance(self.value, float) and not math.isfinite(self.value):
             raise ValidationError(f"reading {self.key!r}: the value must be a finite number")
         if isinstance(self.value, str) and len(self.value) > MAX_TEXT:
             raise ValidationError(f"reading {self.key!r}: the value exceeds {MAX_TEXT} characters")
+        if isinstance(self.value, str):
+            check_text(f"reading {self.key!r}: the value", self.value)
+        if self.unit is not None:
+            check_text(f"reading {self.key!r}: the unit", self.unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +81,10 @@ class Inspection:
             raise ValidationError(f"an inspection holds at most {MAX_READINGS} readings")
         if len(self.notes) > MAX_TEXT:
             raise ValidationError(f"notes exceed {MAX_TEXT} characters")
+        check_text("the subject", self.subject)
+        check_text("the notes", self.notes)
+        if self.inspector is not None:
+            check_text("the inspector", self.inspector)
 
     @classmethod
     def draft(

@@ -21,6 +21,7 @@ from typing import Any
 from hexa.domain.errors import ValidationError
 from hexa.domain.inspections import MAX_READINGS, Reading, ReadingValue
 from hexa.domain.rules import Rule, Severity
+from hexa.domain.text import flaw
 
 HEADER = ("inspection", "subject", "key", "value", "unit")
 MAX_REFERENCE = 200
@@ -65,7 +66,8 @@ class PacketFinding:
     inspection: str
     subject: str
     key: str
-    value: str | None
+    value: ReadingValue | None
+    rule: str
     rule_name: str
     severity: Severity
     message: str
@@ -161,6 +163,8 @@ class PacketReader:
     def _json_row(self, line: str) -> PacketRow:
         try:
             record: Any = json.loads(line)
+        except RecursionError:  # nesting deep enough to exhaust the parser
+            raise self._bad("not a JSON object: nested too deeply") from None
         except ValueError:
             raise self._bad("not a JSON object") from None
         if not isinstance(record, dict):
@@ -191,6 +195,9 @@ class PacketReader:
             raise self._bad(f"the inspection reference must have 1 to {MAX_REFERENCE} characters")
         if not subject:
             raise self._bad("the subject is empty")
+        for what, text in (("the inspection reference", inspection), ("the subject", subject)):
+            if why := flaw(text):
+                raise self._bad(f"{what} {why}")
         try:
             reading = Reading(key=key, value=value, unit=unit)
         except ValidationError as error:
@@ -253,7 +260,8 @@ def judge(rules: Iterable[Rule], rows: list[PacketRow]) -> list[PacketFinding]:
                         inspection=first.inspection,
                         subject=first.subject,
                         key=rule.key,
-                        value=None if value is None else str(value),
+                        value=value,
+                        rule=rule.id,
                         rule_name=rule.name,
                         severity=rule.severity,
                         message=f"{rule.key}: {rule.check.explain(value)}",

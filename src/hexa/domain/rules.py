@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from hexa.domain.checks import Check
 from hexa.domain.errors import ValidationError
+from hexa.domain.text import check_text
 
 
 class Severity(StrEnum):
@@ -36,6 +37,9 @@ class Rule:
             raise ValidationError("a rule key must have 1 to 200 characters")
         if len(self.description) > 2000:
             raise ValidationError("a rule description holds at most 2000 characters")
+        check_text("the rule name", self.name)
+        check_text("the rule key", self.key)
+        check_text("the rule description", self.description)
 
     @classmethod
     def new(

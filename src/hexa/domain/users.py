@@ -8,6 +8,7 @@ from datetime import datetime
 
 from hexa.domain.access import ROLE_SCOPES, Role, Scope
 from hexa.domain.errors import ValidationError
+from hexa.domain.text import check_text
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
@@ -19,6 +20,7 @@ def normalized_email(email: str) -> str:
     local, _, domain = email.partition("@")
     if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
         raise ValidationError("not an email address")
+    check_text("the email address", email)
     return email
 
 

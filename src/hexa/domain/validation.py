@@ -17,9 +17,13 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    rule_id: str
+    """A broken rule: `rule` is its id, `value` the reading that broke it (None when the
+    reading is missing)."""
+
+    rule: str
     rule_name: str
     key: str
+    value: ReadingValue | None
     severity: Severity
     message: str
 
@@ -45,7 +49,12 @@ def evaluate(rules: Iterable[Rule], inspection: Inspection) -> Report:
         ) or (None,)
         findings.extend(
             Finding(
-                rule.id, rule.name, rule.key, rule.severity, f"{rule.key}: {rule.check.explain(v)}"
+                rule.id,
+                rule.name,
+                rule.key,
+                v,
+                rule.severity,
+                f"{rule.key}: {rule.check.explain(v)}",
             )
             for v in values
             if rule.check.is_broken_by(v)

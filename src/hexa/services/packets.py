@@ -24,7 +24,7 @@ from hexa.services.audit import record as audit
 from hexa.services.dispatch import JobDispatcher
 
 REPORT_FIELDS = (
-    "line", "inspection", "subject", "key", "value", "rule_name", "severity", "message",
+    "line", "inspection", "subject", "key", "value", "rule", "rule_name", "severity", "message",
 )  # fmt: skip
 
 
@@ -100,7 +100,9 @@ class PacketService:
         if job.kind is JobKind.VALIDATE_INSPECTION:
             for finding in job.result.get("findings", []):
                 yield {name: finding.get(name) for name in REPORT_FIELDS} | {
-                    "inspection": job.result.get("inspection_id")
+                    "inspection": job.result.get("inspection_id"),
+                    # Results recorded before findings named their rule `rule`.
+                    "rule": finding.get("rule", finding.get("rule_id")),
                 }
             return
         pending = ""

@@ -14,6 +14,7 @@ from hexa.drivers.http.dependencies import (
     encode_cursor,
     etag,
 )
+from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.identity_schemas import (
     ApiKeyIn,
     ApiKeyOut,
@@ -26,7 +27,7 @@ from hexa.drivers.http.identity_schemas import (
 from hexa.drivers.http.schemas import PageOut
 from hexa.services.api_keys import IssuedKey
 
-router = APIRouter(prefix="/api/admin", tags=["admin"])
+router = APIRouter(prefix="/api/admin", tags=["admin"], route_class=GuardedRoute)
 
 
 def _issued(issued: IssuedKey) -> IssuedKeyOut:

@@ -16,6 +16,7 @@ from hexa.drivers.http.auth import (
     check_csrf,
 )
 from hexa.drivers.http.dependencies import Services
+from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.identity_schemas import (
     Credentials,
     EmailIn,
@@ -28,7 +29,7 @@ from hexa.drivers.http.identity_schemas import (
 )
 from hexa.services.auth import SignedIn
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=GuardedRoute)
 REFRESH_PATH = "/api/v1/auth"
 
 

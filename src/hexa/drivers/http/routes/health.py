@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse
 
 from hexa.bootstrap import HealthCheck
 from hexa.drivers.http.dependencies import Services
+from hexa.drivers.http.guarded import GuardedRoute
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=GuardedRoute)
 
 PROBE_TIMEOUT_SECONDS = 2.0
 

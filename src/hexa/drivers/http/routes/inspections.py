@@ -14,6 +14,7 @@ from hexa.drivers.http.dependencies import (
     encode_cursor,
     etag,
 )
+from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.schemas import (
     InspectionIn,
     InspectionOut,
@@ -22,7 +23,7 @@ from hexa.drivers.http.schemas import (
     PageOut,
 )
 
-router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"])
+router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"], route_class=GuardedRoute)
 
 
 @router.get("")

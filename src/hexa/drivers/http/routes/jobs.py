@@ -15,10 +15,11 @@ from hexa.domain.errors import Conflict
 from hexa.domain.jobs import JobStatus
 from hexa.drivers.http.auth import JobsReader
 from hexa.drivers.http.dependencies import Services
+from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.schemas import JobOut
 from hexa.services.packets import REPORT_FIELDS
 
-router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], route_class=GuardedRoute)
 Row = dict[str, Any]
 
 

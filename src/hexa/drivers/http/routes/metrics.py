@@ -8,9 +8,10 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from hexa.domain.access import Scope
 from hexa.drivers.http.auth import require
 from hexa.drivers.http.dependencies import Services
+from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.metrics import exposition
 
-router = APIRouter()
+router = APIRouter(route_class=GuardedRoute)
 _admin_only = require(Scope.ADMIN)
 
 

@@ -10,10 +10,11 @@ from hexa.domain.errors import TooLarge
 from hexa.domain.packets import PacketFormat
 from hexa.drivers.http.auth import InspectionsWriter
 from hexa.drivers.http.dependencies import Services
+from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.multipart import streamed_file
 from hexa.drivers.http.schemas import JobAccepted
 
-router = APIRouter(prefix="/api/v1/packets", tags=["packets"])
+router = APIRouter(prefix="/api/v1/packets", tags=["packets"], route_class=GuardedRoute)
 PATH = "/api/v1/packets"
 
 

@@ -12,9 +12,10 @@ from hexa.drivers.http.dependencies import (
     encode_cursor,
     etag,
 )
+from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.schemas import PageOut, RuleIn, RuleOut
 
-router = APIRouter(prefix="/api/v1/rules", tags=["rules"])
+router = APIRouter(prefix="/api/v1/rules", tags=["rules"], route_class=GuardedRoute)
 
 
 @router.get("")
