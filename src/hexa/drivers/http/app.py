@@ -10,7 +10,7 @@ from fastapi.routing import APIRoute
 
 from hexa import bootstrap
 from hexa.config import Settings, load_settings
-from hexa.drivers.http import problems
+from hexa.drivers.http import openapi, problems
 from hexa.drivers.http.limits import MAX_JSON_BYTES, MULTIPART_OVERHEAD_BYTES, BodySizeLimit
 from hexa.drivers.http.metrics import RequestMetrics, app_registry
 from hexa.drivers.http.routes import (
@@ -67,10 +67,10 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
     areas = (health, metrics, auth, rules, inspections, packets, jobs, admin)
     for area in areas:
         app.include_router(area.router)
-    app.state.route_methods = [
-        (route.path_regex, route.methods)
-        for area in areas
-        for route in area.router.routes
-        if isinstance(route, APIRoute)
+    # The included routers' own routes: their prefixes are their own, so paths are whole.
+    api_routes = [
+        route for area in areas for route in area.router.routes if isinstance(route, APIRoute)
     ]
+    app.state.route_methods = [(route.path_regex, route.methods) for route in api_routes]
+    openapi.install(app, api_routes)
     return app

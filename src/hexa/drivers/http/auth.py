@@ -41,9 +41,12 @@ def check_csrf(request: Request) -> None:
 
 async def authenticate(request: Request, hexa: Services) -> Principal:
     api_key = request.headers.get("x-api-key")
+    authorization = request.headers.get("authorization")
+    if api_key is not None and authorization is not None:
+        # Two credentials may name two callers; serving either would ignore the other.
+        raise Unauthenticated("send one credential: X-API-Key or Authorization, not both")
     if api_key is not None:
         return await hexa.api_keys.authenticate(api_key.strip())
-    authorization = request.headers.get("authorization")
     if authorization is not None:
         scheme, _, token = authorization.partition(" ")
         token = token.strip()
@@ -59,7 +62,12 @@ async def authenticate(request: Request, hexa: Services) -> Principal:
     raise Unauthenticated("credentials required: Authorization: Bearer <token>, or X-API-Key")
 
 
-def require(scope: Scope) -> Callable[[Request, Services], Awaitable[Principal]]:
+Guard = Callable[[Request, Services], Awaitable[Principal]]
+# The dependencies that ask for credentials: the OpenAPI document marks their routes.
+_GUARDS: set[Guard] = set()
+
+
+def require(scope: Scope) -> Guard:
     async def allowed(request: Request, hexa: Services) -> Principal:
         principal = await authenticate(request, hexa)
         if not principal.may(scope):
@@ -67,6 +75,7 @@ def require(scope: Scope) -> Callable[[Request, Services], Awaitable[Principal]]
         request.state.principal = principal
         return principal
 
+    _GUARDS.add(allowed)
     return allowed
 
 
@@ -75,6 +84,14 @@ async def signed_in(request: Request, hexa: Services) -> Principal:
     principal = await authenticate(request, hexa)
     request.state.principal = principal
     return principal
+
+
+_GUARDS.add(signed_in)
+
+
+def is_guard(call: object) -> bool:
+    """Whether `call` is a dependency that authenticates the caller."""
+    return call in _GUARDS
 
 
 Caller = Annotated[Principal, Depends(signed_in)]

@@ -24,6 +24,7 @@ from hexa.drivers.http.identity_schemas import (
     UserChange,
     UserOut,
 )
+from hexa.drivers.http.openapi import problems
 from hexa.drivers.http.schemas import PageOut
 from hexa.services.api_keys import IssuedKey
 
@@ -59,19 +60,19 @@ async def get_api_key(_: Admin, kid: str, hexa: Services) -> ApiKeyOut:
     return ApiKeyOut.of(await hexa.api_keys.get(kid))
 
 
-@router.post("/api-keys/{kid}/revoke")
+@router.post("/api-keys/{kid}/revoke", responses=problems(409))
 async def revoke_api_key(admin: Admin, kid: str, hexa: Services) -> ApiKeyOut:
     """The token stops working at once, on every replica."""
     return ApiKeyOut.of(await hexa.api_keys.revoke(admin, kid))
 
 
-@router.delete("/api-keys/{kid}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/api-keys/{kid}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(409))
 async def delete_api_key(admin: Admin, kid: str, hexa: Services) -> None:
     """Revokes the key (its record stays, for the audit trail)."""
     await hexa.api_keys.revoke(admin, kid)
 
 
-@router.post("/api-keys/{kid}/rotate")
+@router.post("/api-keys/{kid}/rotate", responses=problems(409))
 async def rotate_api_key(
     admin: Admin, kid: str, hexa: Services, body: RotateIn | None = None
 ) -> IssuedKeyOut:
@@ -95,7 +96,7 @@ async def get_user(_: Admin, user_id: str, hexa: Services, response: Response) -
     return UserOut.of(user)
 
 
-@router.patch("/users/{user_id}")
+@router.patch("/users/{user_id}", responses=problems(409))
 async def change_user(
     admin: Admin,
     user_id: str,

@@ -27,13 +27,14 @@ from hexa.drivers.http.identity_schemas import (
     TokensOut,
     UserOut,
 )
+from hexa.drivers.http.openapi import problems
 from hexa.services.auth import SignedIn
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=GuardedRoute)
 REFRESH_PATH = "/api/v1/auth"
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
+@router.post("/register", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def register(body: Credentials, hexa: Services, response: Response) -> Registered:
     """An unverified account. The verification token is mailed; in dev and test it is
     also in the answer."""
@@ -42,12 +43,12 @@ async def register(body: Credentials, hexa: Services, response: Response) -> Reg
     return Registered(**UserOut.of(user).model_dump(), verification_token=token)
 
 
-@router.post("/verify")
+@router.post("/verify", responses=problems(401))
 async def verify(body: TokenIn, hexa: Services) -> UserOut:
     return UserOut.of(await hexa.auth.verify(body.token))
 
 
-@router.post("/login")
+@router.post("/login", responses=problems(401, 403, 429))
 async def login(
     body: Credentials, request: Request, hexa: Services, response: Response
 ) -> TokensOut:
@@ -59,7 +60,7 @@ async def login(
     return _tokens(signed_in)
 
 
-@router.post("/refresh")
+@router.post("/refresh", responses=problems(401, 403))
 async def refresh(
     request: Request, hexa: Services, response: Response, body: RefreshIn | None = None
 ) -> TokensOut:
@@ -97,7 +98,7 @@ async def forgot_password(body: EmailIn, hexa: Services) -> dict[str, str]:
     return {"status": "if the account exists, a reset token is on its way by mail"}
 
 
-@router.post("/reset-password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/reset-password", status_code=status.HTTP_204_NO_CONTENT, responses=problems(401))
 async def reset_password(body: PasswordReset, hexa: Services) -> None:
     """Sets a new password with a reset token (single use) and ends every session."""
     await hexa.auth.reset_password(body.token, body.password)

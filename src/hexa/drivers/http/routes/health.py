@@ -41,7 +41,10 @@ async def _probe(check: HealthCheck) -> dict[str, Any]:
     return outcome
 
 
-@router.get("/healthz")
+@router.get(
+    "/healthz",
+    responses={503: {"description": "a dependency is down", "content": {"application/json": {}}}},
+)
 @router.get("/readyz", include_in_schema=False)
 async def readiness(hexa: Services) -> JSONResponse:
     """Each dependency's status and latency: 200 when every critical one is up, 503

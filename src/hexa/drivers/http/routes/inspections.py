@@ -15,6 +15,7 @@ from hexa.drivers.http.dependencies import (
     etag,
 )
 from hexa.drivers.http.guarded import GuardedRoute
+from hexa.drivers.http.openapi import problems
 from hexa.drivers.http.schemas import (
     InspectionIn,
     InspectionOut,
@@ -63,7 +64,7 @@ async def get_inspection(
     return InspectionOut.of(inspection)
 
 
-@router.patch("/{inspection_id}")
+@router.patch("/{inspection_id}", responses=problems(409))
 async def revise_inspection(
     _: InspectionsWriter,
     inspection_id: str,
@@ -86,14 +87,16 @@ async def revise_inspection(
     return InspectionOut.of(inspection)
 
 
-@router.delete("/{inspection_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{inspection_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(409))
 async def delete_inspection(
     _: InspectionsWriter, inspection_id: str, hexa: Services, version: OptionalVersion
 ) -> None:
     await hexa.inspections.delete(inspection_id, if_version=version)
 
 
-@router.post("/{inspection_id}/submit", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/{inspection_id}/submit", status_code=status.HTTP_202_ACCEPTED, responses=problems(409)
+)
 async def submit_inspection(
     caller: InspectionsWriter, inspection_id: str, hexa: Services, response: Response
 ) -> JobAccepted:

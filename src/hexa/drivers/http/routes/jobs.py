@@ -16,6 +16,7 @@ from hexa.domain.jobs import JobStatus
 from hexa.drivers.http.auth import JobsReader
 from hexa.drivers.http.dependencies import Services
 from hexa.drivers.http.guarded import GuardedRoute
+from hexa.drivers.http.openapi import problems
 from hexa.drivers.http.schemas import JobOut
 from hexa.services.packets import REPORT_FIELDS
 
@@ -30,7 +31,7 @@ async def get_job(_: JobsReader, job_id: str, hexa: Services) -> JobOut:
 
 @router.get(
     "/{job_id}/report",
-    responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
+    responses=problems(409) | {200: {"content": {"application/json": {}, "text/csv": {}}}},
 )
 async def get_report(
     _: JobsReader, job_id: str, request: Request, hexa: Services

@@ -13,6 +13,7 @@ from hexa.drivers.http.dependencies import (
     etag,
 )
 from hexa.drivers.http.guarded import GuardedRoute
+from hexa.drivers.http.openapi import problems
 from hexa.drivers.http.schemas import PageOut, RuleIn, RuleOut
 
 router = APIRouter(prefix="/api/v1/rules", tags=["rules"], route_class=GuardedRoute)
@@ -26,7 +27,7 @@ async def list_rules(_: RulesReader, hexa: Services, paging: PagingParams) -> Pa
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def create_rule(_: RulesWriter, body: RuleIn, hexa: Services, response: Response) -> RuleOut:
     rule = await hexa.rules.create(body.draft())
     response.headers["Location"] = f"{router.prefix}/{rule.id}"
@@ -41,7 +42,7 @@ async def get_rule(_: RulesReader, rule_id: str, hexa: Services, response: Respo
     return RuleOut.of(rule)
 
 
-@router.put("/{rule_id}")
+@router.put("/{rule_id}", responses=problems(409))
 async def replace_rule(
     _: RulesWriter,
     rule_id: str,

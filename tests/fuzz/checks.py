@@ -1,0 +1,30 @@
+"""Checks of ours that schemathesis runs beside its own (loaded through SCHEMATHESIS_HOOKS
+by scripts/fuzz_api.py): every error answer is an RFC 9457 problem document."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import schemathesis
+
+PROBLEM_FIELDS = {"type", "title", "status", "detail"}
+
+
+@schemathesis.check
+def problem_details_for_errors(ctx: Any, response: Any, case: Any) -> None:
+    """A 4xx or 5xx answers `application/problem+json` with type, title, status and
+    detail, its `status` the response's own; and carries an `X-Request-ID`."""
+    status = response.status_code
+    if status < 400:
+        return
+    kind = response.headers.get("content-type", [""])
+    kind = kind[0] if isinstance(kind, list) else kind
+    if not kind.startswith("application/problem+json"):
+        raise AssertionError(f"a {status} answered {kind or 'no content type'}, not a problem")
+    body = json.loads(response.content)
+    missing = PROBLEM_FIELDS - body.keys()
+    if missing:
+        raise AssertionError(f"the {status} problem lacks {sorted(missing)}")
+    if body["status"] != status:
+        raise AssertionError(f"the problem says status {body['status']} on a {status}")
