@@ -8,13 +8,14 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: help install install-dev run serve worker migrate test test-fast lint lock clean
+.PHONY: help install install-dev run serve worker migrate test test-fast fuzz lint lock clean
 
 help:
 	@echo "make run      install, migrate and serve on http://$(HOST):$(PORT)"
 	@echo "make worker   run background jobs from Redis (QUEUE_BACKEND=arq, REDIS_URL)"
 	@echo "make test     install, start a throw-away PostgreSQL, run the whole suite"
 	@echo "make migrate  apply database migrations"
+	@echo "make fuzz     schemathesis against a served app for FUZZ_SECONDS (default 900)"
 	@echo "make lint     ruff and mypy"
 	@echo "make lock     re-export requirements/*.txt from pyproject.toml"
 
@@ -54,6 +55,15 @@ test: install-dev
 # The suite without the throw-away servers: PostgreSQL and MongoDB cases skip.
 test-fast: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# A longer schemathesis campaign than the suite's, with a fresh seed: embedded SQLite, then
+# a throw-away PostgreSQL. Reports in var/fuzz/.
+FUZZ_SECONDS ?= 900
+fuzz: install-dev
+	$(BIN)/python scripts/fuzz_api.py --max-time $$(( $(FUZZ_SECONDS) / 2 ))
+	scripts/with-test-services.sh sh -c '$(BIN)/python scripts/fuzz_api.py \
+		--max-time $$(( $(FUZZ_SECONDS) / 2 )) --database-url "$$HEXA_TEST_POSTGRES_URL" \
+		--report-dir var/fuzz/postgres'
 
 lint: install-dev
 	$(BIN)/ruff check src tests
