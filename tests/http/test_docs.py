@@ -58,3 +58,28 @@ async def test_allow_public_docs_serves_them_in_prod(hexa: Hexa, path: str) -> N
     )
 
     assert response.status_code == 200
+
+
+async def test_every_documented_error_is_a_problem_document(hexa: Hexa) -> None:
+    document = (await _get(hexa, "/openapi.json", env="dev")).json()
+
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")) and path != "/healthz":
+                    media = response["content"]
+                    assert list(media) == ["application/problem+json"], (method, path, status)
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+async def test_guarded_operations_name_their_credentials_and_refusals(hexa: Hexa) -> None:
+    document = (await _get(hexa, "/openapi.json", env="dev")).json()
+
+    rules = document["paths"]["/api/v1/rules/{rule_id}"]["put"]
+    assert rules["security"] == [{"bearer": []}, {"apiKey": []}]
+    assert {"401", "403", "404", "409", "412", "422", "503"} <= rules["responses"].keys()
+    patch = document["paths"]["/api/v1/inspections/{inspection_id}"]["patch"]
+    assert "428" in patch["responses"]
+    created = document["paths"]["/api/v1/inspections"]["post"]["responses"]["201"]
+    assert created["headers"]["Location"]["required"] is True
+    assert "security" not in document["paths"]["/health"]["get"]
