@@ -71,11 +71,17 @@ class OwnPostgres:
         return int((self.directory / "data" / "postmaster.pid").read_text().split()[0])
 
     def _children(self) -> list[int]:
-        """The backends and helpers the postmaster forked."""
-        found = subprocess.run(
-            ["pgrep", "-P", str(self._postmaster())], capture_output=True, text=True
-        )
-        return [int(pid) for pid in found.stdout.split()]
+        """The backends and helpers the postmaster forked (from /proc: pgrep's procps
+        is not always installed)."""
+        postmaster, children = self._postmaster(), []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:  # "pid (name) state ppid ...", and a name may hold anything
+                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            if parent == postmaster:
+                children.append(int(stat.parent.name))
+        return children
 
     def freeze(self) -> None:
         """Every process stops where it is: connections stay open and nothing answers,
