@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     # how long a request waits for one before it answers 503.
     db_pool_size: int = Field(5, ge=1, le=1000)
     db_max_overflow: int = Field(10, ge=0, le=1000)
-    db_pool_timeout: float = Field(30.0, gt=0, le=300)
+    db_pool_timeout: float = Field(10.0, gt=0, le=300)
     # PostgreSQL: how long a connection attempt, and any one statement, may wait for the
     # server. A hung server or a network that drops packets sends no error of its own;
     # past these the database counts as down (503) instead of holding requests forever.

@@ -5,7 +5,7 @@ across a restart of the app."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ PAGE = 200  # the largest page the API serves
 
 
 @pytest.fixture
-def settings_for(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+def settings_for(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[str], Settings]:
     """Settings of an app over the backend named: a fresh SQLite file, or the session's
     PostgreSQL (migrated; the test empties its tables)."""
 
@@ -37,6 +37,10 @@ def settings_for(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any
             "jwt_secret": TEST_SECRET,
             "api_key_pepper": TEST_SECRET,
             "blob_dir": str(tmp_path / "blobs"),
+            # Hundreds of requests queue for a pool of 15 connections: on a slow machine
+            # some would wait past the default and answer 503 (busy), which is right in
+            # production but not what these tests are about.
+            "db_pool_timeout": 60,
         }
         if backend == "memory":
             return load_settings(persistence="memory", **common)
@@ -48,7 +52,7 @@ def settings_for(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any
         assert migrate(sql)
         return sql
 
-    yield settings
+    return settings
 
 
 @asynccontextmanager
@@ -81,7 +85,7 @@ async def _empty(settings: Settings) -> None:
 
 @pytest.mark.parametrize("backend", ["memory", "sqlite", "postgres"])
 async def test_of_racing_patches_with_one_version_exactly_one_wins(
-    settings_for: Any, backend: str
+    settings_for: Callable[[str], Settings], backend: str
 ) -> None:
     settings = settings_for(backend)
     await _empty(settings)
@@ -109,7 +113,7 @@ async def test_of_racing_patches_with_one_version_exactly_one_wins(
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 async def test_every_concurrent_create_is_kept_once_across_a_restart(
-    settings_for: Any, backend: str
+    settings_for: Callable[[str], Settings], backend: str
 ) -> None:
     settings = settings_for(backend)
     await _empty(settings)
