@@ -217,7 +217,7 @@ async def test_a_database_outage_answers_503_and_service_resumes_by_itself(
         coming_back = time.monotonic()
         await asyncio.to_thread(come_back, served.database)
         back = time.monotonic()
-        recovered = await _recovered(served, load, back)
+        recovered = await _recovered(load, back)
     answers = load.answers
     everything = _summary(answers)
 
@@ -245,7 +245,7 @@ async def _list(served: Served, headers: dict[str, str]) -> int:
         return (await http.get(INSPECTIONS, params={"limit": 5})).status_code
 
 
-async def _recovered(served: Served, load: Load, back: float) -> float | None:
+async def _recovered(load: Load, back: float) -> float | None:
     """When answers turned good for good: the end of the last bad one after `back` (or
     `back` itself), provided good answers follow it; None if the bad ones never stop."""
     deadline = back + RECOVERY_BOUND
