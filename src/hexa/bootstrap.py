@@ -103,9 +103,16 @@ async def _open_memory(settings: Settings) -> _Database:
 
 
 async def _open_sql(settings: Settings) -> _Database:
-    from hexa.adapters.sql.database import SqlDatabase
+    from hexa.adapters.sql.database import PoolLimits, SqlDatabase
 
-    database = SqlDatabase.from_url(settings.database_url)
+    limits = PoolLimits(
+        size=settings.db_pool_size,
+        overflow=settings.db_max_overflow,
+        checkout_timeout=settings.db_pool_timeout,
+        connect_timeout=settings.db_connect_timeout,
+        command_timeout=settings.db_command_timeout,
+    )
+    database = SqlDatabase.from_url(settings.database_url, limits)
     try:
         current, found, wanted = await database.schema_is_current()
     except Exception:

@@ -43,6 +43,16 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
     database_url: str = "sqlite+aiosqlite:///./var/hexa.db"
+    # The SQL pool of each process: connections kept, extra ones allowed under load, and
+    # how long a request waits for one before it answers 503.
+    db_pool_size: int = Field(5, ge=1, le=1000)
+    db_max_overflow: int = Field(10, ge=0, le=1000)
+    db_pool_timeout: float = Field(10.0, gt=0, le=300)
+    # PostgreSQL: how long a connection attempt, and any one statement, may wait for the
+    # server. A hung server or a network that drops packets sends no error of its own;
+    # past these the database counts as down (503) instead of holding requests forever.
+    db_connect_timeout: float = Field(5.0, gt=0, le=300)
+    db_command_timeout: float = Field(10.0, gt=0, le=3600)
     mongo_uri: str | None = None
     redis_url: str | None = None
     redis_host: str | None = None

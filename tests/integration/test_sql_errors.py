@@ -8,9 +8,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from hexa.adapters.sql.database import SqlSession
+from hexa.adapters.sql.database import SqlDatabase, SqlSession
 from hexa.adapters.sql.migrations import upgrade
 from hexa.adapters.unit_of_work import PORTS, BackendUnitOfWork
+from hexa.bootstrap import BACKEND_FACTORIES
+from hexa.config import load_settings
 from hexa.domain.errors import NotFound, Unavailable
 from tests.builders import a_rule
 
@@ -66,3 +68,19 @@ async def test_a_failed_tidy_up_neither_hides_the_error_nor_fails_what_committed
             assert await uow.rules.get(RULE.id) == RULE
     finally:
         await engine.dispose()
+
+
+async def test_the_pool_settings_size_the_pool_a_request_waits_on(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'sized.db'}"
+    upgrade(url)
+    settings = load_settings(
+        database_url=url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.1
+    )
+    database = await BACKEND_FACTORIES["sql"](settings)
+    assert isinstance(database, SqlDatabase)
+    try:
+        async with database.engine.connect():  # holds the only connection
+            with pytest.raises(Unavailable, match="TimeoutError"):
+                await database.session().rules.page(limit=1)
+    finally:
+        await database.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +30,49 @@ from hexa.adapters.sql.repositories import (
 )
 
 
-def create_engine(url: str | URL, **options: Any) -> AsyncEngine:
-    """An engine with the per-dialect settings Hexa relies on."""
+@dataclass(frozen=True, slots=True)
+class PoolLimits:
+    """How many connections a process keeps, and how long anything waits: for a free
+    connection (`checkout_timeout`), and on a PostgreSQL server for a connection or one
+    statement. A hung server or a dead network raises nothing by itself; these bounds
+    turn it into an outage (`Unavailable`) a request can answer with."""
+
+    size: int
+    overflow: int
+    checkout_timeout: float
+    connect_timeout: float
+    command_timeout: float
+
+    def pool_options(self) -> dict[str, Any]:
+        return {
+            "pool_size": self.size,
+            "max_overflow": self.overflow,
+            "pool_timeout": self.checkout_timeout,
+        }
+
+
+def create_engine(url: str | URL, limits: PoolLimits | None = None, **options: Any) -> AsyncEngine:
+    """An engine with the per-dialect settings Hexa relies on; without `limits`,
+    SQLAlchemy's and the driver's defaults."""
     url = make_url(url)
     if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, **options)
+        return _sqlite_engine(url, limits, **options)
+    if limits is not None:
+        options |= limits.pool_options()
+        options["connect_args"] = {
+            "timeout": limits.connect_timeout,
+            "command_timeout": limits.command_timeout,
+        }
+    # Pre-ping: connections pooled before the server restarted are dropped at checkout,
+    # not handed to one request after another to fail.
     return create_async_engine(url, pool_pre_ping=True, **options)
 
 
-def _sqlite_engine(url: URL, **options: Any) -> AsyncEngine:
+def _sqlite_engine(url: URL, limits: PoolLimits | None, **options: Any) -> AsyncEngine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if limits is not None:  # a file has a pool of connections; memory has just one
+            options |= limits.pool_options()
     engine = create_async_engine(url, connect_args={"timeout": 30}, **options)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -68,8 +101,8 @@ class SqlDatabase:
         self.engine = engine
 
     @classmethod
-    def from_url(cls, url: str) -> SqlDatabase:
-        return cls(create_engine(url))
+    def from_url(cls, url: str, limits: PoolLimits | None = None) -> SqlDatabase:
+        return cls(create_engine(url, limits))
 
     def session(self) -> SqlSession:
         return SqlSession(self.engine)
