@@ -26,7 +26,10 @@ from hexa.config import Settings
 
 # Libraries that install handlers of their own when run by their own command line; here
 # they go through the root handler like everything else.
-_LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.asgi", "arq", "arq.worker", "alembic")
+_LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.asgi", "arq", "arq.worker")
+# Chatty at INFO about nothing an operator needs (alembic announces its plugins when the
+# app checks the schema): heard from at WARNING, or when LOG_LEVEL is DEBUG.
+_CHATTY_LOGGERS = ("alembic",)
 # Tokens can travel in a query string (`/ws/jobs/{id}?token=...`, for clients that cannot
 # set headers), and uvicorn names the full URL when it logs a WebSocket handshake.
 _QUERY_SECRET = re.compile(r"((?:token|key|secret|password)=)[^&\s\"']+", re.IGNORECASE)
@@ -77,6 +80,9 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
         library.handlers.clear()
         library.propagate = True
         library.setLevel(logging.NOTSET)
+    for name in _CHATTY_LOGGERS:
+        chatty = logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING
+        logging.getLogger(name).setLevel(chatty)
     access = logging.getLogger("uvicorn.access")
     access.handlers.clear()
     access.propagate = False  # no handler anywhere: uvicorn skips its access lines
