@@ -30,6 +30,9 @@ _LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.asgi", "arq", "arq.work
 # Chatty at INFO about nothing an operator needs (alembic announces its plugins when the
 # app checks the schema): heard from at WARNING, or when LOG_LEVEL is DEBUG.
 _CHATTY_LOGGERS = ("alembic",)
+# Their DEBUG lines print every statement with its parameters, the rows written: password
+# hashes and token digests among them. Never below INFO, whatever LOG_LEVEL says.
+_VERBATIM_LOGGERS = ("aiosqlite",)
 # Tokens can travel in a query string (`/ws/jobs/{id}?token=...`, for clients that cannot
 # set headers), and uvicorn names the full URL when it logs a WebSocket handshake.
 _QUERY_SECRET = re.compile(r"((?:token|key|secret|password)=)[^&\s\"']+", re.IGNORECASE)
@@ -83,6 +86,8 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     for name in _CHATTY_LOGGERS:
         chatty = logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING
         logging.getLogger(name).setLevel(chatty)
+    for name in _VERBATIM_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
     access = logging.getLogger("uvicorn.access")
     access.handlers.clear()
     access.propagate = False  # no handler anywhere: uvicorn skips its access lines
