@@ -61,3 +61,4 @@ def captured_logs(settings: Settings) -> Iterator[LogCapture]:
             logger.handlers[:], logger.propagate = handlers, propagate
             logger.setLevel(level)
         structlog.reset_defaults()
+        logging.captureWarnings(False)

@@ -78,6 +78,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
         root.removeHandler(previous)
     root.addHandler(handler)
     root.setLevel(settings.log_level)
+    logging.captureWarnings(True)  # a library's warning is a log line like any other
     for name in _LIBRARY_LOGGERS:
         library = logging.getLogger(name)
         library.handlers.clear()
