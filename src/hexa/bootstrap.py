@@ -354,7 +354,7 @@ def _mailer(settings: Settings) -> Mailer:
             password=password,
             starttls=settings.smtp_starttls,
         )
-    return ConsoleMailer()
+    return ConsoleMailer(show_bodies=settings.env == "dev")
 
 
 @dataclass(frozen=True, slots=True)

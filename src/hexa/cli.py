@@ -20,7 +20,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from hexa.bootstrap import check
     from hexa.drivers.http.app import create_app
+    from hexa.drivers.logs import configure_logging
 
+    configure_logging(settings)
     asyncio.run(check(settings))  # settings, stores and schema, before binding a port
     uvicorn.run(
         create_app(settings),
@@ -28,15 +30,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
-        log_level="info",
+        # Logging is ours (LOG_FORMAT, LOG_LEVEL), and so is the access event, one per
+        # request with its route and caller: uvicorn's own would be a second line.
+        log_config=None,
+        log_level=None,
+        access_log=False,
     )
     return 0
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
-    import logging
-
     from hexa.bootstrap import check
+    from hexa.drivers.logs import configure_logging
     from hexa.drivers.worker.run import run_worker
 
     if settings.resolved_queue_backend != "arq":
@@ -44,7 +49,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
             "QUEUE_BACKEND is inprocess: jobs run inside the app; the worker needs "
             "QUEUE_BACKEND=arq and REDIS_URL"
         )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging(settings)
     asyncio.run(check(settings))  # settings, stores and schema, before taking any job
     return run_worker(settings)
 

@@ -6,12 +6,20 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 RepositoryBackend = Literal["memory", "sql", "mongo"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 - refused outside dev
 DEV_API_KEY_PEPPER = "dev-only-insecure-api-key-pepper-change-me"  # noqa: S105 - likewise
 MIN_JWT_SECRET_BYTES = 32
@@ -101,6 +109,18 @@ class Settings(BaseSettings):
     ws_heartbeat_seconds: float = Field(15.0, gt=0, le=300)
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    # Unset: readable lines in dev, JSON lines elsewhere (see `resolved_log_format`).
+    log_format: Literal["json", "console"] | None = None
+    log_level: LogLevel = "INFO"
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        """`info` or `INFO`, `JSON` or `json`: operators type both."""
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        return value.upper() if info.field_name == "log_level" else value.lower()
 
     @field_validator("database_url")
     @classmethod
@@ -210,6 +230,12 @@ class Settings(BaseSettings):
     @property
     def previous_jwt_secrets(self) -> tuple[str, ...]:
         return tuple(s.strip() for s in self.jwt_previous_secrets.split(",") if s.strip())
+
+    @property
+    def resolved_log_format(self) -> str:
+        if self.log_format:
+            return self.log_format
+        return "console" if self.env == "dev" else "json"
 
     @property
     def resolved_queue_backend(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -45,6 +46,20 @@ async def test_an_accepted_job_reads_back_equal_and_queued(uow) -> None:
     assert stored == entry
     assert stored.progress() == entry.queued()
     assert (stored.progress().status, stored.progress().total) == ("queued", 3)
+
+
+async def test_an_entry_keeps_the_request_that_accepted_its_job(uow) -> None:
+    plain = an_entry("j-1")
+    named = dataclasses.replace(
+        plain, job=dataclasses.replace(plain.job, id="j-2", request_id="r-7")
+    )
+    await _add(uow, plain, named)
+    assert (await _get(uow, "j-1")).job.request_id is None
+    stored = await _get(uow, "j-2")
+    assert stored == named
+    # Marked dispatched, it still names the request: the relay hands over what it reads.
+    await _replace(uow, stored, stored.dispatched(now=at(1)))
+    assert (await _get(uow, "j-2")).job.request_id == "r-7"
 
 
 async def test_an_unknown_job_is_not_found(uow) -> None:

@@ -31,6 +31,7 @@ class Harness:
     queue: JobQueue
     runs: list[str]
     run_everything: Callable[[], Awaitable[None]]
+    request_ids: dict[str, str | None]
 
 
 async def _flushed(redis_url: str) -> None:
@@ -43,9 +44,11 @@ async def _flushed(redis_url: str) -> None:
 @pytest.fixture(params=["inprocess", "arq"])
 async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     runs: list[str] = []
+    request_ids: dict[str, str | None] = {}
 
     async def record(job: Job) -> None:
         runs.append(job.id)
+        request_ids[job.id] = job.request_id
 
     if request.param == "inprocess":
         queue = InProcessJobQueue(concurrency=2)
@@ -59,7 +62,7 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
             await asyncio.wait_for(queue.drain(), 5)
 
         try:
-            yield Harness(queue, runs, drain)
+            yield Harness(queue, runs, drain, request_ids)
         finally:
             await queue.close()
         return
@@ -73,8 +76,10 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     await _flushed(url)
     arq_queue = ArqJobQueue.from_url(url)
 
-    async def run_job(ctx: dict[str, Any], job_id: str, kind: str, payload: Any) -> None:
-        await record(Job(job_id, JobKind(kind), payload))
+    async def run_job(
+        ctx: dict[str, Any], job_id: str, kind: str, payload: Any, request_id: str | None = None
+    ) -> None:
+        await record(Job(job_id, JobKind(kind), payload, request_id))
 
     async def burst() -> None:
         worker = Worker(
@@ -91,7 +96,7 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
             await worker.close()
 
     try:
-        yield Harness(arq_queue, runs, burst)
+        yield Harness(arq_queue, runs, burst, request_ids)
     finally:
         await arq_queue.close()
 
@@ -100,6 +105,15 @@ async def test_an_enqueued_job_runs_once(harness: Harness) -> None:
     await harness.queue.enqueue(a_job())
     await harness.run_everything()
     assert harness.runs == ["job-1"]
+
+
+async def test_a_job_reaches_its_run_with_the_request_that_accepted_it(
+    harness: Harness,
+) -> None:
+    await harness.queue.enqueue(dataclasses.replace(a_job("named"), request_id="req-42"))
+    await harness.queue.enqueue(a_job("unnamed"))
+    await harness.run_everything()
+    assert harness.request_ids == {"named": "req-42", "unnamed": None}
 
 
 async def test_enqueueing_the_same_id_again_is_a_no_op(harness: Harness) -> None:

@@ -282,6 +282,48 @@ def test_a_job_accepted_while_redis_is_down_runs_once_redis_is_back(
     assert len(reported_lines(stack, job_id)) == 10
 
 
+def test_a_job_run_by_the_worker_logs_under_the_id_of_the_request_that_accepted_it(
+    stack: Stack, own_redis: OwnRedis
+) -> None:
+    own_redis.stop()  # so the worker's relay hands the job over later, from the outbox
+    body = a_packet(100, hot_every=10)[0]
+    with stack.http() as http:
+        accepted = http.post(
+            "/api/v1/packets",
+            files={"file": ("p.csv", body, "text/csv")},
+            headers={"X-Request-ID": "e2e-upload-1"},
+        )
+    assert accepted.status_code == 202 and accepted.headers["x-request-id"] == "e2e-upload-1"
+    job_id = accepted.json()["job_id"]
+    own_redis.start()
+
+    wait_for(stack, job_id, lambda job: job["status"] == "done", timeout=60)
+
+    serve, worker = (_json_lines(stack.directory / f"{name}.log") for name in ("serve", "worker"))
+    during = [e for e in serve if e.get("request_id") == "e2e-upload-1"]
+    # Redis was down: the request's own warning names it too.
+    assert any(
+        e["event"].endswith("stays in the outbox: Redis failed: ConnectionError") for e in during
+    )
+    [access] = [e for e in during if e["logger"] == "hexa.access"]
+    assert (access["route"], access["status"], access["principal_kind"]) == (
+        "/api/v1/packets",
+        202,
+        "user",
+    )
+    run = [e for e in worker if e.get("job_id") == job_id]
+    assert f"job {job_id} ended done" in [e["event"] for e in run]
+    assert {e["request_id"] for e in run} == {"e2e-upload-1"}
+    logs = stack.logs()
+    for secret in (ADMIN[1], stack.token, SECRET):
+        assert secret not in logs
+
+
+def _json_lines(path: Path) -> list[dict[str, Any]]:
+    """Every line a process wrote, each the JSON object ENV=test makes it."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line]
+
+
 def test_a_redis_restarted_empty_loses_neither_a_queued_job_nor_a_finished_one(
     stack: Stack, own_redis: OwnRedis
 ) -> None:

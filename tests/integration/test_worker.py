@@ -20,6 +20,7 @@ from hexa.config import Settings, load_settings
 from hexa.domain.jobs import Job, JobKind
 from hexa.drivers.worker import tasks
 from hexa.drivers.worker.settings import worker_options
+from tests.log_capture import captured_logs
 
 SECRET = "w" * 40
 
@@ -60,6 +61,24 @@ async def app(tmp_path: Path, flushed_redis: str) -> AsyncIterator[Hexa]:
 
 async def _actions(hexa: Hexa, job_id: str) -> list[str]:
     return [e.action for e in (await hexa.audit.page(limit=50)).items if e.target == job_id]
+
+
+async def test_every_line_of_a_workers_run_names_the_job_and_the_request_behind_it(
+    app: Hexa,
+) -> None:
+    inspection = await app.inspections.record(subject="boiler")
+    job = await app.inspections.submit(inspection.id, request_id="req-from-the-api")
+
+    with captured_logs(app.settings) as logs:
+        await _burst(app.settings)
+
+    assert (await app.jobs.job(job.id)).status == "done"
+    run = [e for e in logs.events() if e.get("job_id") == job.id]
+    assert [e["event"] for e in run] == [
+        f"job {job.id} (validate_inspection) started",
+        f"job {job.id} ended done",
+    ]
+    assert {e["request_id"] for e in run} == {"req-from-the-api"}
 
 
 async def test_a_job_that_keeps_failing_is_retried_then_ends_failed_with_its_error(

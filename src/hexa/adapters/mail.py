@@ -21,14 +21,23 @@ class SentMail:
 
 
 class ConsoleMailer:
-    """Logs each message and keeps the last ones, so a developer or a test can read them."""
+    """Logs each message and keeps the last ones, so a developer or a test can read them.
 
-    def __init__(self, keep: int = 100) -> None:
+    Bodies carry one-time links (verify, reset), as good as a password until used: the
+    log shows them only when `show_bodies` (ENV=dev, where the console is the inbox).
+    Elsewhere log lines are collected and kept by machines, so only the recipient and
+    subject are logged; a deployment that must deliver mail sets MAILER=smtp."""
+
+    def __init__(self, keep: int = 100, *, show_bodies: bool = False) -> None:
         self.sent: list[SentMail] = []
         self._keep = keep
+        self._show_bodies = show_bodies
 
     async def send(self, *, to: str, subject: str, body: str) -> None:
-        log.info("mail to %s: %s\n%s", to, subject, body)
+        if self._show_bodies:
+            log.info("mail to %s: %s\n%s", to, subject, body)
+        else:
+            log.info("mail to %s: %s (body not logged outside ENV=dev)", to, subject)
         self.sent = [*self.sent, SentMail(to, subject, body)][-self._keep :]
 
 

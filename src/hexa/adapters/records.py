@@ -195,6 +195,7 @@ def outbox_record(entry: OutboxEntry) -> dict[str, Any]:
         "id": entry.job.id,
         "kind": entry.job.kind.value,
         "payload": entry.job.payload,
+        "request_id": entry.job.request_id,
         "total": entry.total,
         "created_at": entry.created_at,
         "dispatched_at": entry.dispatched_at,
@@ -209,8 +210,11 @@ def outbox_record(entry: OutboxEntry) -> dict[str, Any]:
 
 
 def outbox_from(record: Any) -> OutboxEntry:
-    job = Job(record["id"], JobKind(record["kind"]), dict(record["payload"]))
-    # .get: Mongo documents written before jobs recorded their end have no such fields.
+    # .get: Mongo documents written before jobs recorded their end (or their request)
+    # have no such fields.
+    job = Job(
+        record["id"], JobKind(record["kind"]), dict(record["payload"]), record.get("request_id")
+    )
     outcome = record.get("outcome")
     return OutboxEntry(
         job=job,

@@ -31,11 +31,14 @@ class JobKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A unit of background work. `id` is also the queue's dedupe key."""
+    """A unit of background work. `id` is also the queue's dedupe key; `request_id` names
+    the request that accepted it, so the logs of its run can be told apart and joined to
+    that request's."""
 
     id: str
     kind: JobKind
     payload: dict[str, Any]
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

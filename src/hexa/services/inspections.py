@@ -86,11 +86,15 @@ class InspectionService:
             await uow.inspections.delete(inspection_id, expected_version=if_version)
             await uow.commit()
 
-    async def submit(self, inspection_id: str, *, actor: str = "system") -> JobProgress:
+    async def submit(
+        self, inspection_id: str, *, actor: str = "system", request_id: str | None = None
+    ) -> JobProgress:
         """Moves a draft to `submitted` and accepts its validation job in the same unit of
-        work; answers the queued job, whether or not the queue could be reached just now."""
+        work; answers the queued job, whether or not the queue could be reached just now.
+        `request_id`, the accepting request's, is kept with the job for its logs."""
         now = self._clock.now()
-        job = Job(new_id(), JobKind.VALIDATE_INSPECTION, {"inspection_id": inspection_id})
+        payload = {"inspection_id": inspection_id}
+        job = Job(new_id(), JobKind.VALIDATE_INSPECTION, payload, request_id=request_id)
         entry = OutboxEntry(job, total=1, created_at=now)
         async with self._uow() as uow:
             current = await uow.inspections.get(inspection_id)

@@ -63,9 +63,11 @@ class PacketService:
         packet_format: PacketFormat = PacketFormat.CSV,
         filename: str = "",
         actor: str = "system",
+        request_id: str | None = None,
     ) -> JobProgress:
-        """Stores the packet and accepts its validation job. Raises `ValidationError`
-        naming the first bad line; then nothing is kept."""
+        """Stores the packet and accepts its validation job, which keeps `request_id` (the
+        accepting request's) for its logs. Raises `ValidationError` naming the first bad
+        line; then nothing is kept."""
         job_id = new_id()
         reader = PacketReader(packet_format)
         blob = packet_blob(job_id, packet_format)
@@ -78,7 +80,7 @@ class PacketService:
 
         size = await self._blobs.put(blob, checked())
         payload = {"blob": blob, "bytes": size, "format": packet_format.value}
-        job = Job(job_id, JobKind.VALIDATE_PACKET, payload)
+        job = Job(job_id, JobKind.VALIDATE_PACKET, payload, request_id=request_id)
         entry = OutboxEntry(job, total=reader.rows, created_at=self._clock.now())
         try:
             async with self._uow() as uow:

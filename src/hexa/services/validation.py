@@ -54,6 +54,7 @@ class ValidationService:
         if current is None:
             return
         progress = await self._progress.save(current.started(now=self._clock.now()))
+        log.info("job %s (%s) started", job.id, job.kind)
         try:
             result = await self._handle(job, progress)
         except Unavailable as error:
@@ -135,6 +136,7 @@ class ValidationService:
         await self._told(ended)
 
     async def _told(self, ended: JobProgress) -> None:
+        log.info("job %s ended %s", ended.id, ended.status)
         await self._progress.save(ended)
         outcome = JobOutcome.DONE if ended.status is JobStatus.DONE else JobOutcome.FAILED
         await self._count(ended, outcome)

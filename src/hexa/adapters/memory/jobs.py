@@ -14,6 +14,8 @@ from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
+import structlog
+
 from hexa.domain.errors import NotFound
 from hexa.domain.jobs import (
     Durations,
@@ -78,15 +80,17 @@ class InProcessJobQueue:
     async def _work(self, handler: JobHandler) -> None:
         while True:
             job = await self._pending.get()
-            try:
-                await handler(job)
-            except Exception:
-                # Not ended (its end could not be recorded, say): the relay's next hand-over
-                # must run it again, not be taken for a duplicate.
-                self._seen.pop(job.id, None)
-                log.exception("in-process job %s (%s) failed", job.id, job.kind)
-            finally:
-                self._pending.task_done()
+            # Every line of the run, its failure's too, names the job and its request.
+            with structlog.contextvars.bound_contextvars(job_id=job.id, request_id=job.request_id):
+                try:
+                    await handler(job)
+                except Exception:
+                    # Not ended (its end could not be recorded, say): the relay's next
+                    # hand-over must run it again, not be taken for a duplicate.
+                    self._seen.pop(job.id, None)
+                    log.exception("in-process job %s (%s) failed", job.id, job.kind)
+                finally:
+                    self._pending.task_done()
 
 
 class MemoryProgressFeed:

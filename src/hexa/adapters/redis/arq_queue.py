@@ -45,8 +45,10 @@ def arq_redis_settings(url: str) -> RedisSettings:
     return settings
 
 
-def job_arguments(job: Job) -> tuple[str, str, dict[str, Any]]:
-    return job.id, job.kind.value, job.payload
+def job_arguments(job: Job) -> tuple[str, str, dict[str, Any], str | None]:
+    """`run_job`'s arguments after arq's context: the job, and the request that accepted
+    it (copied from its outbox entry, the record a relay hands over again)."""
+    return job.id, job.kind.value, job.payload, job.request_id
 
 
 class ArqJobQueue:

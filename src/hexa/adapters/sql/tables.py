@@ -151,6 +151,8 @@ job_outbox = sa.Table(
     sa.Column("finished_at", UtcDateTime, nullable=True, index=True),
     sa.Column("result", sa.JSON, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
+    # The X-Request-ID of the request that accepted the job, for its logs.
+    sa.Column("request_id", sa.String(128), nullable=True),
     # Finds the jobs dispatched but not ended without reading the ended ones.
     sa.Index("ix_job_outbox_unfinished", "outcome", "dispatched_at"),
 )

@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.types import ASGIApp
 
 from hexa import bootstrap
 from hexa.config import Settings, load_settings
 from hexa.drivers.http import openapi, problems
 from hexa.drivers.http.limits import MAX_JSON_BYTES, MULTIPART_OVERHEAD_BYTES, BodySizeLimit
 from hexa.drivers.http.metrics import RequestMetrics, app_registry
+from hexa.drivers.http.request_log import RequestLog
 from hexa.drivers.http.routes import (
     admin,
     auth,
@@ -24,6 +26,17 @@ from hexa.drivers.http.routes import (
     packets,
     rules,
 )
+from hexa.drivers.logs import configure_logging
+
+
+class _HexaApp(FastAPI):
+    """FastAPI with `RequestLog` outermost. Starlette's error middleware, which answers
+    an unexpected error with the 500 problem, wraps every middleware added the usual way:
+    this one wraps it in turn, so that answer too carries the request id, is counted in
+    the access event, and its error line is logged within the request's context."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RequestLog(super().build_middleware_stack())
 
 
 def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = None) -> FastAPI:
@@ -38,12 +51,13 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
             app.state.hexa = hexa
             yield
             return
+        configure_logging(settings)  # a server started without `hexa serve` (uvicorn --factory)
         async with bootstrap.build(settings) as built:
             app.state.hexa = built
             yield
 
     docs = settings.env == "dev" or settings.allow_public_docs
-    app = FastAPI(
+    app = _HexaApp(
         title="Hexa",
         version="0.1.0",
         lifespan=lifespan,

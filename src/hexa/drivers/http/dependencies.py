@@ -24,6 +24,15 @@ def hexa(request: Request) -> Hexa:
 Services = Annotated[Hexa, Depends(hexa)]
 
 
+def request_id(request: Request) -> str | None:
+    """The id `RequestLog` gave this request, for the jobs it accepts to carry."""
+    given: str | None = getattr(request.state, "request_id", None)
+    return given
+
+
+RequestId = Annotated[str | None, Depends(request_id)]
+
+
 def encode_cursor(after: str | None) -> str | None:
     if after is None:
         return None

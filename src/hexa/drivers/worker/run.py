@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
-import sys
 import threading
 
 from redis.exceptions import RedisError
@@ -43,11 +42,10 @@ def run_worker(settings: Settings) -> int:
             # graph here, or each outage would leak its pools.
             with contextlib.suppress(Exception):
                 worker.loop.run_until_complete(close_graph(worker.ctx))
-            print(
-                f"hexa worker: Redis failed ({type(error).__name__}); starting again in "
-                f"{delay:.0f} s",
-                file=sys.stderr,
-                flush=True,
+            log.warning(
+                "Redis failed (%s); the worker starts again in %.0f s",
+                type(error).__name__,
+                delay,
             )
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stopping.set())

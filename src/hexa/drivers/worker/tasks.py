@@ -6,6 +6,7 @@ import asyncio
 import math
 from typing import Any
 
+import structlog
 from arq import Retry
 
 from hexa.bootstrap import Hexa
@@ -15,22 +16,33 @@ from hexa.drivers.worker.lease import LeaseLost, leased
 MAX_BACKOFF_SECONDS = 60
 
 
-async def run_job(ctx: dict[str, Any], job_id: str, kind: str, payload: dict[str, Any]) -> None:
+async def run_job(
+    ctx: dict[str, Any],
+    job_id: str,
+    kind: str,
+    payload: dict[str, Any],
+    request_id: str | None = None,  # absent from jobs queued before requests were named
+) -> None:
     """Runs the job within JOB_TIMEOUT_SECONDS, retrying transient failures with back-off.
+    Every line logged meanwhile, ours or arq's, names the job and the request behind it.
 
     arq is given one attempt more than JOB_MAX_TRIES: if the last real attempt could not
     even record its end (its stores down, its worker killed), that extra call records the
     job `failed`. arq itself would end it silently, leaving it `running` for ever."""
+    with structlog.contextvars.bound_contextvars(job_id=job_id, request_id=request_id):
+        await _run(ctx, Job(job_id, JobKind(kind), payload, request_id))
+
+
+async def _run(ctx: dict[str, Any], job: Job) -> None:
     hexa: Hexa = ctx["hexa"]
     attempt: int = ctx["job_try"]
     tries = hexa.settings.job_max_tries
-    job = Job(job_id, JobKind(kind), payload)
     if attempt > tries:
         await hexa.validation.give_up(job, f"gave up after {tries} attempts")
         return
     limit = hexa.settings.job_timeout_seconds
     try:
-        async with leased(ctx["redis"], job_id, hexa.settings.worker_lease_seconds):
+        async with leased(ctx["redis"], job.id, hexa.settings.worker_lease_seconds):
             async with asyncio.timeout(limit):
                 await hexa.validation.run(job, last_attempt=attempt == tries)
     except LeaseLost as lost:

@@ -9,6 +9,7 @@ from hexa.drivers.http.auth import InspectionsReader, InspectionsWriter
 from hexa.drivers.http.dependencies import (
     OptionalVersion,
     PagingParams,
+    RequestId,
     RequiredVersion,
     Services,
     encode_cursor,
@@ -98,9 +99,13 @@ async def delete_inspection(
     "/{inspection_id}/submit", status_code=status.HTTP_202_ACCEPTED, responses=problems(409)
 )
 async def submit_inspection(
-    caller: InspectionsWriter, inspection_id: str, hexa: Services, response: Response
+    caller: InspectionsWriter,
+    inspection_id: str,
+    hexa: Services,
+    response: Response,
+    request_id: RequestId,
 ) -> JobAccepted:
     """Hands a draft in; its validation runs in the background as the job answered."""
-    job = await hexa.inspections.submit(inspection_id, actor=caller.actor)
+    job = await hexa.inspections.submit(inspection_id, actor=caller.actor, request_id=request_id)
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return JobAccepted(job_id=job.id, status=job.status.value)

@@ -44,6 +44,7 @@ async def follow_job(websocket: WebSocket, job_id: str) -> None:
     except Unavailable as error:  # a store needed to check the credentials is down
         await websocket.close(UNAVAILABLE, error.detail[:120])
         return
+    websocket.state.principal = principal  # for the access event (`RequestLog`)
     if not principal.may(Scope.JOBS_READ):
         await websocket.close(FORBIDDEN, f"this needs the {Scope.JOBS_READ} scope")
         return

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response, status
 from hexa.domain.errors import TooLarge
 from hexa.domain.packets import PacketFormat
 from hexa.drivers.http.auth import InspectionsWriter
-from hexa.drivers.http.dependencies import Services
+from hexa.drivers.http.dependencies import RequestId, Services
 from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.multipart import streamed_file
 from hexa.drivers.http.schemas import JobAccepted
@@ -36,7 +36,11 @@ PATH = "/api/v1/packets"
     },
 )
 async def upload_packet(
-    caller: InspectionsWriter, request: Request, hexa: Services, response: Response
+    caller: InspectionsWriter,
+    request: Request,
+    hexa: Services,
+    response: Response,
+    request_id: RequestId,
 ) -> JobAccepted:
     """A CSV with the header `inspection,subject,key,value,unit`, one row per reading; or
     JSON lines (a file named `*.jsonl` or `*.ndjson`, or sent as `application/x-ndjson`),
@@ -49,6 +53,7 @@ async def upload_packet(
         packet_format=PacketFormat.of(upload.filename, upload.content_type),
         filename=upload.filename,
         actor=caller.actor,
+        request_id=request_id,
     )
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return JobAccepted(job_id=job.id, status=job.status.value)

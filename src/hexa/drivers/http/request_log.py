@@ -1,0 +1,104 @@
+"""Each request's id, and the one access event that tells what became of the request.
+
+The id is the client's `X-Request-ID` when it is sane (short, of a plain charset: it goes
+into log lines and job records), or a fresh one. It is bound into the log context for the
+whole request, kept in the request state for routes that hand it to a job, and echoed on
+the answer, whoever wrote it: a route, a problem handler, the body limit's 413, or
+Starlette's 500 (`create_app` puts this middleware outside that one).
+
+The access event replaces uvicorn's access line: method, route template (never the raw
+path of a matched route, so ids and query strings stay out), status, duration, and the
+caller as `auth` resolved it (kind and id: a user id, an API key's kid, a service's
+subject; never a credential). A WebSocket gets one event too, when it ends, with the
+close code the app sent. Pure ASGI, no awaits of its own: it costs a few dict lookups.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hexa.domain.access import Principal
+
+HEADER = b"x-request-id"
+_SANE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+_UNROUTED_PATH_CHARS = 200  # enough to recognise a mistyped URL, not enough to flood a line
+
+# A plain `logging` logger, its fields passed as `extra`: a disabled level costs one check,
+# and a process that never configured structlog gets no lines on stdout.
+log = logging.getLogger("hexa.access")
+
+
+def request_id_of(scope: Scope) -> str:
+    """The client's id when it sent one sane id, else a fresh uuid4 hex."""
+    given: list[bytes] = [value for name, value in scope["headers"] if name == HEADER]
+    if len(given) == 1 and _SANE.fullmatch(given[0]):
+        return given[0].decode("ascii")
+    return uuid.uuid4().hex
+
+
+class RequestLog:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_of(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+        echoed = (HEADER, request_id.encode("ascii"))
+        started = time.perf_counter()
+        status: int | None = 500 if scope["type"] == "http" else None
+
+        async def identified(message: Message) -> None:
+            nonlocal status
+            kind = message["type"]
+            if kind in ("http.response.start", "websocket.accept"):
+                message = {**message, "headers": [*message.get("headers", ()), echoed]}
+                status = message.get("status", 101)
+            elif kind == "websocket.close":
+                status = message.get("code", 1000)
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await self.app(scope, receive, identified)
+            finally:
+                if log.isEnabledFor(logging.INFO):
+                    event = "request" if scope["type"] == "http" else "websocket"
+                    seconds = time.perf_counter() - started
+                    log.info(event, extra=_fields(scope, status, seconds))
+
+
+def _fields(scope: Scope, status: int | None, seconds: float) -> dict[str, Any]:
+    return {
+        "method": scope.get("method", "GET"),  # a WebSocket handshake is a GET
+        "route": _route(scope),
+        "status": status,
+        "duration_ms": round(seconds * 1000, 2),
+        "client": (scope.get("client") or ("",))[0],
+        **_caller(scope),
+    }
+
+
+def _route(scope: Scope) -> str:
+    route = getattr(scope.get("route"), "path", None)
+    if isinstance(route, str):
+        return route
+    path: str = scope.get("path", "")
+    return path[:_UNROUTED_PATH_CHARS]
+
+
+def _caller(scope: Scope) -> dict[str, Any]:
+    """Who `auth` found the caller to be, if it got that far: never what they presented."""
+    principal = scope.get("state", {}).get("principal")
+    if not isinstance(principal, Principal):
+        return {"principal_kind": None, "principal_id": None}
+    return {"principal_kind": principal.kind.value, "principal_id": principal.subject}

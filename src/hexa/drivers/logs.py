@@ -1,0 +1,113 @@
+"""Log lines: one format for ours and for every library's, set up by the driver that
+starts the process (`hexa serve`, `hexa worker`, or `create_app` building its own graph).
+
+One handler on the root logger renders both structlog events and plain `logging` records
+(our services', uvicorn's, arq's, SQLAlchemy's) through structlog's `ProcessorFormatter`:
+JSON lines outside dev, for machines to index; readable lines in dev, for people. Fields
+bound with `structlog.contextvars` (a request's id, a job's id) ride on every line,
+whichever logger wrote it. Lines go to stderr: stdout is for what a command prints
+(`hexa token` prints a token there, which must not mix with log lines).
+
+Uvicorn's own access log is silenced here: the request middleware writes one event per
+request instead, with the route template and the caller (`hexa.drivers.http.requests`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import TextIO
+
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
+
+from hexa.config import Settings
+
+# Libraries that install handlers of their own when run by their own command line; here
+# they go through the root handler like everything else.
+_LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.asgi", "arq", "arq.worker")
+# Chatty at INFO about nothing an operator needs (alembic announces its plugins when the
+# app checks the schema): heard from at WARNING, or when LOG_LEVEL is DEBUG.
+_CHATTY_LOGGERS = ("alembic",)
+# Their DEBUG lines print every statement with its parameters, the rows written: password
+# hashes and token digests among them. Never below INFO, whatever LOG_LEVEL says.
+_VERBATIM_LOGGERS = ("aiosqlite",)
+# Tokens can travel in a query string (`/ws/jobs/{id}?token=...`, for clients that cannot
+# set headers), and uvicorn names the full URL when it logs a WebSocket handshake.
+_QUERY_SECRET = re.compile(r"((?:token|key|secret|password)=)[^&\s\"']+", re.IGNORECASE)
+
+
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
+    """Routes every log record of the process through structlog, at LOG_LEVEL, in
+    LOG_FORMAT. Calling it again replaces what the previous call set up."""
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        hide_query_secrets,
+    ]
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,  # a disabled level costs no processing
+            *shared,
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.processors.StackInfoRenderer(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    stream = stream or sys.stderr
+    handler = logging.StreamHandler(stream)
+    handler.set_name("hexa")
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            # `extra` fields of a plain record (the access event's) become fields too.
+            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                *_rendering(settings.resolved_log_format, stream),
+            ],
+        )
+    )
+    root = logging.getLogger()
+    for previous in [h for h in root.handlers if h.get_name() == "hexa"]:
+        root.removeHandler(previous)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
+    logging.captureWarnings(True)  # a library's warning is a log line like any other
+    for name in _LIBRARY_LOGGERS:
+        library = logging.getLogger(name)
+        library.handlers.clear()
+        library.propagate = True
+        library.setLevel(logging.NOTSET)
+    for name in _CHATTY_LOGGERS:
+        chatty = logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING
+        logging.getLogger(name).setLevel(chatty)
+    for name in _VERBATIM_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False  # no handler anywhere: uvicorn skips its access lines
+
+
+def _rendering(log_format: str, stream: TextIO) -> list[Processor]:
+    if log_format == "json":
+        # The traceback as one string field: a JSON line stays one line.
+        return [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+    colors = getattr(stream, "isatty", lambda: False)()
+    # Plain tracebacks: the fancy ones print every frame's locals, request headers
+    # (credentials) among them.
+    plain = structlog.dev.plain_traceback
+    return [structlog.dev.ConsoleRenderer(colors=colors, exception_formatter=plain)]
+
+
+def hide_query_secrets(logger: WrappedLogger, method: str, event: EventDict) -> EventDict:
+    """Blanks the value of `token=`, `key=`, `secret=` and `password=` in a message."""
+    message = event.get("event")
+    if isinstance(message, str) and "=" in message:
+        event["event"] = _QUERY_SECRET.sub(r"\1[hidden]", message)
+    return event
