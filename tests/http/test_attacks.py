@@ -226,7 +226,8 @@ async def test_a_valid_caller_without_the_scope_is_403(
 async def test_tokens_signed_with_a_previous_secret_still_work(settings: Settings) -> None:
     old = "o" * 40
     rotated = settings.model_copy(update={"jwt_previous_secrets": old})
-    async with build(rotated, hasher=Argon2PasswordHasher.fast_for_tests()) as hexa:
+    clock = FrozenClock(NOW)  # the claims' times are NOW's, however long the suite has run
+    async with build(rotated, clock=clock, hasher=Argon2PasswordHasher.fast_for_tests()) as hexa:
         transport = httpx.ASGITransport(app=create_app(hexa=hexa))
         async with httpx.AsyncClient(transport=transport, base_url="https://test") as http:
             ok = await http.get(

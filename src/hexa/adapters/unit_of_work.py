@@ -49,20 +49,27 @@ class BackendSession(Protocol):
 
 
 class Backend(Protocol):
-    def session(self) -> BackendSession: ...
+    def session(self, *, read_only: bool = False) -> BackendSession: ...
 
 
 class BackendUnitOfWork:
-    def __init__(self, backends: Mapping[str, Backend], placement: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        backends: Mapping[str, Backend],
+        placement: Mapping[str, str],
+        *,
+        read_only: bool = False,
+    ) -> None:
         """`placement` maps each repository port (`inspections`, `rules`, `users`,
         `api_keys`, `sessions`, `audit`, `outbox`) to its backend's name."""
         self._backends = backends
         self._placement = placement
+        self._read_only = read_only
         self._sessions: dict[str, BackendSession] = {}
 
     async def __aenter__(self) -> Self:
         for name in dict.fromkeys(self._placement.values()):
-            self._sessions[name] = self._backends[name].session()
+            self._sessions[name] = self._backends[name].session(read_only=self._read_only)
 
         def session_of(port: str) -> BackendSession:
             return self._sessions[self._placement[port]]
@@ -98,11 +105,16 @@ class BackendUnitOfWork:
                     log.warning("could not close a %s session: %r", name, failure)
 
     async def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         for session in self._sessions.values():
             await session.commit()
 
 
 def unit_of_work_factory(
     backends: Mapping[str, Backend], placement: Mapping[str, str]
-) -> Callable[[], BackendUnitOfWork]:
-    return lambda: BackendUnitOfWork(backends, placement)
+) -> Callable[..., BackendUnitOfWork]:
+    def unit(*, read_only: bool = False) -> BackendUnitOfWork:
+        return BackendUnitOfWork(backends, placement, read_only=read_only)
+
+    return unit

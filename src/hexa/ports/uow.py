@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -41,4 +40,11 @@ class UnitOfWork(Protocol):
         ...
 
 
-UnitOfWorkFactory = Callable[[], UnitOfWork]
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work. `read_only=True` promises it will only read, so a store
+        may skip what only writers need: SQLite's write lock (WAL readers run side by
+        side), PostgreSQL's BEGIN and ROLLBACK round trips (each read then sees what was
+        committed when it ran, not one snapshot for the whole unit). Such a unit must not
+        write; its `commit` raises."""
+        ...

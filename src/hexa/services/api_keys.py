@@ -77,11 +77,11 @@ class ApiKeyService:
         return IssuedKey(key, str(token))
 
     async def get(self, kid: str) -> ApiKey:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             return await uow.api_keys.get(kid)
 
     async def page(self, *, limit: int, after: str | None = None) -> Page[ApiKey]:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             return await fetch_page(lambda n: uow.api_keys.page(limit=n, after=after), limit)
 
     async def revoke(self, actor: Principal, kid: str) -> ApiKey:
@@ -150,7 +150,7 @@ class ApiKeyService:
             self._cache_generation = generation
         key = self._cache.get(kid)
         if key is None:
-            async with self._uow() as uow:
+            async with self._uow(read_only=True) as uow:
                 key = await uow.api_keys.find(kid)
             if key is not None:
                 self._remember(key)

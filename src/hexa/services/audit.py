@@ -24,5 +24,5 @@ class AuditService:
 
     async def page(self, *, limit: int, before: str | None = None) -> Page[AuditEntry]:
         """Newest first; `next_after` is the id to continue before."""
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             return await fetch_page(lambda n: uow.audit.page(limit=n, before=before), limit)

@@ -195,7 +195,7 @@ class AuthService:
         claims = self._tokens.read(access_token)
         if claims.kind != "user":
             return Principal(PrincipalKind.SERVICE, claims.subject, claims.scopes)
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             try:
                 user = await uow.users.get(claims.subject)
             except NotFound:
@@ -211,7 +211,7 @@ class AuthService:
     async def me(self, principal: Principal) -> User:
         if principal.kind is not PrincipalKind.USER:
             raise Forbidden("only people have a profile")
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             return await uow.users.get(principal.subject)
 
     # -- password reset ---------------------------------------------------------------
@@ -222,7 +222,7 @@ class AuthService:
             email = normalized_email(email)
         except ValidationError:
             return None
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             user = await uow.users.by_email(email)
         if user is None or not user.active:
             return None

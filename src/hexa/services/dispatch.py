@@ -69,7 +69,7 @@ class JobDispatcher:
         """Dispatches entries left pending for longer than the grace period, then hands
         over again jobs dispatched long ago that have not ended; answers how many reached
         the queue."""
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             pending = await uow.outbox.pending(limit=limit)
         now = self._clock.now()
         cutoff = now - self._relay_after
@@ -80,7 +80,7 @@ class JobDispatcher:
             if not await self.dispatch(entry):
                 return sent  # the queue is down: try again at the next round
             sent += 1
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             unfinished = await uow.outbox.unfinished(
                 dispatched_before=now - self._redispatch_after, limit=limit
             )
@@ -100,7 +100,7 @@ class JobDispatcher:
         try:
             return await self._progress.get(job_id)
         except (NotFound, Unavailable) as missing:
-            async with self._uow() as uow:
+            async with self._uow(read_only=True) as uow:
                 try:
                     entry = await uow.outbox.get(job_id)
                 except NotFound:

@@ -77,7 +77,7 @@ class Housekeeping:
         cutoff = self._clock.now() - self._job_retention
         purged = clashes = 0
         while True:
-            async with self._uow() as uow:
+            async with self._uow(read_only=True) as uow:
                 ended = await uow.outbox.ended_before(cutoff, limit=JOB_BATCH)
             for entry in ended:
                 for name in blobs_of(entry.job):

@@ -43,13 +43,13 @@ class InspectionService:
         return inspection
 
     async def get(self, inspection_id: str) -> Inspection:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             return await uow.inspections.get(inspection_id)
 
     async def page(
         self, *, limit: int, after: str | None = None, status: InspectionStatus | None = None
     ) -> Page[Inspection]:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             return await fetch_page(
                 lambda n: uow.inspections.page(limit=n, after=after, status=status), limit
             )

@@ -133,7 +133,7 @@ class PacketJudge:
         self._every = progress_every
 
     async def run(self, job: Job, progress: JobProgress) -> dict[str, Any]:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             rules = await uow.rules.enabled()
         tally = {"rows": 0, "inspections": 0, "failed_inspections": 0, "errors": 0, "warnings": 0}
 

@@ -56,11 +56,11 @@ class RuleService:
         return rule
 
     async def get(self, rule_id: str) -> Rule:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             return await uow.rules.get(rule_id)
 
     async def page(self, *, limit: int, after: str | None = None) -> Page[Rule]:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             return await fetch_page(lambda n: uow.rules.page(limit=n, after=after), limit)
 
     async def replace(self, rule_id: str, draft: RuleDraft, *, if_version: int | None) -> Rule:

@@ -20,11 +20,11 @@ class UserAdminService:
         self._hasher = hasher
 
     async def page(self, *, limit: int, after: str | None = None) -> Page[User]:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             return await fetch_page(lambda n: uow.users.page(limit=n, after=after), limit)
 
     async def get(self, user_id: str) -> User:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             return await uow.users.get(user_id)
 
     async def change(

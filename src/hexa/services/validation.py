@@ -106,7 +106,7 @@ class ValidationService:
         return progress
 
     async def _entry(self, job_id: str) -> OutboxEntry | None:
-        async with self._uow() as uow:
+        async with self._uow(read_only=True) as uow:
             try:
                 return await uow.outbox.get(job_id)
             except NotFound:  # a job handed to the queue without the outbox

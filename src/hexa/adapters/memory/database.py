@@ -36,7 +36,7 @@ class MemoryDatabase:
         self.audit: list[AuditEntry] = []
         self.outbox: MemoryTable[OutboxEntry] = MemoryTable("job")
 
-    def session(self) -> MemorySession:
+    def session(self, *, read_only: bool = False) -> MemorySession:
         return MemorySession(self)
 
     async def ping(self) -> None:

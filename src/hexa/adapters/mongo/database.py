@@ -65,7 +65,7 @@ class MongoDatabase:
                 [("finished_at", ASCENDING)], name="ix_job_outbox_finished_at"
             )
 
-    def session(self) -> MongoSession:
+    def session(self, *, read_only: bool = False) -> MongoSession:
         return MongoSession(self)
 
     async def ping(self) -> None:

@@ -210,7 +210,7 @@ class RedisDatabase:
     def from_url(cls, url: str) -> RedisDatabase:
         return cls(connect(url))
 
-    def session(self) -> RedisSession:
+    def session(self, *, read_only: bool = False) -> RedisSession:
         return RedisSession(self.client)
 
     async def ping(self) -> None:

@@ -51,6 +51,9 @@ class PoolLimits:
         }
 
 
+RECYCLE_SECONDS = 1800
+
+
 def create_engine(url: str | URL, limits: PoolLimits | None = None, **options: Any) -> AsyncEngine:
     """An engine with the per-dialect settings Hexa relies on; without `limits`,
     SQLAlchemy's and the driver's defaults."""
@@ -63,9 +66,12 @@ def create_engine(url: str | URL, limits: PoolLimits | None = None, **options: A
             "timeout": limits.connect_timeout,
             "command_timeout": limits.command_timeout,
         }
-    # Pre-ping: connections pooled before the server restarted are dropped at checkout,
-    # not handed to one request after another to fail.
-    return create_async_engine(url, pool_pre_ping=True, **options)
+    # No ping at checkout (a round trip per unit of work). A connection the server
+    # dropped fails its unit with a 503 the client may retry, and its disconnect error
+    # makes SQLAlchemy drop every connection pooled before it, so a server restart costs
+    # one failed unit per process, not one per pooled connection. Connections are also
+    # renewed every half hour, before idle-connection reapers (proxies, NATs) cut them.
+    return create_async_engine(url, pool_recycle=RECYCLE_SECONDS, **options)
 
 
 def _sqlite_engine(url: URL, limits: PoolLimits | None, **options: Any) -> AsyncEngine:
@@ -89,11 +95,16 @@ def _sqlite_engine(url: URL, limits: PoolLimits | None, **options: Any) -> Async
     def _begin(connection: sa.Connection) -> None:
         # A deferred transaction that reads, then writes, can fail at once with "database
         # is locked" when another does the same; IMMEDIATE takes the write lock up front,
-        # so concurrent units of work queue behind busy_timeout instead. WAL keeps readers
-        # of other processes unblocked.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # so concurrent units of work queue behind busy_timeout instead. A unit that only
+        # reads needs no write lock: in WAL mode its readers run beside the writer.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+# An execution option of a unit of work's connection: it will only read.
+READ_ONLY = "hexa_read_only"
 
 
 class SqlDatabase:
@@ -104,8 +115,8 @@ class SqlDatabase:
     def from_url(cls, url: str, limits: PoolLimits | None = None) -> SqlDatabase:
         return cls(create_engine(url, limits))
 
-    def session(self) -> SqlSession:
-        return SqlSession(self.engine)
+    def session(self, *, read_only: bool = False) -> SqlSession:
+        return SqlSession(self.engine, read_only=read_only)
 
     async def ping(self) -> None:
         async with translated_errors("database"), self.engine.connect() as connection:
@@ -127,8 +138,9 @@ class SqlDatabase:
 class SqlSession:
     """Connects on first use, so a unit of work that never touches SQL costs nothing."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
         self._engine = engine
+        self._read_only = read_only
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
         self.inspections = SqlInspectionRepository(self._connect)
@@ -143,7 +155,13 @@ class SqlSession:
         if self._connection is None:
             async with translated_errors("database"):
                 self._connection = await self._engine.connect()
-                self._transaction = await self._connection.begin()
+                if not self._read_only:
+                    self._transaction = await self._connection.begin()
+                elif self._engine.dialect.name == "sqlite":
+                    await self._connection.execution_options(**{READ_ONLY: True})
+                    self._transaction = await self._connection.begin()
+                else:  # each read its own statement: no BEGIN, no ROLLBACK
+                    await self._connection.execution_options(isolation_level="AUTOCOMMIT")
         return self._connection
 
     async def commit(self) -> None:

@@ -1,0 +1,375 @@
+"""`make bench`: Hexa's reads against the stack it stands on, in one run, as ratios.
+
+    scripts/with-test-services.sh .venv/bin/python scripts/bench_http.py \\
+        [--modes embedded services] [--rounds 4] [--seconds 10] [--connections 32 256]
+
+Per mode — embedded (SQLite, jobs in-process) and services (PostgreSQL, Redis and a
+`hexa worker`, from HEXA_TEST_POSTGRES_URL and HEXA_TEST_REDIS_URL) — it starts, each as
+one uvicorn process with the same flags: a bare FastAPI app answering a constant; a bare
+database read (FastAPI + SQLAlchemy Core, one inspection by primary key, the same
+database, a pool sized like Hexa's: scripts/bench_references.py); Hexa; and Hexa in two
+processes. wrk (1 thread) drives them in interleaved rounds at each connection count and
+the table shows the best round's req/s, its p50 and p99, and all rounds' errors (non-2xx
+and socket errors), then the ratios the targets are set in, and the CPU steal during the
+run. Last, packets: end-to-end rows/s of an upload through the API to `done`, against a
+pure in-process `judge()` over the same rows. Every process listens on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+HEXA = [sys.executable, "-m", "hexa.cli"]
+UVICORN_FLAGS = ["--host", "127.0.0.1", "--no-access-log", "--log-level", "warning"]
+ADMIN = ("bench@example.com", "a long bench password")
+SCOPES = ["inspections:read", "inspections:write", "rules:write", "jobs:read"]
+POOL = {"DB_POOL_SIZE": "20", "DB_MAX_OVERFLOW": "0"}
+
+
+@dataclass
+class Target:
+    name: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Round:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(steal, total) jiffies of all CPUs since boot."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return fields[7] if len(fields) > 7 else 0, sum(fields[:8])
+
+
+class Stack:
+    """The processes of one mode, stopped together."""
+
+    def __init__(self, directory: Path, env: dict[str, str]) -> None:
+        self.directory = directory
+        self.env = env
+        self._processes: list[tuple[subprocess.Popen[bytes], Path]] = []
+
+    def hexa(self, *args: str) -> str:
+        done = subprocess.run(
+            [*HEXA, *args], env=self.env, cwd=self.directory, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"hexa {args[0]} failed: {done.stderr.strip()[-2000:]}")
+        return done.stdout
+
+    def start(self, name: str, command: list[str], ready: str | None = None) -> str:
+        port = _free_port()
+        log = self.directory / f"{name}.log"
+        process = subprocess.Popen(
+            [part.replace("{port}", str(port)) for part in command],
+            env=self.env,
+            cwd=self.directory,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        self._processes.append((process, log))
+        base = f"http://127.0.0.1:{port}"
+        if ready is not None:
+            self._wait(process, base + ready, log)
+        return base
+
+    def uvicorn(self, name: str, factory: str, *extra: str, app_dir: str | None = None) -> str:
+        command = [sys.executable, "-m", "uvicorn", factory, "--factory", *UVICORN_FLAGS]
+        if app_dir:
+            command += ["--app-dir", app_dir]
+        return self.start(name, [*command, "--port", "{port}", *extra], ready="/")
+
+    @staticmethod
+    def _wait(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise SystemExit(f"{url} exited: {log.read_text()[-3000:]}")
+            with contextlib.suppress(httpx.TransportError):
+                httpx.get(url, timeout=1)
+                return
+            time.sleep(0.2)
+        raise SystemExit(f"{url} did not answer: {log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        for process, _ in self._processes:
+            process.terminate()
+        for process, _ in self._processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@contextlib.contextmanager
+def _mode(mode: str, workdir: Path) -> Iterator[tuple[Stack, list[Target], dict[str, str]]]:
+    directory = workdir / mode
+    directory.mkdir()
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")} | {
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+        "ENV": "test",
+        "JWT_SECRET": secrets.token_urlsafe(40),
+        "API_KEY_PEPPER": secrets.token_urlsafe(40),
+        "LOG_LEVEL": "WARNING",
+        "ACCESS_TOKEN_MINUTES": "600",
+        "BLOB_DIR": str(directory / "blobs"),
+        **POOL,
+    }
+    if mode == "embedded":
+        env |= {
+            "DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'hexa.db'}",
+            "QUEUE_BACKEND": "inprocess",
+        }
+    else:
+        try:
+            env |= {
+                "DATABASE_URL": os.environ["HEXA_TEST_POSTGRES_URL"],
+                "REDIS_URL": os.environ["HEXA_TEST_REDIS_URL"],
+                "QUEUE_BACKEND": "arq",
+            }
+        except KeyError:
+            raise SystemExit(
+                "services mode needs HEXA_TEST_POSTGRES_URL and HEXA_TEST_REDIS_URL "
+                "(run under scripts/with-test-services.sh)"
+            ) from None
+    stack = Stack(directory, env)
+    try:
+        stack.hexa("migrate")
+        subprocess.run(
+            [*HEXA, "create-admin", ADMIN[0]],
+            env=env | {"HEXA_ADMIN_PASSWORD": ADMIN[1]},
+            cwd=directory,
+            check=True,
+            capture_output=True,
+        )
+        if mode == "services":
+            stack.start("worker", [*HEXA, "worker"])
+        hexa = stack.uvicorn("hexa", "hexa.drivers.http.app:create_app")
+        with httpx.Client(base_url=hexa, timeout=30) as http:
+            token = http.post(
+                "/api/v1/auth/login", json=dict(zip(("email", "password"), ADMIN, strict=True))
+            ).json()["access_token"]
+            person = {"Authorization": f"Bearer {token}"}
+            key = http.post(
+                "/api/admin/api-keys",
+                headers=person,
+                json={
+                    "name": "bench",
+                    "scopes": ["inspections:read", "inspections:write", "rules:write", "jobs:read"],
+                },
+            ).json()["token"]
+            machine = {"X-API-Key": key}
+            made = http.post(
+                "/api/v1/inspections",
+                headers=machine,
+                json={"subject": "boiler 7", "readings": [{"key": "temp", "value": 71.5}]},
+            )
+            made.raise_for_status()
+        one = f"/api/v1/inspections/{made.json()['id']}"
+        stack.env = env | {
+            "BENCH_DATABASE_URL": env["DATABASE_URL"],
+            "BENCH_POOL_SIZE": POOL["DB_POOL_SIZE"],
+            "BENCH_MAX_OVERFLOW": POOL["DB_MAX_OVERFLOW"],
+        }
+        bare = stack.uvicorn("bare", "bench_references:bare", app_dir=str(ROOT / "scripts"))
+        reference = stack.uvicorn(
+            "db-read", "bench_references:db_read", app_dir=str(ROOT / "scripts")
+        )
+        stack.env = env
+        twice = stack.uvicorn("hexa-2", "hexa.drivers.http.app:create_app", "--workers", "2")
+        targets = [
+            Target("bare FastAPI", bare + "/"),
+            Target("bare db read", reference + "/inspections/" + one.rsplit("/", 1)[1]),
+            Target("hexa /health", hexa + "/health"),
+            Target("hexa api-key read", hexa + one, machine),
+            Target("hexa jwt read", hexa + one, person),
+            Target("hexa api-key read, 2 processes", twice + one, machine),
+        ]
+        for target in targets:  # warm every path once; a wrong setup fails here, not in wrk
+            answer = httpx.get(target.url, headers=target.headers, timeout=30)
+            if answer.status_code != 200:
+                raise SystemExit(f"{target.name}: {answer.status_code} {answer.text[:300]}")
+        yield stack, targets, machine | {"base": hexa}
+    finally:
+        stack.stop()
+
+
+_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _wrk(target: Target, connections: int, seconds: int) -> Round:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    for name, value in target.headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, target.url], capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    latency = {p: float(v) * _UNIT_MS[u] for p, v, u in _LATENCY.findall(output)}
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors += int(non_2xx.group(1)) if non_2xx else 0
+    return Round(rps, latency.get("50", 0.0), latency.get("99", 0.0), errors)
+
+
+def _measure(
+    targets: list[Target], connections: list[int], rounds: int, seconds: int
+) -> dict[tuple[str, int], list[Round]]:
+    results: dict[tuple[str, int], list[Round]] = {}
+    for c in connections:
+        for _ in range(rounds):  # interleaved: each round visits every target
+            for target in targets:
+                results.setdefault((target.name, c), []).append(_wrk(target, c, seconds))
+    return results
+
+
+RATIOS = (
+    ("api-key read / bare db read", "hexa api-key read", "bare db read"),
+    ("jwt read / bare db read", "hexa jwt read", "bare db read"),
+    ("/health / bare FastAPI", "hexa /health", "bare FastAPI"),
+    ("2 processes / 1 (api-key read)", "hexa api-key read, 2 processes", "hexa api-key read"),
+)
+
+
+def _report(mode: str, results: dict[tuple[str, int], list[Round]], steal: float) -> None:
+    print(
+        f"\n== {mode} (best of {len(next(iter(results.values())))} interleaved rounds; "
+        f"CPU steal {steal:.1%})"
+    )
+    print(
+        f"{'target':34} {'conns':>5} {'req/s':>9} {'median':>9} {'p50 ms':>8} "
+        f"{'p99 ms':>8} {'errors':>7}"
+    )
+    best: dict[tuple[str, int], Round] = {}
+    for (name, c), rounds in results.items():
+        top = max(rounds, key=lambda r: r.rps)
+        best[name, c] = top
+        median = statistics.median(r.rps for r in rounds)
+        errors = sum(r.errors for r in rounds)
+        print(
+            f"{name:34} {c:>5} {top.rps:>9.0f} {median:>9.0f} {top.p50_ms:>8.1f} "
+            f"{top.p99_ms:>8.1f} {errors:>7}"
+        )
+    for c in sorted({c for _, c in results}):
+        for label, numerator, denominator in RATIOS:
+            if (numerator, c) in best and (denominator, c) in best:
+                ratio = best[numerator, c].rps / best[denominator, c].rps
+                p99 = best[numerator, c].p99_ms / max(best[denominator, c].p99_ms, 0.001)
+                print(f"  {c:>3} conns  {label:34} {ratio:5.2f}   (p99 × {p99:.1f})")
+
+
+def _job_status(http: httpx.Client, job: str) -> str:
+    answer = http.get(f"/api/v1/jobs/{job}")
+    answer.raise_for_status()
+    status: str = answer.json()["status"]
+    return status
+
+
+def _packets(base: str, machine: dict[str, str], rows: int) -> None:
+    """End to end (upload to `done` through the API) against `judge()` in this process."""
+    from hexa.domain.checks import check_from
+    from hexa.domain.packets import PacketFormat, PacketReader, inspections_of, judge
+    from hexa.domain.rules import Rule
+
+    body = "inspection,subject,key,value,unit\n" + "".join(
+        f"INS-{n // 4},pump {n // 4},temp,{95 if n % 997 == 0 else 50},C\n" for n in range(rows)
+    )
+    headers = {"X-API-Key": machine["X-API-Key"]}
+    with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
+        http.post(
+            "/api/v1/rules",
+            json={
+                "name": f"ceiling {time.time_ns()}",
+                "key": "temp",
+                "kind": "max",
+                "params": {"max": 80},
+            },
+        ).raise_for_status()
+        started = time.perf_counter()
+        accepted = http.post(
+            "/api/v1/packets", files={"file": ("p.csv", body.encode(), "text/csv")}
+        )
+        job = accepted.json()["job_id"]
+        deadline = time.monotonic() + 600
+        while (status := _job_status(http, job)) not in ("done", "failed"):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"packet job {job} still {status} after 600 s")
+            time.sleep(0.05)
+        end_to_end = rows / (time.perf_counter() - started)
+    reader = PacketReader(PacketFormat.CSV)
+    parsed = reader.feed(body.encode()) + reader.finish()
+    rule = Rule.new(
+        id="r",
+        name="ceiling",
+        key="temp",
+        check=check_from("max", {"max": 80}),
+        now=datetime.now(UTC),
+    )
+    started = time.perf_counter()
+    for group in inspections_of(parsed):
+        judge([rule], group)
+    pure = rows / (time.perf_counter() - started)
+    print(
+        f"  packets, {rows:,} rows: end to end {end_to_end:,.0f} rows/s ({status}), pure "
+        f"judge() {pure:,.0f} rows/s: ratio {end_to_end / pure:.2f}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--modes", nargs="+", default=["embedded", "services"], choices=["embedded", "services"]
+    )
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, nargs="+", default=[32, 256])
+    parser.add_argument("--packet-rows", type=int, default=100_000)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench: wrk is missing (scripts/apt-install.sh wrk wrk, or make bench)")
+    with tempfile.TemporaryDirectory(prefix="hexa-bench-") as tmp:
+        for mode in args.modes:
+            with _mode(mode, Path(tmp)) as (_, targets, machine):
+                steal0, total0 = _cpu_times()
+                results = _measure(targets, args.connections, args.rounds, args.seconds)
+                steal1, total1 = _cpu_times()
+                _report(mode, results, (steal1 - steal0) / max(total1 - total0, 1))
+                if args.packet_rows:
+                    _packets(machine["base"], machine, args.packet_rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

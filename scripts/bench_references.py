@@ -1,0 +1,93 @@
+"""The references `make bench` measures Hexa against, as uvicorn app factories.
+
+- `bare`: FastAPI answering a constant — the ceiling of the web stack alone.
+- `db_read`: FastAPI and SQLAlchemy Core reading one inspection by primary key from the
+  same database as Hexa (`BENCH_DATABASE_URL`), through a pool sized like Hexa's
+  (`BENCH_POOL_SIZE`, `BENCH_MAX_OVERFLOW`) — the ceiling of a database read on this stack.
+  On SQLite it reads in WAL mode, as Hexa does.
+
+    python -m uvicorn --app-dir scripts bench_references:bare --factory ...
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI, HTTPException
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+INSPECTIONS = sa.table(
+    "inspections",
+    sa.column("id"),
+    sa.column("subject"),
+    sa.column("inspector"),
+    sa.column("status"),
+    sa.column("readings"),
+    sa.column("notes"),
+    sa.column("version"),
+    sa.column("created_at"),
+    sa.column("updated_at"),
+    sa.column("submitted_at"),
+)
+
+
+def bare() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/")
+    async def constant() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _engine() -> AsyncEngine:
+    url = os.environ["BENCH_DATABASE_URL"]
+    pool = {
+        "pool_size": int(os.environ.get("BENCH_POOL_SIZE", "20")),
+        "max_overflow": int(os.environ.get("BENCH_MAX_OVERFLOW", "0")),
+    }
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _wal(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, **pool)
+
+
+def db_read() -> FastAPI:
+    engine: AsyncEngine | None = None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        nonlocal engine
+        engine = _engine()
+        yield
+        await engine.dispose()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/inspections/{inspection_id}")
+    async def one(inspection_id: str) -> dict[str, Any]:
+        assert engine is not None
+        async with engine.connect() as connection:  # BEGIN, SELECT, ROLLBACK
+            row = (
+                await connection.execute(
+                    sa.select(INSPECTIONS).where(INSPECTIONS.c.id == inspection_id)
+                )
+            ).first()
+        if row is None:
+            raise HTTPException(404)
+        return dict(row._mapping)
+
+    return app
