@@ -47,6 +47,7 @@ from hexa.services.housekeeping import Housekeeping
 from hexa.services.inspections import InspectionService
 from hexa.services.metrics import MetricsReader
 from hexa.services.packets import PacketJudge, PacketService
+from hexa.services.principals import PrincipalCache
 from hexa.services.rules import RuleService
 from hexa.services.users import UserAdminService
 from hexa.services.validation import ValidationService
@@ -294,6 +295,7 @@ async def build(
             pepper=settings.api_key_pepper.get_secret_value().encode(),
             changes=shared.changes,
         )
+        principals = PrincipalCache(shared.sign_ins)
         yield Hexa(
             settings=settings,
             rules=RuleService(uow, clock),
@@ -315,9 +317,10 @@ async def build(
                 limiter=shared.limiter,
                 token_key=_derived_key(settings, "one-time-tokens"),
                 policy=_auth_policy(settings),
+                principals=principals,
             ),
             api_keys=api_keys,
-            users=UserAdminService(uow, clock, hasher),
+            users=UserAdminService(uow, clock, hasher, principals),
             audit=AuditService(uow),
             tokens=tokens,
             metrics=MetricsReader(queue, shared.tally, api_keys),
@@ -360,7 +363,8 @@ def _mailer(settings: Settings) -> Mailer:
 @dataclass(frozen=True, slots=True)
 class _SharedState:
     limiter: RateLimiter
-    changes: ChangeCounter
+    changes: ChangeCounter  # API keys
+    sign_ins: ChangeCounter  # people's accounts and sessions
     progress: ProgressStore
     tally: JobTally
     heartbeat: Heartbeat | None
@@ -374,6 +378,7 @@ async def _shared_state(settings: Settings, clock: Clock, stack: AsyncExitStack)
     if settings.resolved_redis_url is None:
         return _SharedState(
             MemoryRateLimiter(clock),
+            MemoryChangeCounter(),
             MemoryChangeCounter(),
             MemoryProgressStore(),
             MemoryJobTally(),
@@ -397,6 +402,7 @@ async def _shared_state(settings: Settings, clock: Clock, stack: AsyncExitStack)
     return _SharedState(
         RedisRateLimiter(client),
         RedisChangeCounter(client),
+        RedisChangeCounter(client, key="hexa:sign-ins:changes"),
         progress,
         RedisJobTally(client),
         RedisHeartbeat(client),

@@ -77,3 +77,69 @@ async def test_readiness_reports_redis(replicas: tuple[Hexa, Hexa]) -> None:
         checks = (await http.get("/healthz")).json()["checks"]
     assert checks["database"]["status"] == "up"
     assert checks["redis"]["status"] == "up"
+
+
+async def _signed_in(hexa: Hexa, email: str) -> dict[str, str]:
+    """A verified person signed in on `hexa`, as the Authorization header of their token."""
+    from hexa.domain.access import Role
+
+    user = await hexa.users.create_admin(email, "a long enough password")
+    await hexa.users.change(OPS, user.id, role=Role.INSPECTOR)
+    async with client(hexa) as http:
+        login = await http.post(
+            "/api/v1/auth/login", json={"email": email, "password": "a long enough password"}
+        )
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+async def _warm(http: httpx.AsyncClient, headers: dict[str, str]) -> None:
+    for _ in range(3):  # the replica now holds the person's principal
+        assert (await http.get("/api/v1/inspections", headers=headers)).status_code == 200
+
+
+async def test_a_logout_on_one_replica_refuses_the_token_at_once_on_the_other(
+    replicas: tuple[Hexa, Hexa],
+) -> None:
+    a, b = replicas
+    headers = await _signed_in(a, "out@example.com")
+    async with client(a) as on_a, client(b) as on_b:
+        await _warm(on_a, headers)
+        assert (await on_b.post("/api/v1/auth/logout", headers=headers)).status_code == 204
+        assert (await on_a.get("/api/v1/inspections", headers=headers)).status_code == 401
+
+
+@pytest.mark.parametrize("change", ["disable", "demote"])
+async def test_an_account_changed_on_one_replica_is_honoured_at_once_on_the_other(
+    replicas: tuple[Hexa, Hexa], change: str
+) -> None:
+    from hexa.domain.access import Role
+
+    a, b = replicas
+    headers = await _signed_in(a, f"{change}@example.com")
+    user_id = (await a.auth.principal(headers["Authorization"].split()[1])).subject
+    async with client(a) as on_a:
+        await _warm(on_a, headers)
+        if change == "disable":
+            await b.users.change(OPS, user_id, active=False)
+            expected = 401
+        else:
+            await b.users.change(OPS, user_id, role=Role.VIEWER)  # no inspections:write
+            expected = 403
+        refused = await on_a.post(
+            "/api/v1/inspections", headers=headers, json={"subject": "boiler"}
+        )
+    assert refused.status_code == expected, refused.text
+
+
+async def test_a_password_reset_on_one_replica_ends_the_sessions_seen_by_the_other(
+    replicas: tuple[Hexa, Hexa],
+) -> None:
+    a, b = replicas
+    headers = await _signed_in(a, "reset@example.com")
+    async with client(a) as on_a:
+        await _warm(on_a, headers)
+        token = await b.auth.forgot_password("reset@example.com")
+        assert token is not None  # ENV=test answers with the mailed token
+        await b.auth.reset_password(token, "another long password")
+        assert (await on_a.get("/api/v1/inspections", headers=headers)).status_code == 401

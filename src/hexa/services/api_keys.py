@@ -152,7 +152,8 @@ class ApiKeyService:
         if key is None:
             async with self._uow(read_only=True) as uow:
                 key = await uow.api_keys.find(kid)
-            if key is not None:
+            # Read before a change another request has since announced: not kept.
+            if key is not None and generation == self._cache_generation:
                 self._remember(key)
         return key
 

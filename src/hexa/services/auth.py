@@ -29,6 +29,7 @@ from hexa.ports.clock import Clock
 from hexa.ports.security import AccessTokens, Mailer, PasswordHasher, RateLimiter
 from hexa.ports.uow import UnitOfWork, UnitOfWorkFactory
 from hexa.services.audit import record
+from hexa.services.principals import PrincipalCache
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class AuthService:
         limiter: RateLimiter,
         token_key: bytes,
         policy: AuthPolicy,
+        principals: PrincipalCache,
     ) -> None:
         self._uow = uow
         self._clock = clock
@@ -77,6 +79,7 @@ class AuthService:
         self._limiter = limiter
         self._key = token_key
         self._policy = policy
+        self._principals = principals
         self._mailing: set[asyncio.Task[None]] = set()
 
     # -- registration ---------------------------------------------------------------
@@ -156,6 +159,7 @@ class AuthService:
             if digest != session.token_hash:
                 await self._revoke_family(uow, session, "refresh token reused")
                 await uow.commit()
+                await self._principals.changed()
                 raise Unauthenticated("this refresh token was already used; signed out")
             if not session.is_live(now):
                 raise Unauthenticated("the session has ended")
@@ -187,26 +191,38 @@ class AuthService:
             revoked = session.revoked("signed out", now=self._clock.now())
             await uow.sessions.update(revoked, expected_version=session.version)
             await uow.commit()
+        await self._principals.changed()
 
     async def principal(self, access_token: str) -> Principal:
-        """The caller an access token stands for. People are looked up on every request,
-        so a disabled account, a changed role or a closed session takes effect at once;
+        """The caller an access token stands for. A person's account and session are read
+        once per process and kept until any sign-in state changes (`PrincipalCache`), so a
+        disabled account, a changed role or a closed session takes effect at once;
         operator tokens (`hexa token`) stand on their own."""
         claims = self._tokens.read(access_token)
         if claims.kind != "user":
             return Principal(PrincipalKind.SERVICE, claims.subject, claims.scopes)
+        key = (claims.subject, claims.session_id)
+        generation = await self._principals.generation()
+        known = self._principals.get(key)
+        if known is not None:
+            return known
+        principal = await self._read_principal(claims.subject, claims.session_id)
+        self._principals.keep(key, principal, generation)
+        return principal
+
+    async def _read_principal(self, user_id: str, session_id: str | None) -> Principal:
         async with self._uow(read_only=True) as uow:
             try:
-                user = await uow.users.get(claims.subject)
+                user = await uow.users.get(user_id)
             except NotFound:
                 raise Unauthenticated("the account no longer exists") from None
-            if claims.session_id is not None:
-                session = await _session(uow, claims.session_id)
+            if session_id is not None:
+                session = await _session(uow, session_id)
                 if session is None or session.revoked_at is not None:
                     raise Unauthenticated("the session has ended")
         if not user.may_sign_in:
             raise Unauthenticated("the account cannot sign in")
-        return Principal(PrincipalKind.USER, user.id, user.scopes, session_id=claims.session_id)
+        return Principal(PrincipalKind.USER, user.id, user.scopes, session_id=session_id)
 
     async def me(self, principal: Principal) -> User:
         if principal.kind is not PrincipalKind.USER:
@@ -249,6 +265,7 @@ class AuthService:
                 uow, self._clock, f"user:{user.id}", "user.password_reset", f"user:{user.id}"
             )
             await uow.commit()
+        await self._principals.changed()
 
     # -- helpers ----------------------------------------------------------------------
 

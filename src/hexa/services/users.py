@@ -11,13 +11,21 @@ from hexa.ports.security import PasswordHasher
 from hexa.ports.uow import UnitOfWorkFactory
 from hexa.services.audit import record
 from hexa.services.pages import Page, fetch_page
+from hexa.services.principals import PrincipalCache
 
 
 class UserAdminService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, hasher: PasswordHasher) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        hasher: PasswordHasher,
+        principals: PrincipalCache,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._hasher = hasher
+        self._principals = principals
 
     async def page(self, *, limit: int, after: str | None = None) -> Page[User]:
         async with self._uow(read_only=True) as uow:
@@ -75,6 +83,7 @@ class UserAdminService:
             if changed is not current:
                 await uow.users.update(changed, expected_version=current.version)
             await uow.commit()
+        await self._principals.changed()  # the next request of theirs sees the change
         return changed
 
     async def create_admin(self, email: str, password: str) -> User:

@@ -1,0 +1,52 @@
+"""People's principals, kept by each process between requests.
+
+Reading a person's account and session on every request made each authenticated read
+cost two more queries. Instead each process keeps the principals it has built, and
+drops them all the moment a shared counter moves: every change that could refuse a
+token — a logout, a revoked session family, a password reset, a new role, a disabled
+account — bumps it after its commit, so the very next request on every replica reads
+the database again.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from hexa.domain.access import Principal
+from hexa.ports.security import ChangeCounter
+
+Key = tuple[str, str | None]  # (user id, session id)
+_SIZE = 10_000
+
+
+class PrincipalCache:
+    def __init__(self, changes: ChangeCounter, *, size: int = _SIZE) -> None:
+        self._changes = changes
+        self._size = size
+        self._known: OrderedDict[Key, Principal] = OrderedDict()
+        self._generation: int | None = None
+
+    async def generation(self) -> int:
+        """The counter now; what was kept under an older one is dropped."""
+        generation = await self._changes.current()
+        if generation != self._generation:
+            self._known.clear()
+            self._generation = generation
+        return generation
+
+    def get(self, key: Key) -> Principal | None:
+        return self._known.get(key)
+
+    def keep(self, key: Key, principal: Principal, generation: int) -> None:
+        """Keeps what was read under `generation`, unless the counter has moved since:
+        then it may predate the change and must be read again."""
+        if generation != self._generation:
+            return
+        self._known[key] = principal
+        self._known.move_to_end(key)
+        if len(self._known) > self._size:
+            self._known.popitem(last=False)
+
+    async def changed(self) -> None:
+        """Announces a change of sign-in state (call it after the change commits)."""
+        await self._changes.bump()
