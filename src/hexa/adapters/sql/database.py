@@ -96,9 +96,10 @@ def _sqlite_engine(url: URL, limits: PoolLimits | None, **options: Any) -> Async
         # A deferred transaction that reads, then writes, can fail at once with "database
         # is locked" when another does the same; IMMEDIATE takes the write lock up front,
         # so concurrent units of work queue behind busy_timeout instead. A unit that only
-        # reads needs no write lock: in WAL mode its readers run beside the writer.
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        # reads begins nothing: each of its statements reads on its own, and in WAL mode
+        # beside the writer, never waiting for its lock.
+        if not connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -157,9 +158,8 @@ class SqlSession:
                 self._connection = await self._engine.connect()
                 if not self._read_only:
                     self._transaction = await self._connection.begin()
-                elif self._engine.dialect.name == "sqlite":
+                elif self._engine.dialect.name == "sqlite":  # the driver is in autocommit
                     await self._connection.execution_options(**{READ_ONLY: True})
-                    self._transaction = await self._connection.begin()
                 else:  # each read its own statement: no BEGIN, no ROLLBACK
                     await self._connection.execution_options(isolation_level="AUTOCOMMIT")
         return self._connection
