@@ -412,6 +412,21 @@ def worker_alive(heartbeat: Heartbeat, clock: Clock) -> Callable[[], Awaitable[N
     return probe
 
 
+async def worker_heartbeat(settings: Settings) -> bool:
+    """Whether any worker beat within HEARTBEAT_TTL (for `hexa worker-alive`); raises
+    `Unavailable` when Redis cannot be reached, `ConfigError` when none is set."""
+    from hexa.adapters.redis.client import connect
+    from hexa.adapters.redis.heartbeat import RedisHeartbeat
+
+    if settings.resolved_redis_url is None:
+        raise ConfigError("the worker's heartbeat is in Redis: set REDIS_URL (or REDIS_HOST)")
+    client = connect(settings.resolved_redis_url)
+    try:
+        return await RedisHeartbeat(client).last() is not None
+    finally:
+        await client.aclose()
+
+
 def _derived_key(settings: Settings, purpose: str) -> bytes:
     secret = settings.jwt_secret.get_secret_value().encode()
     return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
