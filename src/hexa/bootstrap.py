@@ -479,7 +479,19 @@ def migrate(settings: Settings, revision: str = "head") -> bool:
     """Brings the SQL schema to `revision`, if any port lives in SQL; says whether it did."""
     if "sql" not in settings.placement().values():
         return False
-    from hexa.adapters.sql.migrations import upgrade
+    from alembic.util import CommandError
 
-    upgrade(settings.database_url, revision)
+    from hexa.adapters.sql.migrations import downgrade, upgrade
+
+    if revision != "head":
+        # A revision behind the database's is a rollback; upgrade alone would do nothing.
+        try:
+            downgrade(settings.database_url, revision)
+            return True
+        except CommandError:  # not behind: the revision is ahead, go forward to it
+            pass
+    try:
+        upgrade(settings.database_url, revision)
+    except CommandError as error:  # an unknown revision: one line, not a traceback
+        raise ConfigError(f"no migration to {revision!r}: {error}") from None
     return True
