@@ -73,8 +73,9 @@ def hexa_containers() -> Iterator[tuple[str, dict[str, Any]]]:
     for _, document in manifests():
         if document["kind"] in ("Deployment", "Job"):
             for container in pod_spec(document)["containers"]:
-                yield f"{document['kind']}/{document['metadata']['name']}/{container['name']}", (
-                    container
+                yield (
+                    f"{document['kind']}/{document['metadata']['name']}/{container['name']}",
+                    (container),
                 )
 
 

@@ -70,8 +70,12 @@ def test_an_unknown_field_fails_strict_validation() -> None:
     [
         {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}},
         # Removed in Kubernetes 1.25: a cluster of our version refuses it.
-        {"apiVersion": "policy/v1beta1", "kind": "PodDisruptionBudget", "metadata": {"name": "p"},
-         "spec": {"minAvailable": 1}},
+        {
+            "apiVersion": "policy/v1beta1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": "p"},
+            "spec": {"minAvailable": 1},
+        },
     ],  # fmt: skip
     ids=["unknown-kind", "removed-api-version"],
 )

@@ -45,9 +45,7 @@ def test_checkov_scans_every_framework(checkov: dict[str, dict[str, Any]]) -> No
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_checkov_finds_no_failed_check(
-    checkov: dict[str, dict[str, Any]], framework: str
-) -> None:
+def test_checkov_finds_no_failed_check(checkov: dict[str, dict[str, Any]], framework: str) -> None:
     failed = [
         f"{check['check_id']} {check['file_path']} {check['resource']}: {check['check_name']}"
         for check in checkov[framework]["results"]["failed_checks"]
@@ -84,8 +82,9 @@ def _yaml_files() -> list[Path]:
 
 def test_yamllint_passes_every_yaml_file() -> None:
     files = _yaml_files()
+    config = str(ROOT / ".yamllint.yaml")
     result = subprocess.run(
-        [tool("yamllint"), "--strict", "--config-file", str(ROOT / ".yamllint.yaml"), *map(str, files)],
+        [tool("yamllint"), "--strict", "--config-file", config, *map(str, files)],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
 
