@@ -8,13 +8,16 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: help install install-dev run serve worker migrate test test-fast fuzz lint lock clean
+.PHONY: help install install-dev install-ops run serve worker migrate test test-fast smoke \
+	compose-test fuzz lint lock clean
 
 help:
 	@echo "make run      install, migrate and serve on http://$(HOST):$(PORT)"
 	@echo "make worker   run background jobs from Redis (QUEUE_BACKEND=arq, REDIS_URL)"
 	@echo "make test     install, start a throw-away PostgreSQL, run the whole suite"
 	@echo "make migrate  apply database migrations"
+	@echo "make smoke    the Postman collection against BASE_URL (default http://$(HOST):$(PORT))"
+	@echo "make compose-test  PostgreSQL, MongoDB and Redis from docker-compose.test.yml, then make test"
 	@echo "make fuzz     schemathesis against a served app for FUZZ_SECONDS (default 900)"
 	@echo "make lint     ruff and mypy"
 	@echo "make lock     re-export requirements/*.txt from pyproject.toml"
@@ -33,8 +36,16 @@ $(VENV)/.dev-installed: requirements/dev.txt pyproject.toml | $(UV)
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@ $(VENV)/.runtime-installed
 
+# checkov, for the ops tests, in a venv of its own: its pins clash with the dev group's.
+OPS_VENV := .venv-ops
+$(OPS_VENV)/.ops-installed: requirements/ops.txt | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(BIN)/python $(OPS_VENV)
+	$(UV) pip install --quiet --python $(OPS_VENV)/bin/python --require-hashes -r requirements/ops.txt
+	touch $@
+
 install: $(VENV)/.runtime-installed
 install-dev: $(VENV)/.dev-installed
+install-ops: $(OPS_VENV)/.ops-installed
 
 migrate: install
 	$(BIN)/hexa migrate
@@ -49,12 +60,29 @@ serve: run
 worker: install
 	$(BIN)/hexa worker
 
-test: install-dev
+test: install-dev install-ops
 	scripts/with-test-services.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The suite without the throw-away servers: PostgreSQL and MongoDB cases skip.
 test-fast: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The Postman collection (postman/) run by newman against BASE_URL; admin credentials from
+# HEXA_ADMIN_EMAIL and HEXA_ADMIN_PASSWORD, else a token from `hexa token` (same settings).
+smoke: install
+	$(BIN)/python scripts/run_postman_smoke.py
+
+# The suite against PostgreSQL, MongoDB and Redis from docker-compose.test.yml (needs a
+# Docker engine with the compose plugin); the stack is removed afterwards, pass or fail.
+COMPOSE      ?= docker compose
+COMPOSE_TEST := $(COMPOSE) -f docker-compose.test.yml
+compose-test:
+	$(COMPOSE_TEST) up --detach --wait postgres mongo redis
+	HEXA_TEST_POSTGRES_URL=postgresql+asyncpg://hexa:hexa@127.0.0.1:$${HEXA_COMPOSE_POSTGRES_PORT:-55432}/hexa_test \
+	HEXA_TEST_POSTGRES_STAIRWAY_URL=postgresql+asyncpg://hexa:hexa@127.0.0.1:$${HEXA_COMPOSE_POSTGRES_PORT:-55432}/hexa_stairway \
+	MONGO_URI=mongodb://127.0.0.1:$${HEXA_COMPOSE_MONGO_PORT:-57017}/hexa_test \
+	HEXA_TEST_REDIS_URL=redis://127.0.0.1:$${HEXA_COMPOSE_REDIS_PORT:-56379}/0 \
+	$(MAKE) test; status=$$?; $(COMPOSE_TEST) down --volumes; exit $$status
 
 # A longer schemathesis campaign than the suite's, with a fresh seed: embedded SQLite, then
 # a throw-away PostgreSQL. Reports in var/fuzz/.
@@ -74,6 +102,8 @@ lock: | $(UV)
 		--python-version 3.11 -o requirements/runtime.txt
 	$(UV) pip compile pyproject.toml --group dev --generate-hashes --no-header --quiet \
 		--python-version 3.11 -o requirements/dev.txt
+	$(UV) pip compile --group ops --generate-hashes --no-header --quiet \
+		--python-version 3.11 -o requirements/ops.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(OPS_VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -418,6 +418,21 @@ def worker_alive(heartbeat: Heartbeat, clock: Clock) -> Callable[[], Awaitable[N
     return probe
 
 
+async def worker_heartbeat(settings: Settings) -> bool:
+    """Whether any worker beat within HEARTBEAT_TTL (for `hexa worker-alive`); raises
+    `Unavailable` when Redis cannot be reached, `ConfigError` when none is set."""
+    from hexa.adapters.redis.client import connect
+    from hexa.adapters.redis.heartbeat import RedisHeartbeat
+
+    if settings.resolved_redis_url is None:
+        raise ConfigError("the worker's heartbeat is in Redis: set REDIS_URL (or REDIS_HOST)")
+    client = connect(settings.resolved_redis_url)
+    try:
+        return await RedisHeartbeat(client).last() is not None
+    finally:
+        await client.aclose()
+
+
 def _derived_key(settings: Settings, purpose: str) -> bytes:
     secret = settings.jwt_secret.get_secret_value().encode()
     return hmac.new(secret, purpose.encode(), hashlib.sha256).digest()
@@ -470,7 +485,19 @@ def migrate(settings: Settings, revision: str = "head") -> bool:
     """Brings the SQL schema to `revision`, if any port lives in SQL; says whether it did."""
     if "sql" not in settings.placement().values():
         return False
-    from hexa.adapters.sql.migrations import upgrade
+    from alembic.util import CommandError
 
-    upgrade(settings.database_url, revision)
+    from hexa.adapters.sql.migrations import downgrade, upgrade
+
+    if revision != "head":
+        # A revision behind the database's is a rollback; upgrade alone would do nothing.
+        try:
+            downgrade(settings.database_url, revision)
+            return True
+        except CommandError:  # not behind: the revision is ahead, go forward to it
+            pass
+    try:
+        upgrade(settings.database_url, revision)
+    except CommandError as error:  # an unknown revision: one line, not a traceback
+        raise ConfigError(f"no migration to {revision!r}: {error}") from None
     return True

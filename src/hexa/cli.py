@@ -1,4 +1,4 @@
-"""The `hexa` command: serve, worker, migrate, create-admin, token."""
+"""The `hexa` command: serve, worker, worker-alive, migrate, create-admin, token."""
 
 from __future__ import annotations
 
@@ -54,6 +54,23 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
     return run_worker(settings)
 
 
+def _worker_alive(settings: Settings, args: argparse.Namespace) -> int:
+    """A worker's liveness probe: 0 while some worker beats (or Redis is down, which the
+    worker waits out by itself and a restart would not mend), 1 when none has lately."""
+    from hexa.bootstrap import HEARTBEAT_TTL, worker_heartbeat
+    from hexa.domain.errors import Unavailable
+
+    try:
+        alive = asyncio.run(worker_heartbeat(settings))
+    except Unavailable as error:
+        print(f"hexa: {error.detail}; the worker waits for Redis", file=sys.stderr)
+        return 0
+    if not alive:
+        print(f"hexa: no worker heartbeat in the last {HEARTBEAT_TTL.seconds} s", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     from hexa.bootstrap import migrate
 
@@ -104,6 +121,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
     worker = verbs.add_parser("worker", help="run background jobs from Redis (REDIS_URL)")
     worker.set_defaults(run=_worker)
+    alive = verbs.add_parser(
+        "worker-alive", help="exit 0 while a worker's heartbeat is in Redis (a liveness probe)"
+    )
+    alive.set_defaults(run=_worker_alive)
     migrate = verbs.add_parser("migrate", help="apply database migrations (DATABASE_URL)")
     migrate.add_argument("revision", nargs="?", default="head")
     migrate.set_defaults(run=_migrate)

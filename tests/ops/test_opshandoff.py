@@ -1,0 +1,84 @@
+"""OPSHANDOFF.md names only what exists: make targets, paths, `hexa` verbs, the Kubernetes
+objects it rolls out or back, and SQL that runs against the real schema."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+
+from hexa.adapters.sql.tables import metadata
+from hexa.cli import _parser
+from tests.ops.files import OPSHANDOFF, ROOT, manifests
+
+TEXT = OPSHANDOFF.read_text()
+VERBS = set(_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+
+
+def _make_targets() -> set[str]:
+    makefile = (ROOT / "Makefile").read_text()
+    return set(re.findall(r"^([a-z][a-z-]*):", makefile, flags=re.MULTILINE))
+
+
+def test_every_make_target_it_names_exists() -> None:
+    named = set(re.findall(r"make ([a-z][a-z-]*)", TEXT))
+
+    assert {"run", "smoke", "test", "compose-test", "worker"} <= named
+    assert named <= _make_targets(), named - _make_targets()
+
+
+def test_every_path_it_names_exists() -> None:
+    candidates = set(re.findall(r"`([\w./-]+/[\w./-]*|[\w-]+\.(?:py|md|yml|yaml|toml|sh))`", TEXT))
+    candidates |= set(re.findall(r"-f (k8s/[\w./-]*)", TEXT))
+    paths = {c for c in candidates if not c.startswith(("/api", "/", "http"))}
+
+    assert "k8s/migrate-job.yaml" in paths and "scripts/run_postman_smoke.py" in paths
+    missing = [p for p in paths if not (ROOT / p).exists()]
+    assert missing == []
+
+
+def test_every_hexa_command_it_names_is_a_verb() -> None:
+    named = set(re.findall(r"\bhexa ([a-z][a-z-]+)", TEXT))
+
+    assert named <= VERBS, named - VERBS
+    assert {"serve", "worker", "migrate", "token", "worker-alive"} <= named
+
+
+def test_every_kubernetes_object_it_names_exists() -> None:
+    objects = {(d["kind"].lower(), d["metadata"]["name"]) for _, d in manifests()}
+    named = set(re.findall(r"\b(deployment|job|deploy)/([a-z0-9-]+)", TEXT))
+
+    assert named
+    for kind, name in named:
+        assert ("deployment" if kind == "deploy" else kind, name) in objects
+
+
+def test_the_revision_it_rolls_back_to_is_a_migration() -> None:
+    [revision] = re.findall(r"hexa migrate (\d{4})", TEXT)
+
+    assert list((ROOT / "db" / "migrations" / "versions").glob(f"{revision}_*.py"))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        q.strip()
+        for block in re.findall(r"```sql\n(.*?)```", TEXT, flags=re.DOTALL)
+        for q in block.split(";")
+        if q.strip()
+    ],  # fmt: skip
+)
+def test_its_sql_runs_on_the_real_tables_and_columns(query: str) -> None:
+    engine = sa.create_engine("sqlite://")
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32))")
+    raw = engine.raw_connection()
+    try:
+        raw.cursor().execute(f"EXPLAIN {query}")
+    except sqlite3.OperationalError as error:
+        pytest.fail(f"{error}: {query}")
+    finally:
+        raw.close()
