@@ -22,10 +22,19 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from hexa.drivers.http.app import create_app
     from hexa.drivers.logs import configure_logging
 
+    if args.workers > 1 and settings.resolved_redis_url is None:
+        raise ConfigError(
+            "--workers above 1 needs REDIS_URL: without Redis, job progress, sign-in limits "
+            "and in-process jobs belong to one process"
+        )
     configure_logging(settings)
     asyncio.run(check(settings))  # settings, stores and schema, before binding a port
+    # Several processes each import the app themselves (from the environment's settings).
+    app = create_app(settings) if args.workers == 1 else "hexa.drivers.http.app:create_app"
     uvicorn.run(
-        create_app(settings),
+        app,
+        factory=args.workers > 1,
+        workers=args.workers,
         host=args.host or settings.host,
         port=args.port or settings.port,
         proxy_headers=True,
@@ -118,6 +127,14 @@ def _parser() -> argparse.ArgumentParser:
     serve = verbs.add_parser("serve", help="serve the HTTP API (HOST, PORT)")
     serve.add_argument("--host", help="overrides HOST")
     serve.add_argument("--port", type=int, help="overrides PORT")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        choices=range(1, 65),
+        metavar="N",
+        help="serve from N processes on this machine (N > 1 needs REDIS_URL; default 1)",
+    )
     serve.set_defaults(run=_serve)
     worker = verbs.add_parser("worker", help="run background jobs from Redis (REDIS_URL)")
     worker.set_defaults(run=_worker)

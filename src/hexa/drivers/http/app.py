@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -54,6 +55,9 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
         configure_logging(settings)  # a server started without `hexa serve` (uvicorn --factory)
         async with bootstrap.build(settings) as built:
             app.state.hexa = built
+            # What start-up made (modules, the graph, pools) lives as long as the process:
+            # out of the collector's sight, full collections stop walking it per request.
+            gc.freeze()
             yield
 
     docs = settings.env == "dev" or settings.allow_public_docs

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from itertools import accumulate
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -67,6 +68,8 @@ class RequestMetrics:
             ["method", "route"],
             registry=registry,
         )
+        # Bounded: methods, route templates and statuses are finite sets.
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -87,8 +90,15 @@ class RequestMetrics:
             # The router records the matched route in the scope it was given.
             route = getattr(scope.get("route"), "path", UNROUTED)
             method = scope["method"] if scope["method"] in _METHODS else "other"
-            self.requests.labels(method, route, str(status)).inc()
-            self.latency.labels(method, route).observe(time.perf_counter() - started)
+            labels = (method, route, status)
+            series = self._series.get(labels)
+            if series is None:  # labels() takes a lock and builds keys: once per series
+                series = self._series[labels] = (
+                    self.requests.labels(method, route, str(status)),
+                    self.latency.labels(method, route),
+                )
+            series[0].inc()
+            series[1].observe(time.perf_counter() - started)
 
 
 class _ReadingsCollector(Collector):
