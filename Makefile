@@ -9,7 +9,7 @@ PORT   ?= 8000
 export HOST PORT
 
 .PHONY: help install install-dev install-ops run serve worker migrate test test-fast smoke \
-	compose-test fuzz lint lock clean
+	compose-test fuzz bench lint lock clean
 
 help:
 	@echo "make run      install, migrate and serve on http://$(HOST):$(PORT)"
@@ -18,6 +18,7 @@ help:
 	@echo "make migrate  apply database migrations"
 	@echo "make smoke    the Postman collection against BASE_URL (default http://$(HOST):$(PORT))"
 	@echo "make compose-test  PostgreSQL, MongoDB and Redis from docker-compose.test.yml, then make test"
+	@echo "make bench    Hexa's reads against bare FastAPI and a bare SQLAlchemy read, in one run"
 	@echo "make fuzz     schemathesis against a served app for FUZZ_SECONDS (default 900)"
 	@echo "make lint     ruff and mypy"
 	@echo "make lock     re-export requirements/*.txt from pyproject.toml"
@@ -83,6 +84,13 @@ compose-test:
 	MONGO_URI=mongodb://127.0.0.1:$${HEXA_COMPOSE_MONGO_PORT:-57017}/hexa_test \
 	HEXA_TEST_REDIS_URL=redis://127.0.0.1:$${HEXA_COMPOSE_REDIS_PORT:-56379}/0 \
 	$(MAKE) test; status=$$?; $(COMPOSE_TEST) down --volumes; exit $$status
+
+# Speed as ratios against references measured in the same run (scripts/bench_http.py):
+# embedded (SQLite) and services (a throw-away PostgreSQL and Redis, and a worker).
+BENCH_ARGS ?=
+bench: install-dev
+	scripts/apt-install.sh wrk wrk
+	scripts/with-test-services.sh $(BIN)/python scripts/bench_http.py $(BENCH_ARGS)
 
 # A longer schemathesis campaign than the suite's, with a fresh seed: embedded SQLite, then
 # a throw-away PostgreSQL. Reports in var/fuzz/.

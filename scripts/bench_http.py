@@ -7,12 +7,13 @@ Per mode — embedded (SQLite, jobs in-process) and services (PostgreSQL, Redis 
 `hexa worker`, from HEXA_TEST_POSTGRES_URL and HEXA_TEST_REDIS_URL) — it starts, each as
 one uvicorn process with the same flags: a bare FastAPI app answering a constant; a bare
 database read (FastAPI + SQLAlchemy Core, one inspection by primary key, the same
-database, a pool sized like Hexa's: scripts/bench_references.py); Hexa; and Hexa in two
-processes. wrk (1 thread) drives them in interleaved rounds at each connection count and
-the table shows the best round's req/s, its p50 and p99, and all rounds' errors (non-2xx
-and socket errors), then the ratios the targets are set in, and the CPU steal during the
-run. Last, packets: end-to-end rows/s of an upload through the API to `done`, against a
-pure in-process `judge()` over the same rows. Every process listens on 127.0.0.1.
+database, a pool sized like Hexa's: scripts/bench_references.py); Hexa; and, in services
+mode, Hexa in two processes. wrk (1 thread) drives them in interleaved rounds at each
+connection count, and the table shows the best round's req/s, its p50 and p99, and all
+rounds' errors (non-2xx and socket errors), then the ratios the targets are set in, and
+the CPU steal during the run. Last, packets: end-to-end rows/s of an upload through the
+API to `done`, against a pure in-process `judge()` over the same rows. Every process
+listens on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -207,15 +208,16 @@ def _mode(mode: str, workdir: Path) -> Iterator[tuple[Stack, list[Target], dict[
             "db-read", "bench_references:db_read", app_dir=str(ROOT / "scripts")
         )
         stack.env = env
-        twice = stack.uvicorn("hexa-2", "hexa.drivers.http.app:create_app", "--workers", "2")
         targets = [
             Target("bare FastAPI", bare + "/"),
             Target("bare db read", reference + "/inspections/" + one.rsplit("/", 1)[1]),
             Target("hexa /health", hexa + "/health"),
             Target("hexa api-key read", hexa + one, machine),
             Target("hexa jwt read", hexa + one, person),
-            Target("hexa api-key read, 2 processes", twice + one, machine),
         ]
+        if mode == "services":  # several processes share progress and limits through Redis
+            twice = stack.uvicorn("hexa-2", "hexa.drivers.http.app:create_app", "--workers", "2")
+            targets.append(Target("hexa api-key read, 2 processes", twice + one, machine))
         for target in targets:  # warm every path once; a wrong setup fails here, not in wrk
             answer = httpx.get(target.url, headers=target.headers, timeout=30)
             if answer.status_code != 200:

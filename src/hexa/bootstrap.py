@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -91,6 +91,8 @@ class Hexa:
     tokens: AccessTokens
     metrics: MetricsReader
     health_checks: tuple[HealthCheck, ...] = field(default=())
+    # The SQL pool's connections in use and idle, and its limit; None without SQL.
+    pool_usage: Callable[[], Mapping[str, int] | None] = field(default=lambda: None)
 
 
 class _Database(Backend, Protocol):
@@ -324,6 +326,7 @@ async def build(
             audit=AuditService(uow),
             tokens=tokens,
             metrics=MetricsReader(queue, shared.tally, api_keys),
+            pool_usage=_pool_usage(backends),
             health_checks=(
                 *(
                     HealthCheck("database" if name == "sql" else name, backend.ping)
@@ -333,6 +336,15 @@ async def build(
                 HealthCheck("worker", worker_alive(heartbeat, clock), critical=False),
             ),
         )
+
+
+def _pool_usage(backends: Mapping[str, _Database]) -> Callable[[], Mapping[str, int] | None]:
+    from hexa.adapters.sql.database import SqlDatabase
+
+    database = backends.get("sql")
+    if isinstance(database, SqlDatabase):
+        return database.pool_usage
+    return lambda: None
 
 
 def access_tokens(settings: Settings, clock: Clock | None = None) -> AccessTokens:

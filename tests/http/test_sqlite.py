@@ -129,3 +129,13 @@ async def test_data_outlives_the_app_that_wrote_it(
 
     assert response.status_code == 200
     assert response.json() == rule
+
+
+async def test_metrics_show_the_sql_pool(sql_client: httpx.AsyncClient) -> None:
+    await sql_client.get(RULES)  # a unit of work has used the pool
+
+    page = (await sql_client.get("/metrics")).text
+
+    assert 'hexa_db_pool_connections{state="in_use"} 0.0' in page
+    assert 'hexa_db_pool_connections{state="idle"}' in page
+    assert "hexa_db_pool_limit 20.0" in page

@@ -119,6 +119,17 @@ class SqlDatabase:
     def session(self, *, read_only: bool = False) -> SqlSession:
         return SqlSession(self.engine, read_only=read_only)
 
+    def pool_usage(self) -> dict[str, int] | None:
+        """Connections in use and idle, and the most the pool opens (None: no pool)."""
+        pool = self.engine.pool
+        if not isinstance(pool, sa.pool.QueuePool):
+            return None
+        return {
+            "in_use": pool.checkedout(),
+            "idle": pool.checkedin(),
+            "limit": pool.size() + max(pool._max_overflow, 0),  # noqa: SLF001 - no public read
+        }
+
     async def ping(self) -> None:
         async with translated_errors("database"), self.engine.connect() as connection:
             await connection.execute(sa.text("SELECT 1"))

@@ -11,7 +11,7 @@ process's own.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from itertools import accumulate
 from typing import Any
 
@@ -102,10 +102,13 @@ class RequestMetrics:
 
 
 class _ReadingsCollector(Collector):
-    def __init__(self, readings: Readings) -> None:
+    def __init__(self, readings: Readings, pool: Mapping[str, int] | None) -> None:
         self._readings = readings
+        self._pool = pool
 
     def collect(self) -> Iterable[Metric]:
+        if self._pool is not None:
+            yield from _pool_families(self._pool)
         readings = self._readings
         sources = GaugeMetricFamily(
             "hexa_metrics_source_up",
@@ -161,8 +164,26 @@ def _job_families(readings: Readings) -> Iterable[Metric]:
     yield durations
 
 
-def exposition(registry: CollectorRegistry, readings: Readings) -> bytes:
+def _pool_families(pool: Mapping[str, int]) -> Iterable[Metric]:
+    connections = GaugeMetricFamily(
+        "hexa_db_pool_connections",
+        "This process's SQL connections, by state (in_use, idle)",
+        labels=["state"],
+    )
+    connections.add_metric(["in_use"], pool["in_use"])
+    connections.add_metric(["idle"], pool["idle"])
+    yield connections
+    yield GaugeMetricFamily(
+        "hexa_db_pool_limit",
+        "The most SQL connections this process opens (DB_POOL_SIZE + DB_MAX_OVERFLOW)",
+        value=pool["limit"],
+    )
+
+
+def exposition(
+    registry: CollectorRegistry, readings: Readings, pool: Mapping[str, int] | None = None
+) -> bytes:
     """The Prometheus text page: the app's registry, then this scrape's readings."""
     scrape = CollectorRegistry(auto_describe=False)
-    scrape.register(_ReadingsCollector(readings))
+    scrape.register(_ReadingsCollector(readings, pool))
     return generate_latest(registry) + generate_latest(scrape)

@@ -19,5 +19,7 @@ _admin_only = require(Scope.ADMIN)
 async def metrics(request: Request, hexa: Services) -> Response:
     if not hexa.settings.metrics_public:
         await _admin_only(request, hexa)
-    page = exposition(request.app.state.metrics_registry, await hexa.metrics.read())
+    page = exposition(
+        request.app.state.metrics_registry, await hexa.metrics.read(), hexa.pool_usage()
+    )
     return Response(page, media_type=CONTENT_TYPE_LATEST)
