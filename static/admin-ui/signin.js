@@ -3,6 +3,11 @@
 import { signIn, whoAmI } from './api.js';
 import { html, useState, useId } from './ui.js';
 
+function waitText(seconds) {
+  if (!seconds) return 'Try again later.';
+  return seconds < 90 ? `Try again in ${seconds} seconds.` : `Try again in ${Math.ceil(seconds / 60)} minutes.`;
+}
+
 export function SignIn({ onSignedIn }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -22,8 +27,8 @@ export function SignIn({ onSignedIn }) {
       setBusy(false);
     }
   };
-  const wait = problem?.status === 429 && problem.retryAfter
-    ? ` Try again in ${Math.ceil(problem.retryAfter / 60)} minute(s).` : '';
+  const message = problem?.status === 429 ? `Too many sign-in attempts. ${waitText(problem.retryAfter)}`
+    : problem?.detail;
   return html`<main id="main" class="signin">
     <h1>Sign in to Hexa</h1>
     <form class="panel" onSubmit=${submit} aria-describedby=${problem ? noteId : undefined}>
@@ -37,7 +42,7 @@ export function SignIn({ onSignedIn }) {
         <input id="signin-password" type="password" autocomplete="current-password" required
           value=${password} onInput=${(e) => setPassword(e.target.value)} />
       </div>
-      ${problem && html`<p class="problem" role="alert" id=${noteId}>${problem.detail}${wait}</p>`}
+      ${problem && html`<p class="problem" role="alert" id=${noteId}>${message}</p>`}
       <div class="actions"><button class="primary" type="submit" disabled=${busy}>Sign in</button></div>
     </form>
   </main>`;

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,18 +41,32 @@ def _free_port() -> int:
         return port
 
 
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
 @contextmanager
-def serve(directory: Path) -> Iterator[Served]:
+def serve(directory: Path, redis_url: str | None = None) -> Iterator[Served]:
+    """The app; given `redis_url`, jobs go through Redis to a `hexa worker` of their own,
+    as in production (the app's event loop then only serves, so progress streams live)."""
     settings = SETTINGS | {
         "DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'hexa.db'}",
         "BLOB_DIR": str(directory / "blobs"),
     }
+    if redis_url:
+        settings |= {"REDIS_URL": redis_url, "QUEUE_BACKEND": "arq"}
     migrated = hexa("migrate", cwd=directory, **settings)
     assert migrated.returncode == 0, migrated.stderr
     admin = hexa("create-admin", ADMIN[0], cwd=directory, HEXA_ADMIN_PASSWORD=ADMIN[1], **settings)
     assert admin.returncode == 0, admin.stderr
     port = _free_port()
-    with (directory / "serve.log").open("w+") as log:
+    with ExitStack() as stack:
+        log = stack.enter_context((directory / "serve.log").open("w+"))
         server = subprocess.Popen(
             [*HEXA, "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=directory,
@@ -60,14 +74,16 @@ def serve(directory: Path) -> Iterator[Served]:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+        stack.callback(_stop, server)
+        if redis_url:
+            worker = subprocess.Popen(
+                [*HEXA, "worker"],
+                cwd=directory,
+                env=_environment(**settings),
+                stdout=stack.enter_context((directory / "worker.log").open("w")),
+                stderr=subprocess.STDOUT,
+            )
+            stack.callback(_stop, worker)
         base = f"http://127.0.0.1:{port}"
-        try:
-            _wait_until_live(server, base, log)
-            yield Served(base, directory)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=5)
+        _wait_until_live(server, base, log)
+        yield Served(base, directory)
