@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -308,11 +309,11 @@ def test_a_packet_runs_live_to_a_report_that_downloads(
 
     with page.expect_download() as csv_download:
         page.get_by_role("link", name="Download CSV").click()
-    rows = list(csv.DictReader(io.StringIO(open(csv_download.value.path()).read())))
+    rows = list(csv.DictReader(io.StringIO(Path(csv_download.value.path()).read_text())))
     assert len(rows) == INSPECTIONS // 50 and {r["rule_name"] for r in rows} == {"pressure cap"}
     with page.expect_download() as json_download:
         page.get_by_role("link", name="Download JSON").click()
-    report = json.loads(open(json_download.value.path()).read())
+    report = json.loads(Path(json_download.value.path()).read_text())
     assert len(report["findings"]) == INSPECTIONS // 50 and report["summary"]["verdict"] == "failed"
     assert axe_violations(page) == []
 
