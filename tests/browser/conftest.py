@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwright
 
 from tests.browser.served import ADMIN, Served, serve
 from tests.servers import redis_server_url
@@ -57,9 +58,32 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ARGS}
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    return {**browser_context_args, "permissions": ["clipboard-read", "clipboard-write"]}
+# pytest-playwright keeps its Playwright (and so the sync API's event loop) for the whole
+# session; pytest-asyncio cannot run a test while that loop is current. These overrides
+# scope Playwright and the browser to this package's modules, so the loop goes with them.
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser_type(playwright: Playwright) -> BrowserType:
+    return playwright.chromium
+
+
+@pytest.fixture(scope="module")
+def browser(
+    browser_type: BrowserType, browser_type_launch_args: dict[str, Any]
+) -> Iterator[Browser]:
+    launched = browser_type.launch(**browser_type_launch_args)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser_context_args() -> dict[str, Any]:
+    return {"permissions": ["clipboard-read", "clipboard-write"]}
 
 
 @pytest.fixture(scope="module")
