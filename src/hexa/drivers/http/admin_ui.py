@@ -85,7 +85,8 @@ class _Files:
         try:
             await self._files(scope, receive, send)
         except HTTPException as error:
-            refusal = problem_response(error.status_code, str(error.detail), headers=error.headers)
+            headers = dict(error.headers or {})
+            refusal = problem_response(error.status_code, str(error.detail), headers=headers)
             await refusal(scope, receive, send)
 
 
