@@ -167,7 +167,9 @@ def test_an_admin_changes_a_role_but_cannot_demote_or_disable_themself(
     user = person(api, "ian@example.com", "viewer")
     sign_in(page, served)
     open_screen(page, served, "users", "Users")
-    page.get_by_label("Role of ian@example.com").select_option("inspector")
+    with page.expect_response(lambda r: r.request.method == "PATCH") as changed:
+        page.get_by_label("Role of ian@example.com").select_option("inspector")
+    assert changed.value.status == 200
     expect(page.get_by_label("Role of ian@example.com")).to_have_value("inspector")
     assert api.get(f"/api/admin/users/{user['id']}").json()["role"] == "inspector"
     page.get_by_role("button", name="Disable ian@example.com").click()
@@ -360,9 +362,9 @@ def test_the_audit_log_pages_without_duplicates_filters_and_shows_detail(
     page.get_by_label("Action").fill("api_key.created")
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"#/audit\?action=api_key.created$"))
-    actions = page.locator("tbody tr[data-entry] td:nth-child(3)")
-    expect(actions.first).to_have_text("api_key.created")
-    assert set(actions.all_inner_texts()) == {"api_key.created"}
+    entries = page.locator("tbody tr[data-entry]")
+    expect(entries.filter(has_not_text="api_key.created")).to_have_count(0)  # filtered view
+    expect(entries).to_have_count(25)  # a full page of the 30 and more keys created
     page.get_by_role("button", name=re.compile("^Detail of api_key.created")).first.click()
     detail = page.get_by_role("dialog", name="api_key.created")
     expect(detail).to_contain_text("api_key:")
