@@ -9,7 +9,7 @@ PORT   ?= 8000
 export HOST PORT
 
 .PHONY: help install install-dev install-ops run serve worker migrate test test-fast smoke \
-	compose-test fuzz bench lint lock clean
+	compose-test fuzz bench lint lock clean browser vendor screenshots
 
 help:
 	@echo "make run      install, migrate and serve on http://$(HOST):$(PORT)"
@@ -22,6 +22,8 @@ help:
 	@echo "make fuzz     schemathesis against a served app for FUZZ_SECONDS (default 900)"
 	@echo "make lint     ruff and mypy"
 	@echo "make lock     re-export requirements/*.txt from pyproject.toml"
+	@echo "make vendor   refresh the admin UI's vendored JavaScript from npm"
+	@echo "make screenshots  the admin UI's main screens as PNG, light and dark (docs/screenshots)"
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -61,8 +63,19 @@ serve: run
 worker: install
 	$(BIN)/hexa worker
 
-test: install-dev install-ops
+test: install-dev install-ops browser
 	scripts/with-test-services.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The system Chromium the admin UI's browser tests drive (installed when missing and root).
+browser:
+	scripts/chromium.sh
+
+# The admin UI's vendored JavaScript (Preact + htm, axe-core for the tests), from npm.
+vendor:
+	scripts/vendor-ui.sh
+
+screenshots: install-dev browser
+	$(BIN)/python scripts/screenshots.py
 
 # The suite without the throw-away servers: PostgreSQL and MongoDB cases skip.
 test-fast: install-dev

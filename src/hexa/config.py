@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(20 * 1024 * 1024, gt=0)
     blob_backend: Literal["local", "sql"] = "local"
     blob_dir: str = "./var/blobs"
+    # The admin UI's files; unset: `static/admin-ui` of the source tree (`make run`).
+    admin_ui_dir: str | None = None
     job_timeout_seconds: int = Field(600, ge=1)
     job_max_tries: int = Field(5, ge=1, le=100)
     packet_progress_every: int = Field(1000, ge=1)

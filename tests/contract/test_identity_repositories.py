@@ -236,6 +236,37 @@ async def test_the_audit_log_pages_newest_first(uow) -> None:
     assert first + rest == list(reversed(entries))
 
 
+async def test_the_audit_log_filters_by_action_and_actor_while_paging(uow) -> None:
+    entries = [
+        dataclasses.replace(an_audit_entry(action), actor=actor)
+        for action, actor in [
+            ("user.disabled", "user:a"),
+            ("user.enabled", "user:a"),
+            ("user.disabled", "user:b"),
+            ("user.disabled", "user:a"),
+            ("user.disabled", "user:a"),
+        ]
+    ]
+    async with uow() as u:
+        for entry in entries[:3]:
+            await u.audit.append(entry)
+        await u.commit()
+    async with uow() as u:
+        for entry in entries[3:]:
+            await u.audit.append(entry)  # staged: a filter sees its own unit's entries too
+        first = await u.audit.page(limit=2, action="user.disabled", actor="user:a")
+        rest = await u.audit.page(
+            limit=10, before=first[-1].id, action="user.disabled", actor="user:a"
+        )
+        by_b = await u.audit.page(limit=10, actor="user:b")
+        enabled = await u.audit.page(limit=10, action="user.enabled")
+        nothing = await u.audit.page(limit=10, action="user.disabled", actor="user:c")
+    assert first + rest == [entries[4], entries[3], entries[0]]
+    assert by_b == [entries[2]]
+    assert enabled == [entries[1]]
+    assert nothing == []
+
+
 async def test_audit_entries_last_only_with_their_unit(uow) -> None:
     with pytest.raises(RuntimeError):
         async with uow() as u:

@@ -138,3 +138,43 @@ async def test_the_admin_api_is_for_admins_only(anonymous: httpx.AsyncClient) ->
     for path in (KEYS, USERS, "/api/admin/audit"):
         assert_problem(await anonymous.get(path, headers=bearer(tokens)), 403)
         assert_problem(await anonymous.get(path), 401)
+
+
+async def test_an_admin_cannot_demote_or_disable_themself(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    user = await sign_up(anonymous)
+    await client.patch(f"{USERS}/{user['id']}", json={"role": "admin"})
+    own = bearer(await sign_in(anonymous))
+    anonymous.cookies.clear()
+    for change, said in (({"role": "viewer"}, "own role"), ({"active": False}, "own account")):
+        refused = await anonymous.patch(f"{USERS}/{user['id']}", headers=own, json=change)
+        assert_problem(refused, 409)
+        assert said in refused.json()["detail"]
+    unchanged = await anonymous.patch(
+        f"{USERS}/{user['id']}", headers=own, json={"role": "admin", "active": True}
+    )
+    assert unchanged.status_code == 200
+    assert unchanged.json()["role"] == "admin" and unchanged.json()["active"] is True
+    # another admin still may
+    demoted = await client.patch(f"{USERS}/{user['id']}", json={"role": "viewer"})
+    assert demoted.json()["role"] == "viewer"
+
+
+async def test_the_audit_log_filters_by_action_and_actor(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    user = await sign_up(anonymous)
+    for role in ("inspector", "viewer", "inspector"):
+        await client.patch(f"{USERS}/{user['id']}", json={"role": role})
+    await new_key(client)
+    audit = "/api/admin/audit"
+    changed = {"action": "user.role_changed", "actor": "service:ops"}
+    first = (await client.get(audit, params=changed | {"limit": 2})).json()
+    rest = (await client.get(audit, params=changed | {"cursor": first["next_cursor"]})).json()
+    roles = [e["detail"]["role"] for e in first["items"] + rest["items"]]
+    assert roles == ["inspector", "viewer", "inspector"] and rest["next_cursor"] is None
+    by_the_user = (await client.get(audit, params={"actor": f"user:{user['id']}"})).json()
+    assert {e["action"] for e in by_the_user["items"]} == {"user.registered", "user.verified"}
+    everything = (await client.get(audit, params={"action": "", "actor": ""})).json()
+    assert {e["action"] for e in everything["items"]} >= {"user.role_changed", "api_key.created"}

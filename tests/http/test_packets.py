@@ -65,6 +65,14 @@ async def test_a_packet_is_judged_row_by_row_and_reported(
     assert all(r["rule_name"] == "temp ceiling" and r["value"] == "95" for r in rows)
     rule_id = (await client.get(RULES)).json()["items"][0]["id"]
     assert {r["rule"] for r in rows} == {f["rule"] for f in report["findings"]} == {rule_id}
+    # A plain link cannot send Accept: `format` picks the same bodies.
+    by_link = await client.get(f"{JOBS}/{job_id}/report", params={"format": "csv"})
+    assert by_link.headers["content-type"].startswith("text/csv")
+    assert by_link.text == as_csv.text
+    as_json = await client.get(
+        f"{JOBS}/{job_id}/report", params={"format": "json"}, headers={"Accept": "text/csv"}
+    )
+    assert as_json.json() == report
 
 
 async def test_a_clean_packet_passes_with_an_empty_report(

@@ -15,3 +15,7 @@ class AuditEntry:
     action: str
     target: str
     detail: dict[str, Any] = field(default_factory=dict)
+
+    def matches(self, *, action: str | None = None, actor: str | None = None) -> bool:
+        """Whether the entry is of `action` and by `actor`, each when given (exact)."""
+        return action in (None, self.action) and actor in (None, self.actor)

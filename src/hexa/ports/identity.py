@@ -101,6 +101,14 @@ class AuditLog(Protocol):
         """Records an entry; it lasts only if the unit of work commits."""
         ...
 
-    async def page(self, *, limit: int, before: str | None = None) -> list[AuditEntry]:
-        """Newest first: up to `limit` entries with ids below `before`."""
+    async def page(
+        self,
+        *,
+        limit: int,
+        before: str | None = None,
+        action: str | None = None,
+        actor: str | None = None,
+    ) -> list[AuditEntry]:
+        """Newest first: up to `limit` entries with ids below `before`; given `action`
+        or `actor`, only the entries whose field equals it exactly (both: both match)."""
         ...

@@ -22,7 +22,18 @@ class AuditService:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
-    async def page(self, *, limit: int, before: str | None = None) -> Page[AuditEntry]:
-        """Newest first; `next_after` is the id to continue before."""
+    async def page(
+        self,
+        *,
+        limit: int,
+        before: str | None = None,
+        action: str | None = None,
+        actor: str | None = None,
+    ) -> Page[AuditEntry]:
+        """Newest first, optionally only one action and/or one actor; `next_after` is the
+        id to continue before (with the same filter)."""
         async with self._uow(read_only=True) as uow:
-            return await fetch_page(lambda n: uow.audit.page(limit=n, before=before), limit)
+            return await fetch_page(
+                lambda n: uow.audit.page(limit=n, before=before, action=action, actor=actor),
+                limit,
+            )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hexa.domain.access import Principal, Role
-from hexa.domain.errors import StaleVersion
+from hexa.domain.access import Principal, PrincipalKind, Role
+from hexa.domain.errors import Conflict, StaleVersion
 from hexa.domain.identity import new_id
 from hexa.domain.users import User, check_password_strength
 from hexa.ports.clock import Clock
@@ -45,7 +45,14 @@ class UserAdminService:
         if_version: int | None = None,
     ) -> User:
         """Sets the role and/or the active flag. Disabling also closes every session, and
-        the account's access tokens stop working on their next request."""
+        the account's access tokens stop working on their next request. An admin may not
+        demote or disable their own account (`Conflict`): another admin must, so the last
+        admin cannot lock everyone out by a slip."""
+        if actor.kind is PrincipalKind.USER and actor.subject == user_id:
+            if role is not None and role is not Role.ADMIN:
+                raise Conflict("you cannot change your own role: ask another admin")
+            if active is False:
+                raise Conflict("you cannot disable your own account: ask another admin")
         now = self._clock.now()
         async with self._uow() as uow:
             current = await uow.users.get(user_id)

@@ -51,9 +51,17 @@ class MemoryAuditLog:
     async def append(self, entry: AuditEntry) -> None:
         self.staged.append(entry)
 
-    async def page(self, *, limit: int, before: str | None = None) -> list[AuditEntry]:
+    async def page(
+        self,
+        *,
+        limit: int,
+        before: str | None = None,
+        action: str | None = None,
+        actor: str | None = None,
+    ) -> list[AuditEntry]:
         entries = sorted(self._committed + self.staged, key=lambda e: e.id, reverse=True)
-        return [e for e in entries if before is None or e.id < before][:limit]
+        chosen = [e for e in entries if e.matches(action=action, actor=actor)]
+        return [e for e in chosen if before is None or e.id < before][:limit]
 
     def commit(self) -> None:
         self._committed.extend(self.staged)

@@ -86,12 +86,24 @@ class MongoAuditLog:
     async def append(self, entry: AuditEntry) -> None:
         self._staged.append(entry)
 
-    async def page(self, *, limit: int, before: str | None = None) -> list[AuditEntry]:
+    async def page(
+        self,
+        *,
+        limit: int,
+        before: str | None = None,
+        action: str | None = None,
+        actor: str | None = None,
+    ) -> list[AuditEntry]:
         query: Document = {} if before is None else {"_id": {"$lt": before}}
+        query |= {k: v for k, v in (("action", action), ("actor", actor)) if v is not None}
         async with translated_errors("audit entry"):
             cursor = self._collection.find(query).sort("_id", -1).limit(limit)
             stored = [audit_from(d | {"id": d["_id"]}) async for d in cursor]
-        staged = [e for e in self._staged if before is None or e.id < before]
+        staged = [
+            e
+            for e in self._staged
+            if (before is None or e.id < before) and e.matches(action=action, actor=actor)
+        ]
         return sorted(stored + staged, key=lambda e: e.id, reverse=True)[:limit]
 
     async def apply(self) -> None:

@@ -130,10 +130,21 @@ class SqlAuditLog:
             connection = await self._connect()
             await connection.execute(sa.insert(audit_entries).values(audit_record(entry)))
 
-    async def page(self, *, limit: int, before: str | None = None) -> list[AuditEntry]:
+    async def page(
+        self,
+        *,
+        limit: int,
+        before: str | None = None,
+        action: str | None = None,
+        actor: str | None = None,
+    ) -> list[AuditEntry]:
         query: Any = sa.select(audit_entries).order_by(audit_entries.c.id.desc()).limit(limit)
         if before is not None:
             query = query.where(audit_entries.c.id < before)
+        if action is not None:
+            query = query.where(audit_entries.c.action == action)
+        if actor is not None:
+            query = query.where(audit_entries.c.actor == actor)
         async with translated_errors("audit entry"):
             result = await (await self._connect()).execute(query)
             return [audit_from(row._mapping) for row in result]

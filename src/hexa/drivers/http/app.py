@@ -12,7 +12,7 @@ from starlette.types import ASGIApp
 
 from hexa import bootstrap
 from hexa.config import Settings, load_settings
-from hexa.drivers.http import openapi, problems
+from hexa.drivers.http import admin_ui, openapi, problems
 from hexa.drivers.http.limits import MAX_JSON_BYTES, MULTIPART_OVERHEAD_BYTES, BodySizeLimit
 from hexa.drivers.http.metrics import RequestMetrics, app_registry
 from hexa.drivers.http.request_log import RequestLog
@@ -91,4 +91,5 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
     ]
     app.state.route_methods = [(route.path_regex, route.methods) for route in api_routes]
     openapi.install(app, api_routes)
+    admin_ui.install(app, settings)
     return app

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from hexa.drivers.http.auth import Admin
 from hexa.drivers.http.dependencies import (
@@ -115,9 +116,19 @@ async def change_user(
 
 
 @router.get("/audit")
-async def audit_log(_: Admin, hexa: Services, paging: PagingParams) -> PageOut[AuditOut]:
-    """Newest first."""
-    page = await hexa.audit.page(limit=paging.limit, before=paging.after)
+async def audit_log(
+    _: Admin,
+    hexa: Services,
+    paging: PagingParams,
+    action: Annotated[str | None, Query(max_length=100, description="exactly this action")] = None,
+    actor: Annotated[str | None, Query(max_length=200, description="exactly this actor")] = None,
+) -> PageOut[AuditOut]:
+    """Newest first; `action` (`user.role_changed`) and `actor` (`user:<id>`,
+    `api_key:<kid>`, `service:<name>`) keep only the entries that match exactly. The
+    cursor continues the same filtered list."""
+    page = await hexa.audit.page(
+        limit=paging.limit, before=paging.after, action=action or None, actor=actor or None
+    )
     return PageOut(
         items=[AuditOut.of(e) for e in page.items], next_cursor=encode_cursor(page.next_after)
     )

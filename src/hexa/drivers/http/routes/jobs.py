@@ -6,9 +6,9 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from hexa.domain.errors import Conflict
@@ -34,10 +34,18 @@ async def get_job(_: JobsReader, job_id: str, hexa: Services) -> JobOut:
     responses=problems(409) | {200: {"content": {"application/json": {}, "text/csv": {}}}},
 )
 async def get_report(
-    _: JobsReader, job_id: str, request: Request, hexa: Services
+    _: JobsReader,
+    job_id: str,
+    request: Request,
+    hexa: Services,
+    format: Annotated[
+        Literal["csv", "json"] | None,
+        Query(description="overrides `Accept`: for a plain link, which cannot set headers"),
+    ] = None,
 ) -> StreamingResponse:
-    """The findings of a finished job: CSV when `Accept` asks for `text/csv`, else JSON.
-    Streamed, so a report of any size costs the app a chunk at a time."""
+    """The findings of a finished job: CSV when `Accept` asks for `text/csv` (or
+    `format=csv`), else JSON. Streamed, so a report of any size costs the app a chunk at
+    a time."""
     job = await hexa.jobs.job(job_id)
     if job.status is not JobStatus.DONE:
         raise Conflict(f"job {job_id} is {job.status}: its report exists once it is done")
@@ -46,7 +54,9 @@ async def get_report(
         first: Row | None = await anext(findings)
     except StopAsyncIteration:
         first = None
-    wants_csv = "text/csv" in request.headers.get("accept", "")
+    wants_csv = format == "csv" or (
+        format is None and "text/csv" in request.headers.get("accept", "")
+    )
     disposition = f'attachment; filename="report-{job_id}.{"csv" if wants_csv else "json"}"'
     body = _csv(first, findings) if wants_csv else _json(job_id, job.result, first, findings)
     media = "text/csv; charset=utf-8" if wants_csv else "application/json"

@@ -1,0 +1,132 @@
+// Inspections: a filtered list, a draft recorded with its readings, and one inspection's
+// page where a draft is submitted and its verdict and findings are shown when judged.
+import { get, may, post } from './api.js';
+import {
+  html, useEffect, useState, Field, Pager, ProblemNote, go, usePages, useSubmit, when,
+} from './ui.js';
+import { JobView } from './jobs.js';
+
+const INSPECTIONS = '/api/v1/inspections';
+const STATUSES = ['draft', 'submitted', 'passed', 'failed'];
+
+// A reading keeps its JSON type: what spells a number is sent as one, the rest as text.
+function typed(value) {
+  const text = value.trim();
+  if (text !== '' && Number.isFinite(Number(text))) return Number(text);
+  if (text === 'true' || text === 'false') return text === 'true';
+  return value;
+}
+
+function StatusBadge({ status }) {
+  const tone = { passed: 'good', failed: 'bad', submitted: 'warn' }[status] || '';
+  return html`<span class=${`badge ${tone}`}>${status}</span>`;
+}
+
+function NewInspection({ onCreated }) {
+  const [subject, setSubject] = useState('');
+  const [inspector, setInspector] = useState('');
+  const [notes, setNotes] = useState('');
+  const [readings, setReadings] = useState([{ key: '', value: '', unit: '' }]);
+  const form = useSubmit(async () => {
+    const body = {
+      subject, notes, inspector: inspector || null,
+      readings: readings.filter((r) => r.key).map((r) => ({ key: r.key, value: typed(r.value), unit: r.unit || null })),
+    };
+    onCreated(await post(INSPECTIONS, body));
+  });
+  const edit = (index, name) => (e) => setReadings(readings.map((r, i) => (i === index ? { ...r, [name]: e.target.value } : r)));
+  const at = form.problem && form.problem.field(['subject', 'inspector', 'notes']);
+  return html`<form class="panel" onSubmit=${form.submit} aria-labelledby="new-inspection-title">
+    <h2 id="new-inspection-title">New draft</h2>
+    <div class="fields">
+      <${Field} label="Subject" id="inspection-subject" problem=${at === 'subject' && form.problem}>
+        ${(a) => html`<input ...${a} required maxlength="500" value=${subject} onInput=${(e) => setSubject(e.target.value)} />`}
+      </${Field}>
+      <${Field} label="Inspector" id="inspection-inspector" problem=${at === 'inspector' && form.problem}>
+        ${(a) => html`<input ...${a} maxlength="200" value=${inspector} onInput=${(e) => setInspector(e.target.value)} />`}
+      </${Field}>
+      <${Field} label="Notes" id="inspection-notes" wide problem=${at === 'notes' && form.problem}>
+        ${(a) => html`<textarea ...${a} maxlength="10000" value=${notes} onInput=${(e) => setNotes(e.target.value)} />`}
+      </${Field}>
+    </div>
+    <table class="readings">
+      <caption class="hint">Readings: a value that spells a number is sent as a number.</caption>
+      <thead><tr><th scope="col">Key</th><th scope="col">Value</th><th scope="col">Unit</th><th scope="col"><span class="vh">Remove</span></th></tr></thead>
+      <tbody>${readings.map((r, i) => html`<tr key=${i}>
+        <td><input aria-label=${`Reading ${i + 1} key`} value=${r.key} onInput=${edit(i, 'key')} /></td>
+        <td><input aria-label=${`Reading ${i + 1} value`} value=${r.value} onInput=${edit(i, 'value')} /></td>
+        <td><input aria-label=${`Reading ${i + 1} unit`} value=${r.unit} onInput=${edit(i, 'unit')} /></td>
+        <td><button type="button" aria-label=${`Remove reading ${i + 1}`}
+          onClick=${() => setReadings(readings.filter((_, j) => j !== i))}>Remove</button></td>
+      </tr>`)}</tbody>
+    </table>
+    ${form.problem && !at && html`<${ProblemNote} problem=${form.problem} />`}
+    <div class="actions">
+      <button type="button" onClick=${() => setReadings([...readings, { key: '', value: '', unit: '' }])}>Add reading</button>
+      <button class="primary" type="submit" disabled=${form.busy}>Save draft</button>
+    </div>
+  </form>`;
+}
+
+export function Inspections({ me, params }) {
+  const status = params.get('status') || '';
+  const pages = usePages((cursor) => get(INSPECTIONS, { cursor, status, limit: 25 }), [status]);
+  return html`<h1>Inspections</h1>
+    ${may(me, 'inspections:write') && html`<${NewInspection}
+      onCreated=${(made) => go(`/inspections/${encodeURIComponent(made.id)}`)} />`}
+    <h2>Inspections</h2>
+    <div class="field">
+      <label for="inspection-status">Status</label>
+      <select id="inspection-status" value=${status}
+        onChange=${(e) => go(e.target.value ? `/inspections?status=${e.target.value}` : '/inspections')}>
+        <option value="">all</option>
+        ${STATUSES.map((s) => html`<option value=${s}>${s}</option>`)}
+      </select>
+    </div>
+    <${ProblemNote} problem=${pages.problem} />
+    <table>
+      <thead><tr><th scope="col">Subject</th><th scope="col">Inspector</th><th scope="col">Status</th>
+        <th scope="col">Readings</th><th scope="col">Updated</th></tr></thead>
+      <tbody>${pages.items.map((i) => html`<tr key=${i.id}>
+        <td><a href=${`#/inspections/${encodeURIComponent(i.id)}`}>${i.subject}</a></td>
+        <td>${i.inspector || '—'}</td><td><${StatusBadge} status=${i.status} /></td>
+        <td>${i.readings.length}</td><td>${when(i.updated_at)}</td>
+      </tr>`)}</tbody>
+    </table>
+    ${!pages.loading && !pages.items.length && html`<p class="hint">No inspections here.</p>`}
+    <${Pager} pages=${pages} label="Inspections" />`;
+}
+
+export function Inspection({ me, id }) {
+  const [inspection, setInspection] = useState(null);
+  const [problem, setProblem] = useState(null);
+  const [jobId, setJobId] = useState(null);
+  const load = () => get(`${INSPECTIONS}/${encodeURIComponent(id)}`).then(setInspection, setProblem);
+  useEffect(() => { load(); }, [id]);
+  const submit = useSubmit(async () => {
+    const accepted = await post(`${INSPECTIONS}/${encodeURIComponent(id)}/submit`);
+    setJobId(accepted.job_id);
+  });
+  if (problem) return html`<h1>Inspection</h1><${ProblemNote} problem=${problem} />`;
+  if (!inspection) return html`<p class="loading" role="status">Loading…</p>`;
+  return html`<h1>Inspection of ${inspection.subject}</h1>
+    <p><a href="#/inspections">All inspections</a></p>
+    <dl class="facts">
+      <dt>Status</dt><dd><${StatusBadge} status=${inspection.status} /></dd>
+      <dt>Inspector</dt><dd>${inspection.inspector || '—'}</dd>
+      <dt>Notes</dt><dd>${inspection.notes || '—'}</dd>
+      <dt>Submitted</dt><dd>${when(inspection.submitted_at)}</dd>
+      <dt>Version</dt><dd>${inspection.version}</dd>
+    </dl>
+    <h2>Readings</h2>
+    <table>
+      <thead><tr><th scope="col">Key</th><th scope="col">Value</th><th scope="col">Unit</th></tr></thead>
+      <tbody>${inspection.readings.map((r, i) => html`<tr key=${i}>
+        <td><code>${r.key}</code></td><td>${JSON.stringify(r.value)}</td><td>${r.unit || ''}</td></tr>`)}</tbody>
+    </table>
+    ${inspection.status === 'draft' && may(me, 'inspections:write') && !jobId && html`<div class="actions">
+      <button class="primary" type="button" onClick=${submit.submit} disabled=${submit.busy}>Submit for validation</button>
+      <${ProblemNote} problem=${submit.problem} />
+    </div>`}
+    ${jobId && html`<h2>Validation</h2><${JobView} id=${jobId} onEnd=${load} />`}`;
+}
