@@ -14,8 +14,11 @@ from hexa.bootstrap import Hexa
 from hexa.drivers.http.problems import Problem
 from hexa.services.pages import MAX_LIMIT
 
+# Every dependency here is `async def` though none awaits: FastAPI runs a plain `def`
+# dependency in a worker thread, a hand-off per request that costs more than the work.
 
-def hexa(request: Request) -> Hexa:
+
+async def hexa(request: Request) -> Hexa:
     """The one accessor from routes to the service graph."""
     services: Hexa = request.app.state.hexa
     return services
@@ -24,7 +27,7 @@ def hexa(request: Request) -> Hexa:
 Services = Annotated[Hexa, Depends(hexa)]
 
 
-def request_id(request: Request) -> str | None:
+async def request_id(request: Request) -> str | None:
     """The id `RequestLog` gave this request, for the jobs it accepts to carry."""
     given: str | None = getattr(request.state, "request_id", None)
     return given
@@ -55,16 +58,19 @@ def _decode_cursor(cursor: str | None) -> str | None:
 
 
 class Paging:
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-        cursor: Annotated[str | None, Query()] = None,
-    ) -> None:
+    def __init__(self, limit: int, after: str | None) -> None:
         self.limit = limit
-        self.after = _decode_cursor(cursor)
+        self.after = after
 
 
-PagingParams = Annotated[Paging, Depends()]
+async def paging(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    cursor: Annotated[str | None, Query()] = None,
+) -> Paging:
+    return Paging(limit, _decode_cursor(cursor))
+
+
+PagingParams = Annotated[Paging, Depends(paging)]
 
 _ETAG = re.compile(r'^\s*(?:(?:W/)?"(\d{1,18})"|(\d{1,18}))\s*$')
 
@@ -84,11 +90,11 @@ def _version(if_match: str | None) -> int | None:
     return int(found.group(1) or found.group(2))
 
 
-def optional_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+async def optional_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
     return _version(if_match)
 
 
-def required_version(if_match: Annotated[str | None, Header()] = None) -> int:
+async def required_version(if_match: Annotated[str | None, Header()] = None) -> int:
     version = _version(if_match)
     if version is None:
         raise Problem(
