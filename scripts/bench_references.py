@@ -49,7 +49,7 @@ def bare() -> FastAPI:
 def _engine() -> AsyncEngine:
     url = os.environ["BENCH_DATABASE_URL"]
     pool = {
-        "pool_size": int(os.environ.get("BENCH_POOL_SIZE", "20")),
+        "pool_size": int(os.environ.get("BENCH_POOL_SIZE", "10")),
         "max_overflow": int(os.environ.get("BENCH_MAX_OVERFLOW", "0")),
     }
     if url.startswith("sqlite"):

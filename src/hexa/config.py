@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     # how long a request waits for one before it answers 503. Kept connections cover a
     # process's usual concurrency: an overflow connection is opened for one request and
     # closed after it, a connection set-up per request under sustained load.
-    db_pool_size: int = Field(20, ge=1, le=1000)
+    db_pool_size: int = Field(10, ge=1, le=1000)
     db_max_overflow: int = Field(0, ge=0, le=1000)
     db_pool_timeout: float = Field(10.0, gt=0, le=300)
     # PostgreSQL: how long a connection attempt, and any one statement, may wait for the

@@ -138,4 +138,4 @@ async def test_metrics_show_the_sql_pool(sql_client: httpx.AsyncClient) -> None:
 
     assert 'hexa_db_pool_connections{state="in_use"} 0.0' in page
     assert 'hexa_db_pool_connections{state="idle"}' in page
-    assert "hexa_db_pool_limit 20.0" in page
+    assert "hexa_db_pool_limit 10.0" in page

@@ -32,7 +32,8 @@ def test_every_make_target_it_names_exists() -> None:
 def test_every_path_it_names_exists() -> None:
     candidates = set(re.findall(r"`([\w./-]+/[\w./-]*|[\w-]+\.(?:py|md|yml|yaml|toml|sh))`", TEXT))
     candidates |= set(re.findall(r"-f (k8s/[\w./-]*)", TEXT))
-    paths = {c for c in candidates if not c.startswith(("/api", "/", "http"))}
+    # var/ holds what runs make (newman's cache, the SQLite file): absent from a clone.
+    paths = {c for c in candidates if not c.startswith(("/api", "/", "http", "var/"))}
 
     assert "k8s/migrate-job.yaml" in paths and "scripts/run_postman_smoke.py" in paths
     missing = [p for p in paths if not (ROOT / p).exists()]

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from hexa.domain.access import Principal, PrincipalKind, Scope
 from hexa.domain.api_keys import ApiKey, KeyToken, Verification, secret_digest
-from hexa.domain.errors import Conflict, NotFound, Unauthenticated, ValidationError
+from hexa.domain.errors import Conflict, NotFound, Unauthenticated, Unavailable, ValidationError
 from hexa.ports.clock import Clock
 from hexa.ports.security import ChangeCounter
 from hexa.ports.uow import UnitOfWorkFactory
@@ -144,8 +144,11 @@ class ApiKeyService:
         return Principal(PrincipalKind.API_KEY, key.kid, key.scopes)
 
     async def _known(self, kid: str) -> ApiKey | None:
-        generation = await self._changes.current()
-        if generation != self._cache_generation:
+        try:
+            generation: int | None = await self._changes.current()
+        except Unavailable:  # Redis away: nothing cached can be trusted; read the store
+            generation = None
+        if generation is None or generation != self._cache_generation:
             self._cache.clear()
             self._cache_generation = generation
         key = self._cache.get(kid)
@@ -153,7 +156,7 @@ class ApiKeyService:
             async with self._uow(read_only=True) as uow:
                 key = await uow.api_keys.find(kid)
             # Read before a change another request has since announced: not kept.
-            if key is not None and generation == self._cache_generation:
+            if key is not None and generation is not None and generation == self._cache_generation:
                 self._remember(key)
         return key
 
