@@ -330,8 +330,10 @@ def _packets(base: str, machine: dict[str, str], rows: int, workdir: str) -> Non
                 raise SystemExit(f"packet job {job} still {status} after 180 s\n{logs}")
             time.sleep(0.05)
         end_to_end = rows / (time.perf_counter() - started)
+    started = time.perf_counter()
     reader = PacketReader(PacketFormat.CSV)
     parsed = reader.feed(body.encode()) + reader.finish()
+    parsing = rows / (time.perf_counter() - started)
     rule = Rule.new(
         id="r",
         name="ceiling",
@@ -343,9 +345,11 @@ def _packets(base: str, machine: dict[str, str], rows: int, workdir: str) -> Non
     for group in inspections_of(parsed):
         judge([rule], group)
     pure = rows / (time.perf_counter() - started)
+    both = 1 / (1 / parsing + 1 / pure)
     print(
-        f"  packets, {rows:,} rows: end to end {end_to_end:,.0f} rows/s ({status}), pure "
-        f"judge() {pure:,.0f} rows/s: ratio {end_to_end / pure:.2f}"
+        f"  packets, {rows:,} rows: end to end {end_to_end:,.0f} rows/s ({status}); in this "
+        f"process: judge() {pure:,.0f} rows/s (ratio {end_to_end / pure:.2f}), parsing "
+        f"{parsing:,.0f} rows/s, both {both:,.0f} rows/s (ratio {end_to_end / both:.2f})"
     )
 
 
@@ -360,10 +364,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, nargs="+", default=[32, 256])
     parser.add_argument("--packet-rows", type=int, default=100_000)
+    parser.add_argument("--workdir", type=Path, help="keep the processes' files and logs here")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench: wrk is missing (scripts/apt-install.sh wrk wrk, or make bench)")
-    with tempfile.TemporaryDirectory(prefix="hexa-bench-") as tmp:
+    keep = contextlib.nullcontext(str(args.workdir)) if args.workdir else None
+    with keep or tempfile.TemporaryDirectory(prefix="hexa-bench-") as tmp:
         for mode in args.modes:
             with _mode(mode, Path(tmp)) as (_, targets, machine):
                 steal0, total0 = _cpu_times()
