@@ -18,7 +18,7 @@ from fastapi import Depends, Request
 from hexa.domain.access import Principal, Scope
 from hexa.domain.api_keys import looks_like_api_key
 from hexa.domain.errors import Forbidden, Unauthenticated
-from hexa.drivers.http.dependencies import Services
+from hexa.drivers.http.dependencies import Services, services_of
 
 ACCESS_COOKIE = "hexa_access"
 REFRESH_COOKIE = "hexa_refresh"
@@ -62,14 +62,16 @@ async def authenticate(request: Request, hexa: Services) -> Principal:
     raise Unauthenticated("credentials required: Authorization: Bearer <token>, or X-API-Key")
 
 
-Guard = Callable[[Request, Services], Awaitable[Principal]]
+# A guard takes the request alone, not the `Services` dependency: each level of nested
+# dependencies costs FastAPI a resolution pass on every request.
+Guard = Callable[[Request], Awaitable[Principal]]
 # The dependencies that ask for credentials: the OpenAPI document marks their routes.
 _GUARDS: set[Guard] = set()
 
 
 def require(scope: Scope) -> Guard:
-    async def allowed(request: Request, hexa: Services) -> Principal:
-        principal = await authenticate(request, hexa)
+    async def allowed(request: Request) -> Principal:
+        principal = await authenticate(request, services_of(request))
         if not principal.may(scope):
             raise Forbidden(f"this needs the {scope} scope")
         request.state.principal = principal
@@ -79,9 +81,9 @@ def require(scope: Scope) -> Guard:
     return allowed
 
 
-async def signed_in(request: Request, hexa: Services) -> Principal:
+async def signed_in(request: Request) -> Principal:
     """Any authenticated caller, whatever its scopes."""
-    principal = await authenticate(request, hexa)
+    principal = await authenticate(request, services_of(request))
     request.state.principal = principal
     return principal
 

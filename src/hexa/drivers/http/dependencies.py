@@ -18,10 +18,14 @@ from hexa.services.pages import MAX_LIMIT
 # dependency in a worker thread, a hand-off per request that costs more than the work.
 
 
-async def hexa(request: Request) -> Hexa:
+def services_of(request: Request) -> Hexa:
     """The one accessor from routes to the service graph."""
     services: Hexa = request.app.state.hexa
     return services
+
+
+async def hexa(request: Request) -> Hexa:
+    return services_of(request)
 
 
 Services = Annotated[Hexa, Depends(hexa)]

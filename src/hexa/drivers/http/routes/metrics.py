@@ -18,7 +18,7 @@ _admin_only = require(Scope.ADMIN)
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request, hexa: Services) -> Response:
     if not hexa.settings.metrics_public:
-        await _admin_only(request, hexa)
+        await _admin_only(request)
     page = exposition(
         request.app.state.metrics_registry, await hexa.metrics.read(), hexa.pool_usage()
     )
