@@ -32,7 +32,8 @@ Location = tuple[str | int, ...]
 
 
 class GuardedRoute(APIRoute):
-    """An `APIRoute` whose requests are checked by `refuse_hostile_input` first."""
+    """An `APIRoute` whose path, query and JSON body values are checked before its handler
+    runs; a route that takes none of them is left as it is."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
