@@ -76,16 +76,21 @@ export function usePages(load, deps) {
   const [state, setState] = useState({ items: [], next: null, trail: [], cursor: null });
   const [problem, setProblem] = useState(null);
   const [loading, setLoading] = useState(true);
+  // Answers can arrive out of order (a filter changed while a page loads): only the
+  // latest request's answer is shown, never a superseded one over it.
+  const latest = useRef(0);
   const show = useCallback(async (cursor, trail) => {
+    const request = ++latest.current;
     setLoading(true);
     try {
       const page = await load(cursor);
+      if (request !== latest.current) return;
       setState({ items: page.items, next: page.next_cursor, trail, cursor });
       setProblem(null);
     } catch (error) {
-      setProblem(error);
+      if (request === latest.current) setProblem(error);
     } finally {
-      setLoading(false);
+      if (request === latest.current) setLoading(false);
     }
   }, deps);
   useEffect(() => { show(null, []); }, [show]);
