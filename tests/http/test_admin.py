@@ -178,3 +178,20 @@ async def test_the_audit_log_filters_by_action_and_actor(
     assert {e["action"] for e in by_the_user["items"]} == {"user.registered", "user.verified"}
     everything = (await client.get(audit, params={"action": "", "actor": ""})).json()
     assert {e["action"] for e in everything["items"]} >= {"user.role_changed", "api_key.created"}
+
+
+async def test_flags_and_numbers_are_not_guessed_from_other_types(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    """What the schema calls a boolean or an integer must be one: the fuzzer found 0
+    taken for false (an account disabled) and "7" for 7."""
+    user = await sign_up(anonymous)
+    for active in (0, 1, "false", "true"):
+        assert_problem(await client.patch(f"{USERS}/{user['id']}", json={"active": active}), 422)
+    key = await new_key(client)
+    for grace in ("7", 7.0, True):
+        refused = await client.post(f"{KEYS}/{key['kid']}/rotate", json={"grace_seconds": grace})
+        assert_problem(refused, 422)
+    rule = {"name": "n", "key": "k", "kind": "required", "enabled": "true"}
+    assert_problem(await client.post(RULES, json=rule), 422)
+    assert (await client.get(f"{USERS}/{user['id']}")).json()["active"] is True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from hexa.domain.access import Role, Scope
 from hexa.domain.api_keys import ApiKey
@@ -13,6 +13,8 @@ from hexa.domain.users import MAX_PASSWORD, User
 
 
 class _In(BaseModel):
+    """Numbers and flags are strict, as the schema says: "7" is not 7, nor 0 false."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -79,7 +81,7 @@ class TokensOut(BaseModel):
 
 class UserChange(_In):
     role: Role | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class ApiKeyIn(_In):
@@ -89,7 +91,7 @@ class ApiKeyIn(_In):
 
 
 class RotateIn(_In):
-    grace_seconds: int = Field(24 * 3600, ge=0, le=30 * 24 * 3600)
+    grace_seconds: StrictInt = Field(24 * 3600, ge=0, le=30 * 24 * 3600)
 
 
 class ApiKeyOut(BaseModel):

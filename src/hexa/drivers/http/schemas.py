@@ -35,7 +35,7 @@ class RuleIn(_In):
         "regex: {pattern} (RE2, whole value); equals: {expected}; required: {}",
     )
     severity: Literal["error", "warning"] = "error"
-    enabled: bool = True
+    enabled: StrictBool = True
     description: str = Field("", max_length=2000)
 
     def draft(self) -> RuleDraft:
