@@ -85,3 +85,25 @@ async def test_a_bump_is_seen_by_every_replica(make) -> None:
     before = await second.current()
     await first.bump()
     assert await second.current() == before + 1
+
+
+async def test_concurrent_reads_all_see_a_bump_made_before_they_asked(make) -> None:
+    counter: ChangeCounter = make("counter")
+    other: ChangeCounter = make("counter")
+    before = await counter.current()
+    early = [asyncio.ensure_future(counter.current()) for _ in range(20)]
+    await asyncio.sleep(0)  # their read is on the wire
+    await other.bump()
+    late = await asyncio.gather(*(counter.current() for _ in range(20)))
+    assert set(late) == {before + 1}
+    assert {await e for e in early} <= {before, before + 1}
+
+
+async def test_a_reader_cancelled_mid_read_leaves_the_others_their_answer(make) -> None:
+    counter: ChangeCounter = make("counter")
+    before = await counter.current()
+    first, second = (asyncio.ensure_future(counter.current()) for _ in range(2))
+    await asyncio.sleep(0)
+    first.cancel()
+    assert await second == before
+    assert await counter.current() == before

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from redis.asyncio import Redis
@@ -38,11 +40,18 @@ class RedisRateLimiter:
 
 
 class RedisChangeCounter:
+    """Every authenticated request reads the counter, so concurrent reads share one GET
+    (see `_SharedRead`): under load one round trip answers a whole burst of requests."""
+
     def __init__(self, client: Redis, key: str = "hexa:api-keys:changes") -> None:
         self._client = client
         self._key = key
+        self._shared = _SharedRead(self._read)
 
     async def current(self) -> int:
+        return await self._shared()
+
+    async def _read(self) -> int:
         async with translated_errors():
             value = await self._client.get(self._key)
         return int(value or 0)
@@ -50,3 +59,47 @@ class RedisChangeCounter:
     async def bump(self) -> None:
         async with translated_errors():
             await self._client.incr(self._key)
+
+
+class _SharedRead:
+    """One read on the wire at a time, shared by every caller that asked before it was
+    sent. A caller that asks while a read is already on the wire waits for the next one:
+    the read in flight may have left before a change this caller must see (a logout that
+    committed just before its request), while the next read leaves after the caller asked,
+    so it sees every change announced before then. Revocation stays as instant as one
+    read per caller made it; the cost is at most one extra round trip of waiting."""
+
+    def __init__(self, read: Callable[[], Awaitable[int]]) -> None:
+        self._read = read
+        self._next: asyncio.Future[int] | None = None  # the read the latest callers share
+        self._reader: asyncio.Task[None] | None = None
+
+    async def __call__(self) -> int:
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+            # Nobody may be left to take a failure (all cancelled): retrieved here, so
+            # asyncio does not log it as never retrieved.
+            self._next.add_done_callback(_retrieved)
+            if self._reader is None or self._reader.done():
+                self._reader = asyncio.create_task(self._serve())
+        # A caller cancelled mid-wait must not cancel the read the others wait on.
+        return await asyncio.shield(self._next)
+
+    async def _serve(self) -> None:
+        while (batch := self._next) is not None:
+            self._next = None  # from here on, callers wait for the next read
+            try:
+                batch.set_result(await self._read())
+            except Exception as error:  # noqa: BLE001 - each waiter gets what the read raised
+                batch.set_exception(error)
+            except BaseException:  # cancelled (shutdown): the waiters are told so
+                batch.cancel()
+                if self._next is not None:
+                    self._next.cancel()
+                    self._next = None
+                raise
+
+
+def _retrieved(future: asyncio.Future[int]) -> None:
+    if not future.cancelled():
+        future.exception()
