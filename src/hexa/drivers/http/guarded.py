@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hexa.domain.text import flaw
+from hexa.drivers.http.direct import direct_handler
 
 # Deeper than any body the API takes, shallow enough to walk without a care.
 MAX_DEPTH = 32
@@ -36,7 +37,7 @@ class GuardedRoute(APIRoute):
     runs; a route that takes none of them is left as it is."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+        handler = direct_handler(self) or super().get_route_handler()
         takes_json = self.body_field is not None and not _takes_form(self)
         queries = any(
             isinstance(f.field_info, params.Query) for f in get_flat_params(self.dependant)
