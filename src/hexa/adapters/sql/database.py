@@ -111,13 +111,24 @@ READ_ONLY = "hexa_read_only"
 class SqlDatabase:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # Read-only units connect through a copy of the engine that carries their options
+        # (same pool): nothing to set on each connection they check out. SQLite: the
+        # driver is in autocommit and `_begin` begins nothing. PostgreSQL: each read is
+        # its own statement, no BEGIN, no ROLLBACK.
+        self._reader = (
+            engine.execution_options(**{READ_ONLY: True})
+            if engine.dialect.name == "sqlite"
+            else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
 
     @classmethod
     def from_url(cls, url: str, limits: PoolLimits | None = None) -> SqlDatabase:
         return cls(create_engine(url, limits))
 
     def session(self, *, read_only: bool = False) -> SqlSession:
-        return SqlSession(self.engine, read_only=read_only)
+        if read_only:
+            return SqlSession(self._reader, read_only=True)
+        return SqlSession(self.engine)
 
     def pool_usage(self) -> dict[str, int] | None:
         """Connections in use and idle, and the most the pool opens (None: no pool)."""
@@ -151,6 +162,8 @@ class SqlSession:
     """Connects on first use, so a unit of work that never touches SQL costs nothing."""
 
     def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
+        """`read_only`: begin no transaction; `engine` then carries the read-only options
+        (`SqlDatabase.session` passes its reader)."""
         self._engine = engine
         self._read_only = read_only
         self._connection: AsyncConnection | None = None
@@ -169,10 +182,6 @@ class SqlSession:
                 self._connection = await self._engine.connect()
                 if not self._read_only:
                     self._transaction = await self._connection.begin()
-                elif self._engine.dialect.name == "sqlite":  # the driver is in autocommit
-                    await self._connection.execution_options(**{READ_ONLY: True})
-                else:  # each read its own statement: no BEGIN, no ROLLBACK
-                    await self._connection.execution_options(isolation_level="AUTOCOMMIT")
         return self._connection
 
     async def commit(self) -> None:

@@ -45,10 +45,6 @@ class SqlApiKeyRepository(SqlRepository[ApiKey]):
     _record = staticmethod(api_key_record)
     _entity = staticmethod(api_key_from)
 
-    async def find(self, kid: str) -> ApiKey | None:
-        found = await self._rows(sa.select(self.table).where(self.table.c.id == kid))
-        return found[0] if found else None
-
     async def page(self, *, limit: int, after: str | None = None) -> list[ApiKey]:
         return await self._rows(self._page_query(limit, after))
 

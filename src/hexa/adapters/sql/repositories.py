@@ -58,17 +58,32 @@ class SqlRepository(Generic[T]):
 
     _record: Callable[[T], dict[str, Any]]
     _entity: Callable[[Any], T]
+    # Built once per table, not per call: the busiest statement skips its construction
+    # and reuses its memoized cache key.
+    _by_id: sa.Select[Any]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        table = cls.__dict__.get("table")
+        if table is not None:
+            cls._by_id = sa.select(table).where(table.c.id == sa.bindparam("entity_id"))
 
     async def _rows(self, statement: sa.Select[Any]) -> list[T]:
         async with translated_errors(self.kind):
             result = await (await self._connect()).execute(statement)
             return [self._entity(row._mapping) for row in result]
 
+    async def find(self, entity_id: str) -> T | None:
+        async with translated_errors(self.kind):
+            connection = await self._connect()
+            row = (await connection.execute(self._by_id, {"entity_id": entity_id})).first()
+        return None if row is None else self._entity(row._mapping)
+
     async def get(self, entity_id: str) -> T:
-        found = await self._rows(sa.select(self.table).where(self.table.c.id == entity_id))
-        if not found:
+        found = await self.find(entity_id)
+        if found is None:
             raise NotFound(f"{self.kind} {entity_id} not found")
-        return found[0]
+        return found
 
     async def add(self, entity: T) -> None:
         async with translated_errors(self.kind):
