@@ -5,11 +5,17 @@ Every claim that matters is required and checked: `iss`, `aud`, `sub`, `exp`, `n
 RS256 token signed with the HMAC secret as a "public key" is refused. Each token names its
 key in a `kid` header (a fingerprint of the secret), so tokens signed with a secret listed
 in `JWT_PREVIOUS_SECRETS` keep working through a rotation.
+
+A token's signature and claims never change, so each process remembers the tokens it has
+verified, by their exact text, and checks only their times on the next request: decoding
+and verifying cost more than the rest of an authenticated read (67 µs). Revocation does
+not depend on this: it is the sign-in counter's job (`services/principals.py`).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +33,9 @@ AUDIENCE = "hexa-api"
 MAX_TOKEN_BYTES = 4096
 LEEWAY_SECONDS = 10
 _REQUIRED = ("iss", "aud", "sub", "exp", "nbf", "iat", "jti", "scope", "kind")
+VERIFIED_KEPT = 4096  # tokens in use at once per process, about; the oldest go first
+
+Times = tuple[float, float, float]  # exp, nbf, iat
 
 
 def key_id(secret: str) -> str:
@@ -46,6 +55,7 @@ class JwtAccessTokens:
         self._keys = {key_id(s): s for s in (*previous_secrets, secret)}
         self._lifetime = lifetime
         self._clock = clock
+        self._verified: OrderedDict[str, tuple[AccessClaims, Times]] = OrderedDict()
 
     def issue(
         self,
@@ -74,6 +84,19 @@ class JwtAccessTokens:
         return jwt.encode(claims, secret, algorithm=ALGORITHM, headers={"kid": kid})
 
     def read(self, token: str) -> AccessClaims:
+        known = self._verified.get(token)
+        if known is not None:
+            claims, times = known
+            self._check_times(times)
+            return claims
+        claims, times = self._verify(token)
+        self._check_times(times)
+        self._verified[token] = (claims, times)
+        if len(self._verified) > VERIFIED_KEPT:
+            self._verified.popitem(last=False)
+        return claims
+
+    def _verify(self, token: str) -> tuple[AccessClaims, Times]:
         if len(token) > MAX_TOKEN_BYTES:
             raise Unauthenticated("the access token is too large")
         try:
@@ -89,7 +112,7 @@ class JwtAccessTokens:
                 issuer=ISSUER,
                 options={
                     "require": list(_REQUIRED),
-                    # Times are checked below against the Clock port, not the OS clock.
+                    # Times are checked against the Clock port, not the OS clock.
                     "verify_exp": False,
                     "verify_nbf": False,
                     "verify_iat": False,
@@ -97,21 +120,22 @@ class JwtAccessTokens:
             )
         except jwt.PyJWTError as error:
             raise Unauthenticated(f"the access token is invalid ({type(error).__name__})") from None
-        self._check_times(claims)
-        return AccessClaims(
+        try:
+            exp, nbf, iat = (float(claims[c]) for c in ("exp", "nbf", "iat"))
+        except (TypeError, ValueError):
+            raise Unauthenticated("the access token has malformed times") from None
+        access = AccessClaims(
             subject=_text(claims, "sub"),
             scopes=_scopes(claims),
             token_id=_text(claims, "jti"),
             kind=_text(claims, "kind"),
             session_id=claims.get("sid"),
         )
+        return access, (exp, nbf, iat)
 
-    def _check_times(self, claims: dict[str, Any]) -> None:
+    def _check_times(self, times: Times) -> None:
+        exp, nbf, iat = times
         now = self._clock.now().timestamp()
-        try:
-            exp, nbf, iat = (float(claims[c]) for c in ("exp", "nbf", "iat"))
-        except (TypeError, ValueError):
-            raise Unauthenticated("the access token has malformed times") from None
         if now >= exp + LEEWAY_SECONDS:
             raise Unauthenticated("the access token has expired")
         if now < nbf - LEEWAY_SECONDS or now < iat - LEEWAY_SECONDS:
