@@ -24,8 +24,8 @@ PACKET = (
 ).encode()
 
 
-def read_all(data: bytes, cuts: list[int], *, check_grouping: bool = True) -> list[tuple]:
-    reader = PacketReader(check_grouping=check_grouping)
+def read_all(data: bytes, cuts: list[int], *, trusted: bool = False) -> list[tuple]:
+    reader = PacketReader(trusted=trusted)
     rows, start = [], 0
     for cut in sorted(cuts) + [len(data)]:
         rows += reader.feed(data[start:cut])
@@ -48,11 +48,16 @@ def test_any_chunking_reads_the_same_rows(cuts: list[int]) -> None:
     assert read_all(PACKET, cuts) == read_all(PACKET, [])
 
 
+@given(st.lists(st.integers(0, len(PACKET)), max_size=8))
+def test_a_trusted_reread_builds_the_rows_the_check_built(cuts: list[int]) -> None:
+    assert read_all(PACKET, cuts, trusted=True) == read_all(PACKET, [])
+
+
 def test_a_reference_that_comes_back_is_refused_at_upload_only() -> None:
     data = b"inspection,subject,key,value,unit\nA,s,k,1,\nB,s,k,1,\nA,s,k,2,\n"
     with pytest.raises(ValidationError, match="line 4: inspection 'A' already ended at line 2"):
         read_all(data, [])
-    assert len(read_all(data, [], check_grouping=False)) == 3
+    assert len(read_all(data, [], trusted=True)) == 3
 
 
 def test_an_inspection_holds_at_most_as_many_readings_as_one_recorded_alone() -> None:

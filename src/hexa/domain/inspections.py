@@ -45,19 +45,29 @@ class Reading:
     unit: str | None = None
 
     def __post_init__(self) -> None:
-        if not self.key or len(self.key) > 200:
+        # A packet builds one Reading per row: the checks are inlined, and plain ASCII
+        # text without NUL (`_plain`), the usual case, skips the full text check.
+        key, value, unit = self.key, self.value, self.unit
+        if not key or len(key) > 200:
             raise ValidationError("a reading key must have 1 to 200 characters")
-        check_text("a reading key", self.key)
-        if isinstance(self.value, int) and not -(2**63) <= self.value < 2**63:
-            raise ValidationError(f"reading {self.key!r}: the value is beyond 64 bits")
-        if isinstance(self.value, float) and not math.isfinite(self.value):
-            raise ValidationError(f"reading {self.key!r}: the value must be a finite number")
-        if isinstance(self.value, str) and len(self.value) > MAX_TEXT:
-            raise ValidationError(f"reading {self.key!r}: the value exceeds {MAX_TEXT} characters")
-        if isinstance(self.value, str):
-            check_text(f"reading {self.key!r}: the value", self.value)
-        if self.unit is not None:
-            check_text(f"reading {self.key!r}: the unit", self.unit)
+        if not _plain(key):
+            check_text("a reading key", key)
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT:
+                raise ValidationError(f"reading {key!r}: the value exceeds {MAX_TEXT} characters")
+            if not _plain(value):
+                check_text(f"reading {key!r}: the value", value)
+        elif isinstance(value, int):
+            if not -(2**63) <= value < 2**63:
+                raise ValidationError(f"reading {key!r}: the value is beyond 64 bits")
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ValidationError(f"reading {key!r}: the value must be a finite number")
+        if unit is not None and not _plain(unit):
+            check_text(f"reading {key!r}: the unit", unit)
+
+
+def _plain(text: str) -> bool:
+    return text.isascii() and "\x00" not in text
 
 
 @dataclass(frozen=True, slots=True)

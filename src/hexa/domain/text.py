@@ -15,6 +15,8 @@ def flaw(text: str) -> str | None:
     """Why `text` cannot be kept, or None when it can."""
     if "\x00" in text:
         return "holds a NUL character (U+0000)"
+    if text.isascii():  # known without a scan: most text is, and has no surrogate
+        return None
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as error:
