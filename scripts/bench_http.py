@@ -330,10 +330,6 @@ def _packets(base: str, machine: dict[str, str], rows: int, workdir: str) -> Non
                 raise SystemExit(f"packet job {job} still {status} after 180 s\n{logs}")
             time.sleep(0.05)
         end_to_end = rows / (time.perf_counter() - started)
-    started = time.perf_counter()
-    reader = PacketReader(PacketFormat.CSV)
-    parsed = reader.feed(body.encode()) + reader.finish()
-    parsing = rows / (time.perf_counter() - started)
     rule = Rule.new(
         id="r",
         name="ceiling",
@@ -341,10 +337,16 @@ def _packets(base: str, machine: dict[str, str], rows: int, workdir: str) -> Non
         check=check_from("max", {"max": 80}),
         now=datetime.now(UTC),
     )
-    started = time.perf_counter()
-    for group in inspections_of(parsed):
-        judge([rule], group)
-    pure = rows / (time.perf_counter() - started)
+    parsing = pure = 0.0
+    for _ in range(3):  # the best of three, as the HTTP figures are the best of rounds
+        started = time.perf_counter()
+        reader = PacketReader(PacketFormat.CSV)
+        parsed = reader.feed(body.encode()) + reader.finish()
+        parsing = max(parsing, rows / (time.perf_counter() - started))
+        started = time.perf_counter()
+        for group in inspections_of(parsed):
+            judge([rule], group)
+        pure = max(pure, rows / (time.perf_counter() - started))
     both = 1 / (1 / parsing + 1 / pure)
     print(
         f"  packets, {rows:,} rows: end to end {end_to_end:,.0f} rows/s ({status}); in this "
