@@ -65,7 +65,10 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         # No result kept: Hexa records a job's end itself, and a kept result would make
         # arq refuse the relay's hand-over of a job whose end could not be recorded.
         "keep_result": 0,
-        "poll_delay": 0.2,
+        # An idle worker asks Redis for new jobs this often: a job waits 25 ms on average
+        # before it starts (100 ms at 0.2 s, a sixth of a 100,000-row packet's run), for
+        # 20 cheap reads a second.
+        "poll_delay": 0.05,
     }
 
 
