@@ -192,6 +192,9 @@ async def test_flags_and_numbers_are_not_guessed_from_other_types(
     for grace in ("7", 7.0, True):
         refused = await client.post(f"{KEYS}/{key['kid']}/rotate", json={"grace_seconds": grace})
         assert_problem(refused, 422)
+    for expires in (0, 1_900_000_000, 1.5e9):  # not read as Unix time
+        body = {"name": "k", "scopes": ["jobs:read"], "expires_at": expires}
+        assert_problem(await client.post(KEYS, json=body), 422)
     rule = {"name": "n", "key": "k", "kind": "required", "enabled": "true"}
     assert_problem(await client.post(RULES, json=rule), 422)
     assert (await client.get(f"{USERS}/{user['id']}")).json()["active"] is True

@@ -43,9 +43,9 @@ def direct_handler(route: APIRoute) -> Handler | None:
         return None
     assert endpoint is not None
     needs: list[tuple[str | None, RequestOnly]] = []
-    for sub in dependant.dependencies:
+    for index, sub in enumerate(dependant.dependencies):
         call = _request_only(sub)
-        if call is None or any(call is known for _, known in needs):
+        if call is None or any(sub.call is other.call for other in dependant.dependencies[:index]):
             return None  # FastAPI's per-request cache would call a repeated one once
         needs.append((sub.name, call))
     path = [(field.name, field.alias) for field in dependant.path_params]
@@ -135,6 +135,7 @@ def _request_only(sub: Dependant) -> RequestOnly | None:
         and sub.http_connection_param_name is None
         and sub.security_scopes_param_name is None
         and not sub.own_oauth_scopes
+        and sub.concurrency is None  # a limit FastAPI would hold it to
     )
     if not plain or call is None:
         return None

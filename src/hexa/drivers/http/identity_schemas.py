@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 from hexa.domain.access import Role, Scope
 from hexa.domain.api_keys import ApiKey
 from hexa.domain.audit import AuditEntry
 from hexa.domain.users import MAX_PASSWORD, User
+
+
+def _text_only(value: Any) -> Any:
+    if not isinstance(value, str):  # pydantic would read a number as Unix time
+        raise ValueError("a date-time must be an RFC 3339 string")
+    return value
+
+
+# A time as the schema says it: text, e.g. "2026-12-31T23:59:59Z".
+TimeText = Annotated[datetime, BeforeValidator(_text_only)]
 
 
 class _In(BaseModel):
@@ -87,7 +98,7 @@ class UserChange(_In):
 class ApiKeyIn(_In):
     name: str = Field(min_length=1, max_length=200)
     scopes: list[Scope] = Field(min_length=1)
-    expires_at: datetime | None = None
+    expires_at: TimeText | None = None
 
 
 class RotateIn(_In):
