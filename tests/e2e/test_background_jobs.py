@@ -372,8 +372,24 @@ def _worker_replaced_mid_packet(stack: Stack, rows: int, sig: int) -> None:
 def test_a_worker_stopped_mid_packet_hands_its_job_back_and_the_next_one_finishes_it(
     stack: Stack,
 ) -> None:
-    # SIGTERM: the job gets WORKER_SHUTDOWN_GRACE_SECONDS, then goes back to the queue.
+    # SIGTERM with no grace: the job in hand is cancelled and goes back to the queue. (A
+    # grace of 2 s let the worker finish 600,000 rows before it stopped.)
+    stack.stop("worker")
+    stack.env = stack.env | {"WORKER_SHUTDOWN_GRACE_SECONDS": "0"}
+    stack.start("worker", "worker")
     _worker_replaced_mid_packet(stack, 600_000, signal.SIGTERM)
+
+
+def test_a_worker_stopped_finishes_the_job_in_hand_within_its_grace(stack: Stack) -> None:
+    # SIGTERM: the job gets WORKER_SHUTDOWN_GRACE_SECONDS (2 s here) to end before the
+    # worker exits; 100,000 rows take a few tenths of a second.
+    body, planted = a_packet(100_000, hot_every=9_973)
+    job_id = upload(stack, body)
+    wait_for(stack, job_id, lambda job: job["processed"] >= 500, timeout=30)
+    stack.stop("worker", signal.SIGTERM)
+    ended = wait_for(stack, job_id, lambda job: True, timeout=5)
+    assert (ended["status"], ended["processed"]) == ("done", 100_000)
+    assert sorted(reported_lines(stack, job_id)) == sorted(planted)
 
 
 def test_a_worker_killed_mid_packet_is_replaced_and_the_job_completes_once(

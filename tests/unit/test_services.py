@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -275,3 +277,42 @@ async def test_pages_say_where_the_next_one_starts(app: App) -> None:
     assert [len(p.items) for p in (first, second, last)] == [2, 2, 1]
     assert last.next_after is None
     assert first.next_after == first.items[-1].id
+
+
+class _SwallowingProgress(MemoryProgressStore):
+    """A progress store whose save, like a Redis command sent through Python 3.11's
+    `asyncio.wait_for`, returns normally when a cancel lands during it: the cancel stays
+    requested but is never delivered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.under_way = asyncio.Event()
+
+    async def save(self, progress: JobProgress) -> JobProgress:
+        with contextlib.suppress(asyncio.CancelledError):  # and not uncancelled, as wait_for
+            await asyncio.sleep(0.001)
+        saved = await super().save(progress)
+        self.under_way.set()
+        return saved
+
+
+async def test_a_packet_stops_at_a_cancel_a_library_swallowed(app: App, tmp_path: Path) -> None:
+    blobs = LocalBlobStore(tmp_path)
+    rows = 200_000
+    body = "inspection,subject,key,value,unit\n" + "".join(
+        f"I{n // 4},pump,temp,50,C\n" for n in range(rows)
+    )
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield body.encode()
+
+    await blobs.put("packet.csv", chunks())
+    progress = _SwallowingProgress()
+    judge = PacketJudge(app.uow, blobs, progress, progress_every=100)
+    job = Job("j1", JobKind.VALIDATE_PACKET, {"blob": "packet.csv", "format": "csv"})
+    running = asyncio.create_task(judge.run(job, JobProgress.queued(job, total=rows, now=T0)))
+    await progress.under_way.wait()  # from now on, inside a save most of the time
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert (await progress.get("j1")).processed < rows

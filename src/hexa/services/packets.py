@@ -9,6 +9,7 @@ to a report blob as it goes. Memory stays flat whatever the packet's size.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
@@ -164,6 +165,7 @@ class PacketJudge:
         async def report() -> AsyncIterator[bytes]:
             reported = 0
             async for chunk in self._blobs.read(job.payload["blob"]):
+                _honour_cancel()
                 yield take(reader.feed(chunk))
                 if reader.rows - reported >= self._every:
                     reported = reader.rows
@@ -176,6 +178,17 @@ class PacketJudge:
         tally["rows"] = reader.rows
         failed = tally["failed_inspections"] > 0
         return tally | {"verdict": "failed" if failed else "passed"}
+
+
+def _honour_cancel() -> None:
+    """Raises the cancel this task was asked for but never given. Python 3.11's
+    `asyncio.wait_for`, which redis-py uses to send each command with a timeout, returns
+    the command's result instead of raising when a cancel lands as the command completes
+    (fixed in 3.12): the cancel stays requested but is never delivered, and a packet ran
+    to its end through a shutdown or a lost lease. Checked once per chunk read."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def _line(finding: PacketFinding) -> bytes:
