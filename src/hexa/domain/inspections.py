@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from hexa.domain.errors import InvalidTransition, ValidationError
-from hexa.domain.text import check_text
+from hexa.domain.text import check_text, flaw
 
 ReadingValue = str | int | float | bool
 
@@ -45,29 +45,25 @@ class Reading:
     unit: str | None = None
 
     def __post_init__(self) -> None:
-        # A packet builds one Reading per row: the checks are inlined, and plain ASCII
-        # text without NUL (`_plain`), the usual case, skips the full text check.
+        # A packet builds one Reading per row: the checks are inlined, each text checked
+        # by one call of `flaw` (plain ASCII, the usual case, costs it next to nothing).
         key, value, unit = self.key, self.value, self.unit
         if not key or len(key) > 200:
             raise ValidationError("a reading key must have 1 to 200 characters")
-        if not _plain(key):
-            check_text("a reading key", key)
+        if why := flaw(key):
+            raise ValidationError(f"a reading key {why}")
         if isinstance(value, str):
             if len(value) > MAX_TEXT:
                 raise ValidationError(f"reading {key!r}: the value exceeds {MAX_TEXT} characters")
-            if not _plain(value):
-                check_text(f"reading {key!r}: the value", value)
+            if why := flaw(value):
+                raise ValidationError(f"reading {key!r}: the value {why}")
         elif isinstance(value, int):
             if not -(2**63) <= value < 2**63:
                 raise ValidationError(f"reading {key!r}: the value is beyond 64 bits")
         elif isinstance(value, float) and not math.isfinite(value):
             raise ValidationError(f"reading {key!r}: the value must be a finite number")
-        if unit is not None and not _plain(unit):
-            check_text(f"reading {key!r}: the unit", unit)
-
-
-def _plain(text: str) -> bool:
-    return text.isascii() and "\x00" not in text
+        if unit is not None and (why := flaw(unit)):
+            raise ValidationError(f"reading {key!r}: the unit {why}")
 
 
 @dataclass(frozen=True, slots=True)
