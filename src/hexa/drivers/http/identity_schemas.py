@@ -24,8 +24,6 @@ TimeText = Annotated[datetime, BeforeValidator(_text_only)]
 
 
 class _In(BaseModel):
-    """Numbers and flags are strict, as the schema says: "7" is not 7, nor 0 false."""
-
     model_config = ConfigDict(extra="forbid")
 
 
