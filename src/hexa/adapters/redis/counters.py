@@ -90,7 +90,7 @@ class _SharedRead:
             self._next = None  # from here on, callers wait for the next read
             try:
                 batch.set_result(await self._read())
-            except Exception as error:  # noqa: BLE001 - each waiter gets what the read raised
+            except Exception as error:  # each waiter gets what the read raised
                 batch.set_exception(error)
             except BaseException:  # cancelled (shutdown): the waiters are told so
                 batch.cancel()

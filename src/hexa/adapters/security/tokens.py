@@ -85,15 +85,12 @@ class JwtAccessTokens:
 
     def read(self, token: str) -> AccessClaims:
         known = self._verified.get(token)
-        if known is not None:
-            claims, times = known
-            self._check_times(times)
-            return claims
-        claims, times = self._verify(token)
-        self._check_times(times)
-        self._verified[token] = (claims, times)
-        if len(self._verified) > VERIFIED_KEPT:
-            self._verified.popitem(last=False)
+        if known is None:
+            known = self._verified[token] = self._verify(token)
+            if len(self._verified) > VERIFIED_KEPT:
+                self._verified.popitem(last=False)
+        claims, times = known
+        self._check_times(times)  # on every read: a remembered token still expires
         return claims
 
     def _verify(self, token: str) -> tuple[AccessClaims, Times]:

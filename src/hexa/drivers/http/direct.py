@@ -11,8 +11,8 @@ authenticated read's time in process (docs/performance.md).
 
 `direct_handler` builds such a handler, or returns None for a route of any other shape,
 which FastAPI then serves as usual. The answer is the one FastAPI gives, byte for byte: the
-same serialiser (`serialize_response`), status code rule and header merge; the HTTP suite
-runs over both kinds of route.
+same serialiser (`serialize_response`), status code rule and header merge
+(tests/http/test_direct.py compares the two on the same requests).
 """
 
 from __future__ import annotations
