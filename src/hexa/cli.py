@@ -51,8 +51,15 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from hexa.bootstrap import check
     from hexa.drivers.logs import configure_logging
-    from hexa.drivers.worker.run import run_worker
 
+    try:
+        from hexa.drivers.worker.run import run_worker
+    except ModuleNotFoundError as missing:
+        if not (missing.name or "").startswith(f"{__package__}.drivers.worker"):
+            raise
+        raise ConfigError(
+            "this project was made without the worker: its jobs run inside the app"
+        ) from None
     if settings.resolved_queue_backend != "arq":
         raise ConfigError(
             "QUEUE_BACKEND is inprocess: jobs run inside the app; the worker needs "

@@ -3,6 +3,7 @@ starts. A wrong value stops start-up with one line naming the setting."""
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -167,7 +168,7 @@ class Settings(BaseSettings):
         ):
             if backend in self.placement().values() and not given:
                 raise ValueError(
-                    f"{self._setting_choosing(backend)} is {backend} but {needed} is not set"
+                    f"{self.setting_choosing(backend)} is {backend} but {needed} is not set"
                 )
         if self.resolved_queue_backend == "arq":
             self._check_arq()
@@ -216,7 +217,7 @@ class Settings(BaseSettings):
             "outbox": self.inspections_backend or self.persistence,
         }
 
-    def _setting_choosing(self, backend: str) -> str:
+    def setting_choosing(self, backend: str) -> str:
         """The setting that placed some port on `backend`, for error messages."""
         for name in ("inspections", "rules", "users", "api_keys"):
             if getattr(self, f"{name}_backend") == backend:
@@ -245,7 +246,13 @@ class Settings(BaseSettings):
     def resolved_queue_backend(self) -> str:
         if self.queue_backend:
             return self.queue_backend
-        return "arq" if self.resolved_redis_url else "inprocess"
+        return "arq" if self.resolved_redis_url and _worker_kept() else "inprocess"
+
+
+def _worker_kept() -> bool:
+    """Whether this project kept the arq worker: one made from the template without it
+    runs its jobs in-process even when it has Redis."""
+    return importlib.util.find_spec(f"{__package__}.drivers.worker") is not None
 
 
 def _check_redis_url(value: str) -> None:

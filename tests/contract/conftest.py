@@ -16,7 +16,7 @@ import pytest
 from hexa.adapters.clock import FrozenClock
 from hexa.adapters.memory.database import MemoryDatabase
 from hexa.adapters.unit_of_work import PORTS, BackendUnitOfWork, unit_of_work_factory
-from hexa.bootstrap import BACKEND_FACTORIES
+from hexa.bootstrap import open_backend
 from hexa.config import load_settings
 
 BACKENDS = ["memory", "sqlite", "postgres", "mongo", "mongo-fake"]
@@ -37,7 +37,7 @@ async def _sql(url: str):
 
     from hexa.adapters.sql.tables import metadata
 
-    database = await BACKEND_FACTORIES["sql"](load_settings(database_url=url))
+    database = await open_backend("sql", load_settings(database_url=url))
     async with database.engine.begin() as connection:
         for table in reversed(metadata.sorted_tables):
             await connection.execute(sa.delete(table))
@@ -46,7 +46,7 @@ async def _sql(url: str):
 
 async def _mongo(uri: str):
     settings = load_settings(persistence="mongo", mongo_uri=uri)
-    database = await BACKEND_FACTORIES["mongo"](settings)
+    database = await open_backend("mongo", settings)
     for name in ("inspections", "rules", "users", "api_keys", "sessions", "audit", "job_outbox"):
         await database.db[name].delete_many({})
     return database
@@ -64,7 +64,7 @@ async def _mongo_fake():
 
 async def _redis(url: str):  # type: ignore[no-untyped-def]
     settings = load_settings(api_keys_backend="redis", redis_url=url, queue_backend="inprocess")
-    database = await BACKEND_FACTORIES["redis"](settings)
+    database = await open_backend("redis", settings)
     await database.client.flushdb()  # type: ignore[attr-defined]
     return database
 
@@ -86,7 +86,7 @@ async def _opened(request: pytest.FixtureRequest, kind: str) -> AsyncIterator[ob
     if kind == "redis":
         database = await _redis(request.getfixturevalue("redis_url"))
     elif kind == "memory":
-        database = await BACKEND_FACTORIES["memory"](load_settings(persistence="memory"))
+        database = await open_backend("memory", load_settings(persistence="memory"))
     elif kind == "sqlite":
         database = await _sql(request.getfixturevalue("sqlite_url"))
     elif kind == "postgres":

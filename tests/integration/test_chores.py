@@ -11,6 +11,7 @@ import pytest
 
 from hexa import bootstrap
 from hexa.adapters.security.passwords import Argon2PasswordHasher
+from hexa.bootstrap import memory as in_process
 from hexa.config import load_settings
 from hexa.services.housekeeping import Housekeeping
 
@@ -47,7 +48,7 @@ async def test_an_app_that_runs_its_jobs_also_runs_housekeeping(
         return {}
 
     monkeypatch.setattr(Housekeeping, "purge", purge)
-    monkeypatch.setattr(bootstrap, "FIRST_PURGE_AFTER_SECONDS", 0.0)
+    monkeypatch.setattr(in_process, "FIRST_PURGE_AFTER_SECONDS", 0.0)
     settings = load_settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'hexa.db'}", queue_backend="inprocess",
         env="test", jwt_secret=SECRET, api_key_pepper=SECRET, blob_dir=str(tmp_path / "blobs"),

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from hexa.adapters.sql.database import SqlDatabase, SqlSession
 from hexa.adapters.sql.migrations import upgrade
 from hexa.adapters.unit_of_work import PORTS, BackendUnitOfWork
-from hexa.bootstrap import BACKEND_FACTORIES
+from hexa.bootstrap import open_backend
 from hexa.config import load_settings
 from hexa.domain.errors import NotFound, Unavailable
 from tests.builders import a_rule
@@ -76,7 +76,7 @@ async def test_the_pool_settings_size_the_pool_a_request_waits_on(tmp_path: Path
     settings = load_settings(
         database_url=url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.1
     )
-    database = await BACKEND_FACTORIES["sql"](settings)
+    database = await open_backend("sql", settings)
     assert isinstance(database, SqlDatabase)
     try:
         async with database.engine.connect():  # holds the only connection

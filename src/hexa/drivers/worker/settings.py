@@ -11,6 +11,7 @@ from arq import cron, func
 
 from hexa import bootstrap
 from hexa.bootstrap import HEARTBEAT_TTL, RELAY_EVERY_SECONDS, Hexa
+from hexa.bootstrap.arq import queue_wiring
 from hexa.config import Settings
 from hexa.drivers.worker import tasks
 
@@ -21,7 +22,7 @@ GIVE_UP_SECONDS = 10
 
 
 def worker_options(settings: Settings) -> dict[str, Any]:
-    wiring = bootstrap.queue_wiring(settings)
+    wiring = queue_wiring(settings)
 
     async def startup(ctx: dict[str, Any]) -> None:
         stack = AsyncExitStack()

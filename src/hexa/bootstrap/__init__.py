@@ -1,0 +1,212 @@
+"""The composition root: builds every adapter and service from the settings.
+
+`build(settings)` is the one place that knows which technology serves which port. It
+opens pools on entry and closes them on exit; nothing here runs at import time. Each
+technology is wired in a module of its own (`sql`, `mongo`, `redis`, `arq`, `memory`),
+found by name when the settings ask for it (`families`), so a project that leaves one
+out deletes that module and its adapters, and edits no line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Protocol, cast
+
+from hexa.adapters.clock import SystemClock
+from hexa.adapters.local_blobs import LocalBlobStore
+from hexa.adapters.memory.jobs import InProcessHeartbeat
+from hexa.adapters.security.passwords import Argon2PasswordHasher
+from hexa.adapters.unit_of_work import unit_of_work_factory
+from hexa.bootstrap.auth import access_tokens, auth_policy, derived_key
+from hexa.bootstrap.bundle import HealthCheck, Hexa
+from hexa.bootstrap.chores import HEARTBEAT_TTL, RELAY_EVERY_SECONDS, run_every
+from hexa.bootstrap.families import Database, backend_family, family
+from hexa.bootstrap.health import worker_alive
+from hexa.bootstrap.mail import mailer as configured_mailer
+from hexa.bootstrap.shared import queueing, shared_state
+from hexa.config import Settings
+from hexa.ports.clock import Clock
+from hexa.ports.jobs import BlobStore, ProgressStore
+from hexa.ports.security import Mailer, PasswordHasher
+from hexa.services.api_keys import ApiKeyService
+from hexa.services.audit import AuditService
+from hexa.services.auth import AuthService
+from hexa.services.dispatch import JobDispatcher
+from hexa.services.housekeeping import Housekeeping
+from hexa.services.inspections import InspectionService
+from hexa.services.metrics import MetricsReader
+from hexa.services.packets import PacketJudge, PacketService
+from hexa.services.principals import PrincipalCache
+from hexa.services.rules import RuleService
+from hexa.services.users import UserAdminService
+from hexa.services.validation import ValidationService
+
+__all__ = [
+    "HEARTBEAT_TTL",
+    "RELAY_EVERY_SECONDS",
+    "HealthCheck",
+    "Hexa",
+    "access_tokens",
+    "build",
+    "check",
+    "migrate",
+    "open_backend",
+    "run_every",
+    "worker_alive",
+    "worker_heartbeat",
+]
+
+
+class _HeartbeatReader(Protocol):
+    async def worker_heartbeat(self, settings: Settings) -> bool: ...
+
+
+async def open_backend(name: str, settings: Settings) -> Database:
+    """The repository backend `name` (memory, sql, mongo, redis) opened from the settings,
+    as `build` opens it."""
+    wiring = backend_family(name, settings.setting_choosing(name))
+    return await wiring.open_backend(settings)
+
+
+@asynccontextmanager
+async def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    progress: ProgressStore | None = None,
+    hasher: PasswordHasher | None = None,
+    mailer: Mailer | None = None,
+    blobs: BlobStore | None = None,
+    start_jobs: bool = True,
+) -> AsyncIterator[Hexa]:
+    """Opens every adapter the settings ask for; closes them all on exit. Keyword
+    arguments replace an adapter (tests: a frozen clock, a fast hasher, a mailer to read).
+    `start_jobs=False` builds the graph without running in-process jobs (the worker)."""
+    clock = clock or SystemClock()
+    hasher = hasher or Argon2PasswordHasher()
+    mailer = mailer or configured_mailer(settings)
+    placement = settings.placement()
+    async with AsyncExitStack() as stack:
+        backends: dict[str, Database] = {}
+        for name in dict.fromkeys(placement.values()):
+            backends[name] = await open_backend(name, settings)
+            stack.push_async_callback(backends[name].close)
+        uow = unit_of_work_factory(backends, placement)
+        shared = shared_state(settings, clock, stack)
+        progress = progress or shared.progress
+        blobs = blobs or await _blob_store(settings, backends, stack)
+        jobs = queueing(settings, stack)
+        dispatcher = JobDispatcher(
+            uow,
+            clock,
+            jobs.queue,
+            progress,
+            redispatch_after=timedelta(seconds=settings.job_redispatch_seconds),
+        )
+        judge = PacketJudge(uow, blobs, progress, progress_every=settings.packet_progress_every)
+        validation = ValidationService(uow, clock, progress, judge, shared.tally)
+        housekeeping = Housekeeping(
+            uow,
+            clock,
+            blobs,
+            progress,
+            job_retention=timedelta(days=settings.job_retention_days),
+        )
+        if start_jobs:
+            jobs.start(validation, dispatcher, housekeeping)
+        heartbeat = shared.heartbeat or InProcessHeartbeat(clock)
+        tokens = access_tokens(settings, clock)
+        api_keys = ApiKeyService(
+            uow,
+            clock,
+            pepper=settings.api_key_pepper.get_secret_value().encode(),
+            changes=shared.changes,
+        )
+        principals = PrincipalCache(shared.sign_ins)
+        yield Hexa(
+            settings=settings,
+            rules=RuleService(uow, clock),
+            inspections=InspectionService(uow, clock, dispatcher),
+            validation=validation,
+            jobs=dispatcher,
+            packets=PacketService(uow, clock, blobs, dispatcher),
+            queue=jobs.queue,
+            progress=progress,
+            heartbeat=heartbeat,
+            housekeeping=housekeeping,
+            clock=clock,
+            auth=AuthService(
+                uow,
+                clock,
+                hasher=hasher,
+                tokens=tokens,
+                mailer=mailer,
+                limiter=shared.limiter,
+                token_key=derived_key(settings, "one-time-tokens"),
+                policy=auth_policy(settings),
+                principals=principals,
+            ),
+            api_keys=api_keys,
+            users=UserAdminService(uow, clock, hasher, principals),
+            audit=AuditService(uow),
+            tokens=tokens,
+            metrics=MetricsReader(jobs.queue, shared.tally, api_keys),
+            pool_usage=_pool_usage(backends),
+            health_checks=(
+                *(
+                    HealthCheck("database" if name == "sql" else name, backend.ping)
+                    for name, backend in backends.items()
+                ),
+                *shared.checks,
+                HealthCheck("worker", worker_alive(heartbeat, clock), critical=False),
+            ),
+        )
+
+
+def _pool_usage(backends: Mapping[str, Database]) -> Callable[[], Mapping[str, int] | None]:
+    if "sql" not in backends:
+        return lambda: None
+    from hexa.bootstrap.sql import pool_usage
+
+    return pool_usage(backends["sql"])
+
+
+async def _blob_store(
+    settings: Settings, backends: dict[str, Database], stack: AsyncExitStack
+) -> BlobStore:
+    """A local directory (a volume every replica and worker mounts), or the SQL database
+    at DATABASE_URL, whichever backend the repositories use."""
+    if settings.blob_backend == "local":
+        return LocalBlobStore(Path(settings.blob_dir))
+    database = backends.get("sql")
+    if database is None:
+        database = await open_backend("sql", settings)  # checks the schema is migrated
+        stack.push_async_callback(database.close)
+    from hexa.bootstrap.sql import blob_store
+
+    return blob_store(database)
+
+
+async def check(settings: Settings) -> None:
+    """Builds the graph once and closes it: proves the settings, the stores and the schema
+    before a server starts. Raises `ConfigError` or `Unavailable` with a readable line."""
+    async with build(settings):
+        pass
+
+
+def migrate(settings: Settings, revision: str = "head") -> bool:
+    """Brings the SQL schema to `revision`, if any port lives in SQL; says whether it did."""
+    if "sql" not in settings.placement().values():
+        return False
+    from hexa.bootstrap.sql import migrate as migrate_sql
+
+    migrate_sql(settings, revision)
+    return True
+
+
+async def worker_heartbeat(settings: Settings) -> bool:
+    """Whether any worker beat within HEARTBEAT_TTL (for `hexa worker-alive`)."""
+    return await cast(_HeartbeatReader, family("redis", "REDIS_URL")).worker_heartbeat(settings)
