@@ -66,9 +66,10 @@ worker: install
 test: install-dev install-ops browser
 	scripts/with-test-services.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The system Chromium the admin UI's browser tests drive (installed when missing and root).
+# The system Chromium the admin UI's browser tests drive (installed when missing and root;
+# nothing to do in a project made without the admin UI).
 browser:
-	scripts/chromium.sh
+	@if [ -x scripts/chromium.sh ]; then scripts/chromium.sh; fi
 
 # The admin UI's vendored JavaScript (Preact + htm, axe-core for the tests), from npm.
 vendor:

@@ -26,6 +26,11 @@ if [ -z "${HEXA_TEST_POSTGRES_URL:-}" ]; then
 fi
 export HEXA_REQUIRE_POSTGRES=1
 
+# A project made from the template without Redis has no Redis adapters and needs none.
+if ! compgen -G "$here/../src/*/adapters/redis" > /dev/null; then
+  "$@"
+  exit $?
+fi
 if [ -z "${HEXA_TEST_REDIS_URL:-}" ]; then
   eval "$("$here/redis-tmp.sh" start)"
   cleanup+=("'$here/redis-tmp.sh' stop '$REDISTMP_DIR'")

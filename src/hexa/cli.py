@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Protocol, cast
 
 from hexa.config import ConfigError, Settings, load_settings
 from hexa.domain.access import ROLE_SCOPES, Role
@@ -48,14 +50,21 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+class _WorkerDriver(Protocol):
+    """The worker driver, which a project made without the worker does not have."""
+
+    def run_worker(self, settings: Settings) -> int: ...
+
+
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from hexa.bootstrap import check
     from hexa.drivers.logs import configure_logging
 
+    driver = f"{__package__}.drivers.worker.run"
     try:
-        from hexa.drivers.worker.run import run_worker
+        run_worker = cast(_WorkerDriver, importlib.import_module(driver)).run_worker
     except ModuleNotFoundError as missing:
-        if not (missing.name or "").startswith(f"{__package__}.drivers.worker"):
+        if not driver.startswith(missing.name or "-"):
             raise
         raise ConfigError(
             "this project was made without the worker: its jobs run inside the app"

@@ -20,9 +20,9 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwright
 
+from hexa.bootstrap.families import kept
 from tests.browser.served import ADMIN, Served, serve
 from tests.servers import redis_server_url
 
@@ -95,8 +95,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 @pytest.fixture(scope="module")
 def served_with_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """The production shape, for watching a job live: the app, Redis and a worker."""
+    """The production shape, for watching a job live: the app, Redis and a worker (or,
+    in a project made without the worker, the app running its jobs itself)."""
     _chromium_or_skip()
+    if not kept("arq"):
+        with serve(tmp_path_factory.mktemp("admin-ui")) as running:
+            yield running
+        return
+    import redis
+
     with redis_server_url() as url:
         redis.Redis.from_url(url).flushdb()
         with serve(tmp_path_factory.mktemp("admin-ui-arq"), url) as running:

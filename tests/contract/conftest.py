@@ -18,8 +18,9 @@ from hexa.adapters.memory.database import MemoryDatabase
 from hexa.adapters.unit_of_work import PORTS, BackendUnitOfWork, unit_of_work_factory
 from hexa.bootstrap import open_backend
 from hexa.config import load_settings
+from tests.families import kept_adapters
 
-BACKENDS = ["memory", "sqlite", "postgres", "mongo", "mongo-fake"]
+BACKENDS = kept_adapters("memory", "sqlite", "postgres", "mongo", "mongo-fake")
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +76,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[object]:
         yield database
 
 
-@pytest.fixture(params=[*BACKENDS, "redis"])
+@pytest.fixture(params=[*BACKENDS, *kept_adapters("redis")])
 async def keys_backend(request: pytest.FixtureRequest) -> AsyncIterator[object]:
     """For the API-key port, which Redis can also serve."""
     async for database in _opened(request, request.param):

@@ -16,10 +16,11 @@ import pytest
 
 from hexa.adapters.local_blobs import LocalBlobStore
 from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryJobTally, MemoryProgressStore
-from hexa.domain.errors import NotFound, Unavailable, ValidationError
+from hexa.domain.errors import NotFound, ValidationError
 from hexa.domain.jobs import Job, JobKind, JobOutcome, JobProgress, JobTotals, duration_bucket
 from hexa.ports.jobs import BlobStore, JobQueue, JobTally, ProgressStore
 from tests.builders import T0
+from tests.families import kept_adapters
 
 
 def a_job(job_id: str = "job-1") -> Job:
@@ -41,7 +42,7 @@ async def _flushed(redis_url: str) -> None:
         await client.flushdb()
 
 
-@pytest.fixture(params=["inprocess", "arq"])
+@pytest.fixture(params=kept_adapters("inprocess", "arq"))
 async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     runs: list[str] = []
     request_ids: dict[str, str | None] = {}
@@ -135,48 +136,6 @@ async def test_depth_counts_jobs_not_yet_started(harness: Harness) -> None:
     assert sorted(harness.runs) == ["a", "b"]
 
 
-async def test_arq_depth_leaves_out_running_jobs_and_cron_runs(redis_url: str) -> None:
-    from arq.constants import in_progress_key_prefix
-    from redis.asyncio import Redis
-
-    from hexa.adapters.redis.arq_queue import QUEUE_NAME, ArqJobQueue
-
-    await _flushed(redis_url)
-    queue = ArqJobQueue.from_url(redis_url)
-    try:
-        for job_id in ("a", "b", "c"):
-            await queue.enqueue(a_job(job_id))
-        async with Redis.from_url(redis_url) as client:
-            await client.set(f"{in_progress_key_prefix}b", "1")  # a worker holds b
-            await client.zadd(QUEUE_NAME, {"cron:beat:1700000000000": 0})
-        assert await queue.depth() == 2
-    finally:
-        await queue.close()
-
-
-async def test_arq_depth_behind_a_long_backlog_looks_only_at_its_front(
-    redis_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from arq.constants import in_progress_key_prefix
-    from redis.asyncio import Redis
-
-    from hexa.adapters.redis import arq_queue
-
-    monkeypatch.setattr(arq_queue, "_FRONT", 3)
-    await _flushed(redis_url)
-    queue = arq_queue.ArqJobQueue.from_url(redis_url)
-    try:
-        for n in range(10):
-            await queue.enqueue(a_job(f"job-{n}"))
-            await asyncio.sleep(0.002)  # arq orders the queue by the time a job was due
-        async with Redis.from_url(redis_url) as client:
-            for running in ("job-0", "job-1"):
-                await client.set(f"{in_progress_key_prefix}{running}", "1")
-        assert await queue.depth() == 8
-    finally:
-        await queue.close()
-
-
 async def test_a_failing_job_does_not_stop_the_in_process_queue() -> None:
     runs: list[str] = []
 
@@ -201,7 +160,7 @@ async def test_a_failing_job_does_not_stop_the_in_process_queue() -> None:
     assert runs == ["bad", "good", "bad"]
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=kept_adapters("memory", "redis"))
 async def progress_store(request: pytest.FixtureRequest) -> AsyncIterator[ProgressStore]:
     if request.param == "memory":
         yield MemoryProgressStore()
@@ -287,114 +246,7 @@ async def test_many_watchers_of_many_jobs_each_hear_their_own_job(
         assert await feeds[0].next(0.05) is None
 
 
-async def test_watchers_share_one_redis_connection_and_leave_nothing_subscribed(
-    redis_url: str,
-) -> None:
-    from hexa.adapters.redis.client import connect
-    from hexa.adapters.redis.progress import RedisProgressStore
-
-    client = connect(redis_url)
-    store = RedisProgressStore(client)
-
-    async def subscribers() -> int:
-        return sum(1 for c in await client.client_list(_type="pubsub"))
-
-    try:
-        async with contextlib.AsyncExitStack() as watching:
-            for n in range(50):
-                await watching.enter_async_context(store.watch(f"job-{n}"))
-            assert await _eventually(subscribers, 1)
-            assert await _eventually(
-                lambda: client.pubsub_numsub("hexa:job:job-7:progress"),
-                [("hexa:job:job-7:progress", 1)],
-            )
-        # (UN)SUBSCRIBE's reply is read by the reader task, so `watch` does not wait
-        # for Redis to have counted the change.
-        assert await _eventually(
-            lambda: client.pubsub_numsub("hexa:job:job-7:progress"),
-            [("hexa:job:job-7:progress", 0)],
-        )
-    finally:
-        await store.close()
-        await client.aclose()
-    assert await _eventually(lambda: _subscribers_left(redis_url), 0)
-
-
-async def _eventually(read: Callable[[], Awaitable[object]], expected: object) -> bool:
-    for _ in range(100):
-        if await read() == expected:
-            return True
-        await asyncio.sleep(0.02)
-    return await read() == expected
-
-
-async def _subscribers_left(redis_url: str) -> int:
-    from redis.asyncio import Redis
-
-    async with Redis.from_url(redis_url) as client:
-        return len(await client.client_list(_type="pubsub"))
-
-
-async def test_a_watcher_hears_unavailable_when_its_connection_fails(redis_url: str) -> None:
-    from hexa.adapters.redis.client import connect
-    from hexa.adapters.redis.progress import RedisProgressStore
-
-    client = connect(redis_url)
-    store = RedisProgressStore(client)
-    try:
-        async with store.watch("job-1") as feed:
-            await client.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
-            with pytest.raises(Unavailable):
-                for _ in range(50):  # the reader notices within a read
-                    await feed.next(0.2)
-        async with store.watch("job-1") as feed:  # the next watch connects again
-            saved = await store.save(JobProgress.queued(a_job(), total=1, now=T0))
-            assert await feed.next(2) == saved
-    finally:
-        await store.close()
-        await client.aclose()
-
-
-async def test_a_watcher_hears_unavailable_when_the_reader_breaks_and_the_next_one_reads(
-    redis_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from redis.asyncio.client import PubSub
-
-    from hexa.adapters.redis.client import connect
-    from hexa.adapters.redis.progress import RedisProgressStore
-
-    async def unparsable(self: PubSub, **_: object) -> None:
-        raise RuntimeError("a reply redis-py could not parse")
-
-    client = connect(redis_url)
-    store = RedisProgressStore(client)
-    try:
-        with monkeypatch.context() as patched:
-            patched.setattr(PubSub, "get_message", unparsable)
-            async with store.watch("job-1") as feed:
-                with pytest.raises(Unavailable):
-                    await feed.next(2)
-        async with store.watch("job-1") as feed:
-            saved = await store.save(JobProgress.queued(a_job(), total=1, now=T0))
-            assert await feed.next(2) == saved
-    finally:
-        await store.close()
-        await client.aclose()
-
-
-async def test_a_listener_whose_backlog_is_full_still_hears_the_failure() -> None:
-    from hexa.adapters.redis.subscriptions import BACKLOG, Listener
-
-    listener = Listener()
-    for n in range(BACKLOG + 5):
-        listener.hear(f"update {n}")
-    listener.hear(Unavailable("the connection was lost"))
-    with pytest.raises(Unavailable):
-        for _ in range(BACKLOG + 1):
-            await listener.next(0.1)
-
-
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=kept_adapters("memory", "redis"))
 async def tally(request: pytest.FixtureRequest) -> AsyncIterator[JobTally]:
     if request.param == "memory":
         yield MemoryJobTally()
@@ -437,24 +289,6 @@ async def test_attempts_are_counted_by_kind_and_outcome_and_durations_bucketed(
     assert packets.counts[duration_bucket(0.1)] == 2  # 0.07 and 0.1 share the 0.1 bucket
     assert packets.counts[-1] == 1  # over the last bound: +Inf
     assert totals.durations[single].counts[0] == 1
-
-
-async def test_every_redis_client_adds_to_the_same_tally(redis_url: str) -> None:
-    from hexa.adapters.redis.client import connect
-    from hexa.adapters.redis.job_tally import RedisJobTally
-
-    await _flushed(redis_url)
-    worker, replica = connect(redis_url), connect(redis_url)
-    try:
-        await RedisJobTally(worker).record(JobKind.VALIDATE_PACKET, JobOutcome.DONE, seconds=1)
-        await worker.hset("hexa:jobs:tally", "n|a_kind_now_gone|done", 5)
-        await worker.hset("hexa:jobs:tally", "b|validate_packet|0.3", 5)  # a bound now gone
-        totals = await RedisJobTally(replica).totals()
-        assert totals.outcomes == {(JobKind.VALIDATE_PACKET, JobOutcome.DONE): 1}
-        assert totals.durations[JobKind.VALIDATE_PACKET].count == 1
-    finally:
-        await worker.aclose()
-        await replica.aclose()
 
 
 @pytest.fixture(params=["local", "sqlite", "postgres"])

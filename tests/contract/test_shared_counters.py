@@ -13,11 +13,12 @@ from hexa.adapters.clock import FrozenClock
 from hexa.adapters.memory.rate_limit import MemoryChangeCounter, MemoryRateLimiter
 from hexa.ports.security import ChangeCounter, RateLimiter
 from tests.builders import T0
+from tests.families import kept_adapters
 
 WINDOW = timedelta(seconds=1)
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=kept_adapters("memory", "redis"))
 async def make(request: pytest.FixtureRequest) -> AsyncIterator[Callable[[str], object]]:
     """Builds a limiter or counter; each call stands for another replica."""
     if request.param == "memory":

@@ -3,8 +3,10 @@ compose services, the names of settings, and where the validators are installed.
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,8 @@ COMPOSE = ROOT / "docker-compose.test.yml"
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
 OPSHANDOFF = ROOT / "OPSHANDOFF.md"
 DOCKERFILE = ROOT / "Dockerfile"
+# The console script, as pyproject.toml names it.
+CLI = next(iter(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]))
 # The validators: the dev group's beside this interpreter, checkov in its own venv.
 BIN = Path(sys.executable).parent
 OPS_BIN = ROOT / ".venv-ops" / "bin"
@@ -45,6 +49,12 @@ OTHER_VARIABLES = {
     "HEXA_COMPOSE_REDIS_PORT": "docker-compose.test.yml",
     "HEXA_COMPOSE_APP_PORT": "docker-compose.test.yml",
 }
+
+
+def instructions(name: str) -> list[str]:
+    """The arguments of each Dockerfile instruction `name`, continuation lines joined."""
+    joined = DOCKERFILE.read_text().replace("\\\n", " ")
+    return re.findall(rf"^{name} (.+)$", joined, flags=re.MULTILINE)
 
 
 def manifest_files() -> list[Path]:

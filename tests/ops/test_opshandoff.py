@@ -11,7 +11,15 @@ import sqlalchemy as sa
 
 from hexa.adapters.sql.tables import metadata
 from hexa.cli import _parser
-from tests.ops.files import OPSHANDOFF, ROOT, manifests
+from tests.ops.files import (
+    CLI,
+    OPSHANDOFF,
+    OTHER_VARIABLES,
+    ROOT,
+    SECRET_SETTINGS,
+    SETTINGS,
+    manifests,
+)
 
 TEXT = OPSHANDOFF.read_text()
 VERBS = set(_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
@@ -41,7 +49,7 @@ def test_every_path_it_names_exists() -> None:
 
 
 def test_every_hexa_command_it_names_is_a_verb() -> None:
-    named = set(re.findall(r"\bhexa ([a-z][a-z-]+)", TEXT))
+    named = set(re.findall(rf"(?<![\w-]){CLI} ([a-z][a-z-]+)", TEXT))
 
     assert named <= VERBS, named - VERBS
     assert {"serve", "worker", "migrate", "token", "worker-alive"} <= named
@@ -57,7 +65,7 @@ def test_every_kubernetes_object_it_names_exists() -> None:
 
 
 def test_the_revision_it_rolls_back_to_is_a_migration() -> None:
-    [revision] = re.findall(r"hexa migrate (\d{4})", TEXT)
+    [revision] = re.findall(rf"{CLI} migrate (\d{{4}})", TEXT)
 
     assert list((ROOT / "db" / "migrations" / "versions").glob(f"{revision}_*.py"))
 
@@ -83,3 +91,20 @@ def test_its_sql_runs_on_the_real_tables_and_columns(query: str) -> None:
         pytest.fail(f"{error}: {query}")
     finally:
         raw.close()
+
+
+def _opshandoff_variables() -> set[str]:
+    text = OPSHANDOFF.read_text()
+    backticked = re.findall(r"`([A-Z][A-Z0-9_]{2,})(?:=[^`]*)?`", text)
+    assigned = re.findall(r"(?<![A-Za-z0-9_$-])([A-Z][A-Z0-9_]{2,})=", text)
+    return set(backticked) | set(assigned)
+
+
+def test_every_variable_opshandoff_names_is_a_setting_or_read_where_it_says() -> None:
+    named = _opshandoff_variables()
+    others = named - SETTINGS
+
+    assert others <= set(OTHER_VARIABLES), others - set(OTHER_VARIABLES)
+    for variable, reader in OTHER_VARIABLES.items():
+        assert variable in (ROOT / reader).read_text(), (variable, reader)
+    assert named >= SECRET_SETTINGS

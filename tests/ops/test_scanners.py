@@ -14,7 +14,8 @@ import pytest
 
 from tests.ops.files import COMPOSE, DOCKERFILE, OPS_BIN, ROOT, WORKFLOW, tool
 
-FRAMEWORKS = ("kubernetes", "dockerfile", "github_actions")
+# Kubernetes where the project kept its manifests (k8s/).
+FRAMEWORKS = (*(("kubernetes",) if (ROOT / "k8s").is_dir() else ()), "dockerfile", "github_actions")
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,7 +13,7 @@ from starlette.types import ASGIApp
 
 from hexa import bootstrap
 from hexa.config import Settings, load_settings
-from hexa.drivers.http import admin_ui, openapi, problems
+from hexa.drivers.http import openapi, problems
 from hexa.drivers.http.limits import MAX_JSON_BYTES, MULTIPART_OVERHEAD_BYTES, BodySizeLimit
 from hexa.drivers.http.metrics import RequestMetrics, app_registry
 from hexa.drivers.http.request_log import RequestLog
@@ -92,5 +93,16 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
     ]
     app.state.route_methods = [(route.path_regex, route.methods) for route in api_routes]
     openapi.install(app, api_routes)
-    admin_ui.install(app, settings)
+    _install_admin_ui(app, settings)
     return app
+
+
+def _install_admin_ui(app: FastAPI, settings: Settings) -> None:
+    """The admin UI, where the project kept it (a project made without it has no module)."""
+    try:
+        admin_ui = importlib.import_module(f"{__package__}.admin_ui")
+    except ModuleNotFoundError as missing:
+        if missing.name != f"{__package__}.admin_ui":
+            raise
+        return
+    admin_ui.install(app, settings)
