@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from hexa.adapters.sql.database import create_engine
-from hexa.adapters.sql.tables import metadata
+from hexa.adapters.sql.tables import schema
 
 config = context.config
 
@@ -25,7 +25,7 @@ def _url() -> str:
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=schema(),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
@@ -43,7 +43,7 @@ async def _run_online() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=_url(), target_metadata=metadata, literal_binds=True)
+    context.configure(url=_url(), target_metadata=schema(), literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 else:

@@ -159,7 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     alive.set_defaults(run=_worker_alive)
     migrate = verbs.add_parser("migrate", help="apply database migrations (DATABASE_URL)")
-    migrate.add_argument("revision", nargs="?", default="head")
+    migrate.add_argument("revision", nargs="?", default="heads")
     migrate.set_defaults(run=_migrate)
     admin = verbs.add_parser(
         "create-admin",

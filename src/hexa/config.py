@@ -215,6 +215,8 @@ class Settings(BaseSettings):
             "audit": self.persistence,
             # A job is accepted in the same transaction as the inspection change behind it.
             "outbox": self.inspections_backend or self.persistence,
+            # Every other port: an area's own (`make aggregate`) lives with the rest.
+            "*": self.persistence,
         }
 
     def setting_choosing(self, backend: str) -> str:

@@ -36,11 +36,11 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 async def _sql(url: str):
     import sqlalchemy as sa
 
-    from hexa.adapters.sql.tables import metadata
+    from hexa.adapters.sql.tables import schema
 
     database = await open_backend("sql", load_settings(database_url=url))
     async with database.engine.begin() as connection:
-        for table in reversed(metadata.sorted_tables):
+        for table in reversed(schema().sorted_tables):
             await connection.execute(sa.delete(table))
     return database
 

@@ -83,11 +83,11 @@ async def _clear(url: str) -> None:
     import sqlalchemy as sa
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from hexa.adapters.sql.tables import metadata
+    from hexa.adapters.sql.tables import schema
 
     engine = create_async_engine(url)
     async with engine.begin() as connection:
-        for table in reversed(metadata.sorted_tables):
+        for table in reversed(schema().sorted_tables):
             await connection.execute(sa.delete(table))
     await engine.dispose()
 

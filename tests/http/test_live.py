@@ -15,11 +15,12 @@ from hexa.adapters.security.passwords import Argon2PasswordHasher
 from hexa.bootstrap import Hexa, build
 from hexa.config import Settings
 from hexa.domain.access import ROLE_SCOPES, Role, Scope
-from hexa.domain.jobs import Job, JobKind, JobProgress
+from hexa.domain.jobs import Job, JobProgress
+from hexa.domain.validation import VALIDATE_PACKET
 from hexa.drivers.http.app import create_app
 from tests.builders import T0
 
-JOB = Job("job-1", JobKind.VALIDATE_PACKET, {"blob": "packet-job-1.csv"})
+JOB = Job("job-1", VALIDATE_PACKET, {"blob": "packet-job-1.csv"})
 
 
 class DeafProgressStore(MemoryProgressStore):

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from hexa.bootstrap import Hexa
 from hexa.domain.errors import Unavailable
 from hexa.drivers.http.limits import MAX_JSON_BYTES
+from hexa.services.rules import RuleService
 from tests.http.api import INSPECTIONS, RULES, assert_problem, create_rule
 from tests.http.conftest import admin_headers
 
@@ -70,7 +71,7 @@ async def test_unexpected_error_answers_500_without_its_insides(
     async def explode(rule_id: str) -> None:
         raise RuntimeError("s3cret connection string postgres://admin:hunter2@db")
 
-    monkeypatch.setattr(hexa.rules, "get", explode)
+    monkeypatch.setattr(hexa.service(RuleService), "get", explode)
 
     response = await lenient_client.get(f"{RULES}/{rule['id']}")
 
@@ -86,7 +87,7 @@ async def test_unavailable_store_answers_503_with_retry_after(
     async def unreachable(**_: object) -> None:
         raise Unavailable("the database cannot be reached")
 
-    monkeypatch.setattr(hexa.rules, "page", unreachable)
+    monkeypatch.setattr(hexa.service(RuleService), "page", unreachable)
 
     response = await client.get(RULES)
 

@@ -15,6 +15,7 @@ from hexa.bootstrap import Hexa
 from hexa.config import Settings
 from hexa.drivers.http.limits import MAX_JSON_BYTES
 from hexa.drivers.http.request_log import request_id_of
+from hexa.services.rules import RuleService
 from tests.http.api import INSPECTIONS, RULES, create_inspection, finished_job
 from tests.http.conftest import admin_headers
 from tests.http.test_admin import new_key
@@ -130,7 +131,7 @@ async def test_every_answer_echoes_the_request_id(
         async def explode(**_: object) -> None:
             raise RuntimeError("a bug")
 
-        monkeypatch.setattr(hexa.rules, "page", explode)
+        monkeypatch.setattr(hexa.service(RuleService), "page", explode)
 
     response = await lenient.request(method, path, content=body, headers=headers)
 
@@ -148,7 +149,7 @@ async def test_an_unexpected_error_is_logged_with_the_request_id_and_its_traceba
     async def explode(**_: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(hexa.rules, "page", explode)
+    monkeypatch.setattr(hexa.service(RuleService), "page", explode)
 
     await lenient.get(RULES, headers={"X-Request-ID": SANE})
 

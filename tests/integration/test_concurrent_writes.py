@@ -72,12 +72,12 @@ async def _empty(settings: Settings) -> None:
     import sqlalchemy as sa
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from hexa.adapters.sql.tables import metadata
+    from hexa.adapters.sql.tables import schema
 
     engine = create_async_engine(settings.database_url)
     try:
         async with engine.begin() as connection:
-            for table in reversed(metadata.sorted_tables):
+            for table in reversed(schema().sorted_tables):
                 await connection.execute(sa.delete(table))
     finally:
         await engine.dispose()

@@ -17,9 +17,12 @@ from hexa import bootstrap
 from hexa.adapters.sql.migrations import upgrade
 from hexa.bootstrap import Hexa
 from hexa.config import Settings, load_settings
-from hexa.domain.jobs import Job, JobKind
+from hexa.domain.jobs import Job
+from hexa.domain.validation import VALIDATE_INSPECTION
 from hexa.drivers.worker import tasks
 from hexa.drivers.worker.settings import worker_options
+from hexa.services.inspections import InspectionService
+from hexa.services.packets import PacketService
 from tests.log_capture import captured_logs
 
 SECRET = "w" * 40
@@ -66,8 +69,8 @@ async def _actions(hexa: Hexa, job_id: str) -> list[str]:
 async def test_every_line_of_a_workers_run_names_the_job_and_the_request_behind_it(
     app: Hexa,
 ) -> None:
-    inspection = await app.inspections.record(subject="boiler")
-    job = await app.inspections.submit(inspection.id, request_id="req-from-the-api")
+    inspection = await app.service(InspectionService).record(subject="boiler")
+    job = await app.service(InspectionService).submit(inspection.id, request_id="req-from-the-api")
 
     with captured_logs(app.settings) as logs:
         await _burst(app.settings)
@@ -84,7 +87,7 @@ async def test_every_line_of_a_workers_run_names_the_job_and_the_request_behind_
 async def test_a_job_that_keeps_failing_is_retried_then_ends_failed_with_its_error(
     app: Hexa,
 ) -> None:
-    broken = Job("job-broken", JobKind.VALIDATE_INSPECTION, {})  # a bug: no inspection id
+    broken = Job("job-broken", VALIDATE_INSPECTION, {})  # a bug: no inspection id
     await app.queue.enqueue(broken)
 
     await _burst(app.settings)
@@ -95,8 +98,8 @@ async def test_a_job_that_keeps_failing_is_retried_then_ends_failed_with_its_err
     assert await _actions(app, broken.id) == ["job.failed"]
     totals = (await app.metrics.read()).jobs
     assert totals is not None
-    assert totals.outcomes[JobKind.VALIDATE_INSPECTION, "retried"] == 1
-    assert totals.outcomes[JobKind.VALIDATE_INSPECTION, "failed"] == 1
+    assert totals.outcomes[VALIDATE_INSPECTION, "retried"] == 1
+    assert totals.outcomes[VALIDATE_INSPECTION, "failed"] == 1
 
 
 async def test_a_job_out_of_time_on_its_last_attempt_ends_failed(app: Hexa) -> None:
@@ -105,7 +108,7 @@ async def test_a_job_out_of_time_on_its_last_attempt_ends_failed(app: Hexa) -> N
     async def packet() -> AsyncIterator[bytes]:
         yield b"inspection,subject,key,value,unit\n" + rows.encode()
 
-    job = await app.packets.accept(packet())
+    job = await app.service(PacketService).accept(packet())
 
     await _burst(app.settings)
 
@@ -118,8 +121,8 @@ async def test_a_job_out_of_time_on_its_last_attempt_ends_failed(app: Hexa) -> N
 async def test_a_job_whose_last_attempt_could_not_record_its_end_is_given_up(
     app: Hexa,
 ) -> None:
-    inspection = await app.inspections.record(subject="boiler")
-    job = await app.inspections.submit(inspection.id)
+    inspection = await app.service(InspectionService).record(subject="boiler")
+    job = await app.service(InspectionService).submit(inspection.id)
     ctx = {"hexa": app, "job_try": app.settings.job_max_tries + 1}
 
     await tasks.run_job(ctx, job.id, "validate_inspection", {"inspection_id": inspection.id})
@@ -139,7 +142,7 @@ async def test_a_run_that_lost_its_lease_hands_the_job_back_and_it_is_run_once_m
         yield b"inspection,subject,key,value,unit\n" + rows.encode()
 
     async with bootstrap.build(settings) as hexa, Redis.from_url(flushed_redis) as redis:
-        job = await hexa.packets.accept(packet())
+        job = await hexa.service(PacketService).accept(packet())
         lock = in_progress_key_prefix + job.id
 
         async def taken_over() -> None:

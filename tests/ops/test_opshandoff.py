@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 import sqlalchemy as sa
 
-from hexa.adapters.sql.tables import metadata
+from hexa.adapters.sql.tables import schema
 from hexa.cli import _parser
 from tests.ops.files import (
     CLI,
@@ -81,7 +81,7 @@ def test_the_revision_it_rolls_back_to_is_a_migration() -> None:
 )
 def test_its_sql_runs_on_the_real_tables_and_columns(query: str) -> None:
     engine = sa.create_engine("sqlite://")
-    metadata.create_all(engine)
+    schema().create_all(engine)
     with engine.begin() as connection:
         connection.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32))")
     raw = engine.raw_connection()

@@ -18,10 +18,11 @@ from hexa.adapters.memory.jobs import MemoryProgressStore
 from hexa.adapters.unit_of_work import PORTS, BackendUnitOfWork, unit_of_work_factory
 from hexa.domain.api_keys import ApiKey
 from hexa.domain.errors import NotFound
-from hexa.domain.jobs import Job, JobKind, OutboxEntry
+from hexa.domain.jobs import Job, OutboxEntry
 from hexa.domain.sessions import Session
+from hexa.domain.validation import VALIDATE_PACKET
 from hexa.services.housekeeping import Housekeeping
-from hexa.services.packets import packet_blob, report_blob
+from hexa.services.packets import blobs_of, packet_blob, report_blob
 from tests.builders import T0, a_session, an_api_key
 
 NOW = T0 + timedelta(days=60)
@@ -127,7 +128,7 @@ async def test_a_negative_key_retention_is_refused(uow, clock, blobs) -> None:
 
 
 async def _packet_job(uow, blobs: LocalBlobStore, job_id: str, *, ended: timedelta | None) -> None:
-    job = Job(job_id, JobKind.VALIDATE_PACKET, {"blob": packet_blob(job_id)})
+    job = Job(job_id, VALIDATE_PACKET, {"blob": packet_blob(job_id)})
     entry = OutboxEntry(job, total=1, created_at=NOW - timedelta(days=90))
     if ended is not None:
         finished = entry.queued().started(now=NOW - ended).done(result={}, now=NOW - ended)
@@ -159,7 +160,7 @@ async def test_jobs_go_with_their_blobs_once_their_retention_has_passed(
             await progress.save((await u.outbox.get(job_id)).progress())
 
     purged = await Housekeeping(
-        uow, clock, blobs, progress, job_retention=timedelta(days=30)
+        uow, clock, blobs, progress, job_retention=timedelta(days=30), blobs_of=blobs_of
     ).purge()
 
     assert purged["jobs"] == 1
@@ -216,7 +217,9 @@ async def test_a_purge_that_meets_another_replicas_purge_leaves_it_and_goes_on(
                     await u.commit()
 
     raced = RacedBlobs(tmp_path)
-    purged = await Housekeeping(uow, clock, raced, MemoryProgressStore()).purge_jobs()
+    purged = await Housekeeping(
+        uow, clock, raced, MemoryProgressStore(), blobs_of=blobs_of
+    ).purge_jobs()
 
     assert purged == 1  # old-2; old-1 was the other replica's
     async with uow() as u:

@@ -18,13 +18,16 @@ from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryJobTally, MemoryP
 from hexa.adapters.unit_of_work import PORTS, unit_of_work_factory
 from hexa.domain.errors import InvalidTransition, NotFound, StaleVersion, Unavailable
 from hexa.domain.inspections import Reading
-from hexa.domain.jobs import Job, JobKind, JobOutcome, JobProgress
+from hexa.domain.jobs import Job, JobOutcome, JobProgress
+from hexa.domain.validation import VALIDATE_INSPECTION, VALIDATE_PACKET
+from hexa.ports.jobs import ProgressStore
 from hexa.ports.uow import UnitOfWork, UnitOfWorkFactory
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.inspections import InspectionService
+from hexa.services.jobs import JobRunner
 from hexa.services.packets import PacketJudge
 from hexa.services.rules import RuleDraft, RuleService
-from hexa.services.validation import ValidationService
+from hexa.services.validation import InspectionJudge
 from tests.builders import T0
 
 
@@ -32,7 +35,7 @@ from tests.builders import T0
 class App:
     rules: RuleService
     inspections: InspectionService
-    validation: ValidationService
+    validation: JobRunner
     jobs: JobDispatcher
     queue: InProcessJobQueue
     tally: MemoryJobTally
@@ -53,7 +56,7 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
     yield App(
         RuleService(uow, clock),
         InspectionService(uow, clock, dispatcher),
-        ValidationService(uow, clock, progress, judge, tally),
+        validation(uow, clock, progress, judge, tally),
         dispatcher,
         queue,
         tally,
@@ -62,6 +65,21 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
         clock,
     )
     await queue.close()
+
+
+def validation(
+    uow: UnitOfWorkFactory,
+    clock: FrozenClock,
+    progress: ProgressStore,
+    judge: PacketJudge,
+    tally: MemoryJobTally,
+) -> JobRunner:
+    """The runner as the composition root makes it, with the example domain's jobs."""
+    handlers = {
+        VALIDATE_INSPECTION: InspectionJudge(uow, clock).run,  # type: ignore[arg-type]
+        VALIDATE_PACKET: judge.run,
+    }
+    return JobRunner(uow, clock, progress, tally, handlers)
 
 
 TEMP_MAX = RuleDraft(name="temp ceiling", key="temp", kind="max", params={"max": 80})
@@ -98,8 +116,8 @@ async def test_a_job_whose_progress_was_lost_starts_again_from_its_outbox_entry(
     inspection = await app.inspections.record(subject="boiler")
     job = await app.inspections.submit(inspection.id)
     wiped = MemoryProgressStore()  # Redis flushed between the submit and the run
-    worker = ValidationService(app.uow, FrozenClock(T0), wiped, app.judge, app.tally)
-    await worker.run(Job(job.id, JobKind.VALIDATE_INSPECTION, {"inspection_id": inspection.id}))
+    worker = validation(app.uow, FrozenClock(T0), wiped, app.judge, app.tally)
+    await worker.run(Job(job.id, VALIDATE_INSPECTION, {"inspection_id": inspection.id}))
     done = await wiped.get(job.id)
     assert (done.status, done.processed, done.total) == ("done", 1, 1)
 
@@ -156,8 +174,8 @@ async def test_a_job_whose_end_is_recorded_is_not_run_again_when_its_progress_is
     await app.queue.drain()
     await app.inspections.delete(inspection.id)  # a rerun would now fail: it must not happen
     wiped = MemoryProgressStore()
-    worker = ValidationService(app.uow, app.clock, wiped, app.judge, app.tally)
-    await worker.run(Job(job.id, JobKind.VALIDATE_INSPECTION, {"inspection_id": inspection.id}))
+    worker = validation(app.uow, app.clock, wiped, app.judge, app.tally)
+    await worker.run(Job(job.id, VALIDATE_INSPECTION, {"inspection_id": inspection.id}))
     assert (await wiped.get(job.id)).status == "done"  # told again, for its watchers
     assert await _audited(app, job.id) == ["job.done", "job.accepted"]
 
@@ -184,8 +202,8 @@ async def test_an_end_that_could_not_be_recorded_is_told_then_recorded_by_the_ne
     # Units: 1 reads the entry, 2 judges the inspection, 3 records the end: down.
     flaky = FlakyDatabase(app.uow, down_for={3})
     progress = MemoryProgressStore()
-    worker = ValidationService(flaky, app.clock, progress, app.judge, app.tally)
-    delivered = Job(job.id, JobKind.VALIDATE_INSPECTION, {"inspection_id": inspection.id})
+    worker = validation(flaky, app.clock, progress, app.judge, app.tally)
+    delivered = Job(job.id, VALIDATE_INSPECTION, {"inspection_id": inspection.id})
 
     with pytest.raises(Unavailable):  # the driver calls again
         await worker.run(delivered)
@@ -198,7 +216,7 @@ async def test_an_end_that_could_not_be_recorded_is_told_then_recorded_by_the_ne
         await JobDispatcher(app.uow, app.clock, app.queue, MemoryProgressStore()).job(job.id)
     ).status == "done"  # the outbox now knows how it ended
     totals = await app.tally.totals()
-    assert totals.outcomes == {(JobKind.VALIDATE_INSPECTION, JobOutcome.DONE): 1}
+    assert totals.outcomes == {(VALIDATE_INSPECTION, JobOutcome.DONE): 1}
 
 
 async def test_a_job_its_queue_lost_is_handed_over_again_and_runs_once(app: App) -> None:
@@ -226,11 +244,11 @@ async def test_every_attempt_is_tallied_by_outcome_and_ended_jobs_timed(app: App
     await app.queue.drain()
     await app.inspections.submit((await app.inspections.record(subject="boiler")).id)
     await app.queue.drain()
-    broken = Job("job-broken", JobKind.VALIDATE_INSPECTION, {})  # no inspection_id: a bug
+    broken = Job("job-broken", VALIDATE_INSPECTION, {})  # no inspection_id: a bug
     with pytest.raises(KeyError):
         await app.validation.run(broken, last_attempt=False)
     totals = await app.tally.totals()
-    kind = JobKind.VALIDATE_INSPECTION
+    kind = VALIDATE_INSPECTION
     assert totals.outcomes == {
         (kind, JobOutcome.FAILED): 1,
         (kind, JobOutcome.DONE): 1,
@@ -309,7 +327,7 @@ async def test_a_packet_stops_at_a_cancel_a_library_swallowed(app: App, tmp_path
     await blobs.put("packet.csv", chunks())
     progress = _SwallowingProgress()
     judge = PacketJudge(app.uow, blobs, progress, progress_every=100)
-    job = Job("j1", JobKind.VALIDATE_PACKET, {"blob": "packet.csv", "format": "csv"})
+    job = Job("j1", VALIDATE_PACKET, {"blob": "packet.csv", "format": "csv"})
     running = asyncio.create_task(judge.run(job, JobProgress.queued(job, total=rows, now=T0)))
     await progress.under_way.wait()  # from now on, inside a save most of the time
     running.cancel()

@@ -1,7 +1,7 @@
 """identity: users, API keys, sessions and their refresh tokens, the audit log
 
 Revision ID: 0002
-Revises: 0001
+Revises:
 Create Date: 2026-11-22
 """
 
@@ -13,8 +13,9 @@ from alembic import op
 from hexa.adapters.sql.tables import UtcDateTime
 
 revision = "0002"
-down_revision = "0001"
-branch_labels = None
+down_revision = None
+# The core's line of revisions; each area's has a label of its own (folders below).
+branch_labels = ("core",)
 depends_on = None
 
 

@@ -8,73 +8,9 @@ from typing import Any
 from hexa.domain.access import Role, Scope
 from hexa.domain.api_keys import ApiKey
 from hexa.domain.audit import AuditEntry
-from hexa.domain.checks import check_from
-from hexa.domain.inspections import Inspection, InspectionStatus, Reading
 from hexa.domain.jobs import Job, JobKind, JobProgress, JobStatus, OutboxEntry
-from hexa.domain.rules import Rule, Severity
 from hexa.domain.sessions import Session
 from hexa.domain.users import User
-
-
-def inspection_record(inspection: Inspection) -> dict[str, Any]:
-    return {
-        "id": inspection.id,
-        "subject": inspection.subject,
-        "inspector": inspection.inspector,
-        "status": inspection.status.value,
-        "readings": [{"key": r.key, "value": r.value, "unit": r.unit} for r in inspection.readings],
-        "notes": inspection.notes,
-        "version": inspection.version,
-        "created_at": inspection.created_at,
-        "updated_at": inspection.updated_at,
-        "submitted_at": inspection.submitted_at,
-    }
-
-
-def inspection_from(record: Any) -> Inspection:
-    return Inspection(
-        id=record["id"],
-        subject=record["subject"],
-        inspector=record["inspector"],
-        readings=tuple(Reading(r["key"], r["value"], r.get("unit")) for r in record["readings"]),
-        notes=record["notes"],
-        status=InspectionStatus(record["status"]),
-        version=record["version"],
-        created_at=record["created_at"],
-        updated_at=record["updated_at"],
-        submitted_at=record["submitted_at"],
-    )
-
-
-def rule_record(rule: Rule) -> dict[str, Any]:
-    return {
-        "id": rule.id,
-        "name": rule.name,
-        "key": rule.key,
-        "kind": rule.check.kind,
-        "params": rule.check.params(),
-        "severity": rule.severity.value,
-        "enabled": rule.enabled,
-        "description": rule.description,
-        "version": rule.version,
-        "created_at": rule.created_at,
-        "updated_at": rule.updated_at,
-    }
-
-
-def rule_from(record: Any) -> Rule:
-    return Rule(
-        id=record["id"],
-        name=record["name"],
-        key=record["key"],
-        check=check_from(record["kind"], record["params"]),
-        severity=Severity(record["severity"]),
-        enabled=record["enabled"],
-        version=record["version"],
-        created_at=record["created_at"],
-        updated_at=record["updated_at"],
-        description=record["description"],
-    )
 
 
 def user_record(user: User) -> dict[str, Any]:
@@ -193,7 +129,7 @@ def outbox_record(entry: OutboxEntry) -> dict[str, Any]:
     end = entry.outcome
     return {
         "id": entry.job.id,
-        "kind": entry.job.kind.value,
+        "kind": entry.job.kind,
         "payload": entry.job.payload,
         "request_id": entry.job.request_id,
         "total": entry.total,

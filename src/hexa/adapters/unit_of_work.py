@@ -1,8 +1,9 @@
 """The unit of work the services use, over whichever backend each repository lives on.
 
-Each backend (memory, SQL, Mongo) opens a session holding its repositories. Usually every
-port shares one backend and so one session: one transaction. When the settings split the
-ports across backends, each session commits in turn, which is atomic per backend only.
+Each backend (memory, SQL, Mongo) opens a session that serves the repositories its
+family's modules declare (`hexa.adapters.discovery`). Usually every port shares one
+backend and so one session: one transaction. When the settings split the ports across
+backends, each session commits in turn, which is atomic per backend only.
 """
 
 from __future__ import annotations
@@ -10,36 +11,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from hexa.ports.identity import ApiKeyRepository, AuditLog, SessionRepository, UserRepository
-from hexa.ports.repositories import InspectionRepository, JobOutbox, RuleRepository
+from hexa.ports.outbox import JobOutbox
 
 log = logging.getLogger(__name__)
-PORTS = ("inspections", "rules", "users", "api_keys", "sessions", "audit", "outbox")
+# The core's ports; an area's are found by name. Placement key for every other port:
+ELSEWHERE = "*"
+PORTS = ("users", "api_keys", "sessions", "audit", "outbox")
 
 
 class BackendSession(Protocol):
-    @property
-    def inspections(self) -> InspectionRepository: ...
-
-    @property
-    def rules(self) -> RuleRepository: ...
-
-    @property
-    def users(self) -> UserRepository: ...
-
-    @property
-    def api_keys(self) -> ApiKeyRepository: ...
-
-    @property
-    def sessions(self) -> SessionRepository: ...
-
-    @property
-    def audit(self) -> AuditLog: ...
-
-    @property
-    def outbox(self) -> JobOutbox: ...
+    def repository(self, port: str) -> object | None:
+        """The repository serving `port` in this session, or None if this backend has
+        none for it."""
+        ...
 
     async def commit(self) -> None: ...
 
@@ -53,6 +40,15 @@ class Backend(Protocol):
 
 
 class BackendUnitOfWork:
+    """The core's repositories are typed below; an area's protocol (`InspectionsUnitOfWork`)
+    names its own, which resolve here by port name, from the backend placed for them."""
+
+    users: UserRepository
+    api_keys: ApiKeyRepository
+    sessions: SessionRepository
+    audit: AuditLog
+    outbox: JobOutbox
+
     def __init__(
         self,
         backends: Mapping[str, Backend],
@@ -60,8 +56,8 @@ class BackendUnitOfWork:
         *,
         read_only: bool = False,
     ) -> None:
-        """`placement` maps each repository port (`inspections`, `rules`, `users`,
-        `api_keys`, `sessions`, `audit`, `outbox`) to its backend's name."""
+        """`placement` maps each repository port (`users`, `api_keys`, `inspections`...)
+        to its backend's name; `"*"` places every port not named."""
         self._backends = backends
         self._placement = placement
         self._read_only = read_only
@@ -70,18 +66,20 @@ class BackendUnitOfWork:
     async def __aenter__(self) -> Self:
         for name in dict.fromkeys(self._placement.values()):
             self._sessions[name] = self._backends[name].session(read_only=self._read_only)
-
-        def session_of(port: str) -> BackendSession:
-            return self._sessions[self._placement[port]]
-
-        self.inspections = session_of("inspections").inspections
-        self.rules = session_of("rules").rules
-        self.users = session_of("users").users
-        self.api_keys = session_of("api_keys").api_keys
-        self.sessions = session_of("sessions").sessions
-        self.audit = session_of("audit").audit
-        self.outbox = session_of("outbox").outbox
         return self
+
+    def __getattr__(self, port: str) -> Any:
+        # Called once per port and unit: the repository is then an attribute.
+        if port.startswith("_") or not self._sessions:
+            raise AttributeError(port)
+        backend = self._placement.get(port) or self._placement.get(ELSEWHERE)
+        if backend is None and len(self._sessions) == 1:
+            backend = next(iter(self._sessions))
+        repository = None if backend is None else self._sessions[backend].repository(port)
+        if repository is None:
+            raise AttributeError(f"no repository serves the {port!r} port on {backend}")
+        setattr(self, port, repository)
+        return repository
 
     async def __aexit__(
         self,

@@ -20,6 +20,7 @@ from hexa.adapters.local_blobs import LocalBlobStore
 from hexa.adapters.memory.jobs import InProcessHeartbeat
 from hexa.adapters.security.passwords import Argon2PasswordHasher
 from hexa.adapters.unit_of_work import unit_of_work_factory
+from hexa.bootstrap.areas import Core, wire_areas
 from hexa.bootstrap.auth import access_tokens, auth_policy, derived_key
 from hexa.bootstrap.bundle import HealthCheck, Hexa
 from hexa.bootstrap.chores import HEARTBEAT_TTL, RELAY_EVERY_SECONDS, run_every
@@ -36,13 +37,10 @@ from hexa.services.audit import AuditService
 from hexa.services.auth import AuthService
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.housekeeping import Housekeeping
-from hexa.services.inspections import InspectionService
+from hexa.services.jobs import JobRunner
 from hexa.services.metrics import MetricsReader
-from hexa.services.packets import PacketJudge, PacketService
 from hexa.services.principals import PrincipalCache
-from hexa.services.rules import RuleService
 from hexa.services.users import UserAdminService
-from hexa.services.validation import ValidationService
 
 __all__ = [
     "HEARTBEAT_TTL",
@@ -106,17 +104,20 @@ async def build(
             progress,
             redispatch_after=timedelta(seconds=settings.job_redispatch_seconds),
         )
-        judge = PacketJudge(uow, blobs, progress, progress_every=settings.packet_progress_every)
-        validation = ValidationService(uow, clock, progress, judge, shared.tally)
+        areas = wire_areas(Core(settings, uow, clock, dispatcher, blobs, progress))
+        runner = JobRunner(
+            uow, clock, progress, shared.tally, {k: h for a in areas for k, h in a.jobs.items()}
+        )
         housekeeping = Housekeeping(
             uow,
             clock,
             blobs,
             progress,
             job_retention=timedelta(days=settings.job_retention_days),
+            blobs_of=lambda job: [name for area in areas for name in area.blobs_of(job)],
         )
         if start_jobs:
-            jobs.start(validation, dispatcher, housekeeping)
+            jobs.start(runner, dispatcher, housekeeping)
         heartbeat = shared.heartbeat or InProcessHeartbeat(clock)
         tokens = access_tokens(settings, clock)
         api_keys = ApiKeyService(
@@ -128,11 +129,8 @@ async def build(
         principals = PrincipalCache(shared.sign_ins)
         yield Hexa(
             settings=settings,
-            rules=RuleService(uow, clock),
-            inspections=InspectionService(uow, clock, dispatcher),
-            validation=validation,
+            runner=runner,
             jobs=dispatcher,
-            packets=PacketService(uow, clock, blobs, dispatcher),
             queue=jobs.queue,
             progress=progress,
             heartbeat=heartbeat,
@@ -153,7 +151,8 @@ async def build(
             users=UserAdminService(uow, clock, hasher, principals),
             audit=AuditService(uow),
             tokens=tokens,
-            metrics=MetricsReader(jobs.queue, shared.tally, api_keys),
+            metrics=MetricsReader(jobs.queue, shared.tally, api_keys, runner.kinds),
+            areas={type(service): service for area in areas for service in area.services},
             pool_usage=_pool_usage(backends),
             health_checks=(
                 *(
@@ -197,7 +196,7 @@ async def check(settings: Settings) -> None:
         pass
 
 
-def migrate(settings: Settings, revision: str = "head") -> bool:
+def migrate(settings: Settings, revision: str = "heads") -> bool:
     """Brings the SQL schema to `revision`, if any port lives in SQL; says whether it did."""
     if "sql" not in settings.placement().values():
         return False

@@ -22,7 +22,7 @@ def job_queue(settings: Settings, stack: AsyncExitStack) -> Queueing:
     assert settings.resolved_redis_url is not None  # Settings refuse arq without Redis
     queue = ArqJobQueue.from_url(settings.resolved_redis_url)
     stack.push_async_callback(queue.close)
-    return Queueing(queue, lambda validation, dispatcher, housekeeping: None)
+    return Queueing(queue, lambda runner, dispatcher, housekeeping: None)
 
 
 @dataclass(frozen=True, slots=True)

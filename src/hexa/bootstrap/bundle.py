@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from hexa.config import Settings
 from hexa.ports.clock import Clock
@@ -14,12 +15,11 @@ from hexa.services.audit import AuditService
 from hexa.services.auth import AuthService
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.housekeeping import Housekeeping
-from hexa.services.inspections import InspectionService
+from hexa.services.jobs import JobRunner
 from hexa.services.metrics import MetricsReader
-from hexa.services.packets import PacketService
-from hexa.services.rules import RuleService
 from hexa.services.users import UserAdminService
-from hexa.services.validation import ValidationService
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,14 +31,12 @@ class HealthCheck:
 
 @dataclass(frozen=True, slots=True)
 class Hexa:
-    """Everything the drivers may reach: services, and the checks `/healthz` runs."""
+    """Everything the drivers may reach: the core's services, each area's (by type,
+    through `service`), and the checks `/healthz` runs."""
 
     settings: Settings
-    rules: RuleService
-    inspections: InspectionService
-    validation: ValidationService
+    runner: JobRunner
     jobs: JobDispatcher
-    packets: PacketService
     queue: JobQueue
     progress: ProgressStore
     heartbeat: Heartbeat
@@ -50,6 +48,14 @@ class Hexa:
     audit: AuditService
     tokens: AccessTokens
     metrics: MetricsReader
+    areas: Mapping[type, object] = field(default_factory=dict)
     health_checks: tuple[HealthCheck, ...] = field(default=())
     # The SQL pool's connections in use and idle, and its limit; None without SQL.
     pool_usage: Callable[[], Mapping[str, int] | None] = field(default=lambda: None)
+
+    def service(self, kind: type[T]) -> T:
+        """The area service of this type (`hexa.service(InspectionService)`)."""
+        found = self.areas.get(kind)
+        if not isinstance(found, kind):
+            raise LookupError(f"this project has no {kind.__name__}")
+        return found

@@ -24,7 +24,7 @@ from hexa.config import Settings
 from hexa.ports.clock import Clock
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.housekeeping import Housekeeping
-from hexa.services.validation import ValidationService
+from hexa.services.jobs import JobRunner
 
 
 async def open_backend(settings: Settings) -> Database:
@@ -50,10 +50,8 @@ def job_queue(settings: Settings, stack: AsyncExitStack) -> Queueing:
     queue = InProcessJobQueue()
     stack.push_async_callback(queue.close)
 
-    def start(
-        validation: ValidationService, dispatcher: JobDispatcher, housekeeping: Housekeeping
-    ) -> None:
-        queue.start(validation.run)
+    def start(runner: JobRunner, dispatcher: JobDispatcher, housekeeping: Housekeeping) -> None:
+        queue.start(runner.run)
         run_every(stack, "outbox-relay", RELAY_EVERY_SECONDS, dispatcher.relay,
                   first_after=RELAY_EVERY_SECONDS)  # fmt: skip
         # Replicas started together purge at different moments, not in a race.

@@ -20,9 +20,9 @@ from hexa.ports.jobs import Heartbeat, JobQueue, JobTally, ProgressStore
 from hexa.ports.security import ChangeCounter, RateLimiter
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.housekeeping import Housekeeping
-from hexa.services.validation import ValidationService
+from hexa.services.jobs import JobRunner
 
-Chores = Callable[[ValidationService, JobDispatcher, Housekeeping], None]
+Chores = Callable[[JobRunner, JobDispatcher, Housekeeping], None]
 
 
 @dataclass(frozen=True, slots=True)

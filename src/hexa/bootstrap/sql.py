@@ -50,9 +50,9 @@ def pool_usage(database: Database | None) -> Callable[[], Mapping[str, int] | No
     return lambda: None
 
 
-def migrate(settings: Settings, revision: str = "head") -> None:
+def migrate(settings: Settings, revision: str = "heads") -> None:
     """Brings the schema at DATABASE_URL to `revision`: forward, or back to an older one."""
-    if revision != "head":
+    if revision not in ("head", "heads"):
         # A revision behind the database's is a rollback; upgrade alone would do nothing.
         try:
             downgrade(settings.database_url, revision)

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from hexa.domain.inspections import Inspection, ReadingValue
+from hexa.domain.jobs import JobKind
 from hexa.domain.rules import Rule, Severity
+
+# The jobs that judge: one inspection, or a packet of many.
+VALIDATE_INSPECTION = JobKind("validate_inspection")
+VALIDATE_PACKET = JobKind("validate_packet")
 
 
 class Verdict(StrEnum):

@@ -6,19 +6,21 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from hexa.ports.identity import ApiKeyRepository, AuditLog, SessionRepository, UserRepository
-from hexa.ports.repositories import InspectionRepository, JobOutbox, RuleRepository
+from hexa.ports.outbox import JobOutbox
 
 
 class UnitOfWork(Protocol):
     """Used as `async with uow: ...; await uow.commit()`.
+
+    The core's repositories; an area's own (inspections, or an aggregate added with
+    `make aggregate`) are reached through a protocol of its own that extends this one,
+    and served by the same backends (`hexa.adapters.unit_of_work`).
 
     Nothing is kept unless `commit` is awaited; leaving the block without it (or with an
     exception) rolls back. A unit of work is used once. When ports live on different
     backends, each backend commits its own part in turn: atomic per backend, not across.
     """
 
-    inspections: InspectionRepository
-    rules: RuleRepository
     users: UserRepository
     api_keys: ApiKeyRepository
     sessions: SessionRepository

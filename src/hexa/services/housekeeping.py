@@ -9,14 +9,15 @@ mid-upload) go after a day. Meant to be run now and then by a background task.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from hexa.domain.errors import NotFound, StaleVersion
+from hexa.domain.jobs import Job
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import BlobStore, ProgressStore
 from hexa.ports.uow import UnitOfWorkFactory
 from hexa.services.audit import record
-from hexa.services.packets import blobs_of
 
 DEFAULT_KEY_RETENTION = timedelta(days=30)
 DEFAULT_JOB_RETENTION = timedelta(days=30)
@@ -36,7 +37,10 @@ class Housekeeping:
         *,
         key_retention: timedelta = DEFAULT_KEY_RETENTION,
         job_retention: timedelta = DEFAULT_JOB_RETENTION,
+        blobs_of: Callable[[Job], Iterable[str]] = lambda job: (),
     ) -> None:
+        """`blobs_of` names the blobs a job reads and writes (each area knows its own
+        jobs'): they go when the job's record does."""
         for name, retention in (("key_retention", key_retention), ("job_retention", job_retention)):
             if retention < timedelta(0):
                 raise ValueError(f"{name} cannot be negative: live records would be purged")
@@ -46,6 +50,7 @@ class Housekeeping:
         self._progress = progress
         self._key_retention = key_retention
         self._job_retention = job_retention
+        self._blobs_of = blobs_of
 
     async def purge(self) -> dict[str, int]:
         """Deletes ended sessions, long-ended API keys and long-ended jobs; answers how
@@ -80,7 +85,7 @@ class Housekeeping:
             async with self._uow(read_only=True) as uow:
                 ended = await uow.outbox.ended_before(cutoff, limit=JOB_BATCH)
             for entry in ended:
-                for name in blobs_of(entry.job):
+                for name in self._blobs_of(entry.job):
                     await self._blobs.delete(name)
                 await self._progress.forget(entry.id)
             try:

@@ -7,16 +7,19 @@ from collections.abc import Iterable
 from hexa.domain.errors import StaleVersion
 from hexa.domain.identity import new_id
 from hexa.domain.inspections import Inspection, InspectionStatus, Reading
-from hexa.domain.jobs import Job, JobKind, JobProgress, OutboxEntry
+from hexa.domain.jobs import Job, JobProgress, OutboxEntry
+from hexa.domain.validation import VALIDATE_INSPECTION
 from hexa.ports.clock import Clock
-from hexa.ports.uow import UnitOfWorkFactory
+from hexa.ports.inspections import InspectionsUnitOfWorkFactory
 from hexa.services.audit import record as audit
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.pages import Page, fetch_page
 
 
 class InspectionService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, dispatcher: JobDispatcher) -> None:
+    def __init__(
+        self, uow: InspectionsUnitOfWorkFactory, clock: Clock, dispatcher: JobDispatcher
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._dispatcher = dispatcher
@@ -94,14 +97,14 @@ class InspectionService:
         `request_id`, the accepting request's, is kept with the job for its logs."""
         now = self._clock.now()
         payload = {"inspection_id": inspection_id}
-        job = Job(new_id(), JobKind.VALIDATE_INSPECTION, payload, request_id=request_id)
+        job = Job(new_id(), VALIDATE_INSPECTION, payload, request_id=request_id)
         entry = OutboxEntry(job, total=1, created_at=now)
         async with self._uow() as uow:
             current = await uow.inspections.get(inspection_id)
             submitted = current.submit(now=now)
             await uow.inspections.update(submitted, expected_version=current.version)
             await uow.outbox.add(entry)
-            await audit(uow, self._clock, actor, "job.accepted", job.id, kind=job.kind.value)
+            await audit(uow, self._clock, actor, "job.accepted", job.id, kind=job.kind)
             await uow.commit()
         await self._dispatcher.dispatch(entry)
         return entry.queued()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
 from hexa.domain.api_keys import Verification
 from hexa.domain.errors import Unavailable
-from hexa.domain.jobs import JobTotals
+from hexa.domain.jobs import JobKind, JobTotals
 from hexa.ports.jobs import JobQueue, JobTally
 from hexa.services.api_keys import ApiKeyService
 
@@ -30,16 +30,30 @@ class Readings:
 
 
 class MetricsReader:
-    def __init__(self, queue: JobQueue, tally: JobTally, api_keys: ApiKeyService) -> None:
+    def __init__(
+        self,
+        queue: JobQueue,
+        tally: JobTally,
+        api_keys: ApiKeyService,
+        kinds: Collection[JobKind] = (),
+    ) -> None:
+        """`kinds`: the job kinds this release runs; the tally may still count kinds an
+        older one ran, which a scrape leaves out."""
         self._queue = queue
         self._tally = tally
         self._api_keys = api_keys
+        self._kinds = frozenset(kinds)
 
     async def read(self) -> Readings:
         queue_length, jobs = await asyncio.gather(
             _within(self._queue.depth(), "the queue length"),
             _within(self._tally.totals(), "the job tally"),
         )
+        if jobs is not None:
+            jobs = JobTotals(
+                {key: n for key, n in jobs.outcomes.items() if key[0] in self._kinds},
+                {kind: d for kind, d in jobs.durations.items() if kind in self._kinds},
+            )
         return Readings(queue_length, jobs, self._api_keys.verifications())
 
 

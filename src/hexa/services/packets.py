@@ -15,12 +15,13 @@ from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
 from hexa.domain.identity import new_id
-from hexa.domain.jobs import Job, JobKind, JobProgress, OutboxEntry
+from hexa.domain.jobs import Job, JobProgress, OutboxEntry
 from hexa.domain.packets import PacketFinding, PacketFormat, PacketReader, PacketRow, judge
 from hexa.domain.rules import Severity
+from hexa.domain.validation import VALIDATE_INSPECTION, VALIDATE_PACKET
 from hexa.ports.clock import Clock
+from hexa.ports.inspections import InspectionsUnitOfWorkFactory
 from hexa.ports.jobs import BlobStore, ProgressStore
-from hexa.ports.uow import UnitOfWorkFactory
 from hexa.services.audit import record as audit
 from hexa.services.dispatch import JobDispatcher
 
@@ -39,7 +40,7 @@ def report_blob(job_id: str) -> str:
 
 def blobs_of(job: Job) -> tuple[str, ...]:
     """The blobs a job reads and writes: what goes when its record does."""
-    if job.kind is JobKind.VALIDATE_PACKET:
+    if job.kind == VALIDATE_PACKET:
         return (job.payload.get("blob") or packet_blob(job.id), report_blob(job.id))
     return ()
 
@@ -47,7 +48,7 @@ def blobs_of(job: Job) -> tuple[str, ...]:
 class PacketService:
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        uow: InspectionsUnitOfWorkFactory,
         clock: Clock,
         blobs: BlobStore,
         dispatcher: JobDispatcher,
@@ -81,14 +82,14 @@ class PacketService:
 
         size = await self._blobs.put(blob, checked())
         payload = {"blob": blob, "bytes": size, "format": packet_format.value}
-        job = Job(job_id, JobKind.VALIDATE_PACKET, payload, request_id=request_id)
+        job = Job(job_id, VALIDATE_PACKET, payload, request_id=request_id)
         entry = OutboxEntry(job, total=reader.rows, created_at=self._clock.now())
         try:
             async with self._uow() as uow:
                 await uow.outbox.add(entry)
                 await audit(
                     uow, self._clock, actor, "job.accepted", job_id,
-                    kind=job.kind.value, rows=reader.rows, bytes=size, filename=filename[:200],
+                    kind=job.kind, rows=reader.rows, bytes=size, filename=filename[:200],
                     format=packet_format.value,
                 )  # fmt: skip
                 await uow.commit()
@@ -100,7 +101,7 @@ class PacketService:
 
     async def report(self, job: JobProgress) -> AsyncIterator[dict[str, Any]]:
         """The findings of a finished job, one dict per finding (`REPORT_FIELDS`)."""
-        if job.kind is JobKind.VALIDATE_INSPECTION:
+        if job.kind == VALIDATE_INSPECTION:
             for finding in job.result.get("findings", []):
                 yield {name: finding.get(name) for name in REPORT_FIELDS} | {
                     "inspection": job.result.get("inspection_id"),
@@ -122,7 +123,7 @@ class PacketJudge:
 
     def __init__(
         self,
-        uow: UnitOfWorkFactory,
+        uow: InspectionsUnitOfWorkFactory,
         blobs: BlobStore,
         progress: ProgressStore,
         *,

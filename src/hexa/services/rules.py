@@ -10,7 +10,7 @@ from hexa.domain.errors import StaleVersion, ValidationError
 from hexa.domain.identity import new_id
 from hexa.domain.rules import Rule, Severity
 from hexa.ports.clock import Clock
-from hexa.ports.uow import UnitOfWorkFactory
+from hexa.ports.inspections import InspectionsUnitOfWorkFactory
 from hexa.services.pages import Page, fetch_page
 
 
@@ -35,7 +35,7 @@ def _severity(value: str) -> Severity:
 
 
 class RuleService:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: InspectionsUnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

@@ -1,23 +1,15 @@
-"""Running validation jobs: one inspection, or a packet of many."""
+"""Judging one submitted inspection by the enabled rules: the `validate_inspection` job."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import asdict
 from typing import Any
 
-from hexa.domain.errors import DomainError, NotFound, StaleVersion, Unavailable
 from hexa.domain.inspections import InspectionStatus
-from hexa.domain.jobs import Job, JobKind, JobOutcome, JobProgress, JobStatus, OutboxEntry
+from hexa.domain.jobs import Job, JobProgress
 from hexa.domain.validation import Report, Verdict, evaluate
 from hexa.ports.clock import Clock
-from hexa.ports.jobs import JobTally, ProgressStore
-from hexa.ports.uow import UnitOfWorkFactory
-from hexa.services.audit import record as audit
-from hexa.services.packets import PacketJudge
-
-log = logging.getLogger(__name__)
-WORKER = "worker"
+from hexa.ports.inspections import InspectionsUnitOfWorkFactory
 
 
 def summary(report: Report) -> dict[str, Any]:
@@ -27,169 +19,14 @@ def summary(report: Report) -> dict[str, Any]:
     }
 
 
-class ValidationService:
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        clock: Clock,
-        progress: ProgressStore,
-        packets: PacketJudge,
-        tally: JobTally,
-    ) -> None:
+class InspectionJudge:
+    def __init__(self, uow: InspectionsUnitOfWorkFactory, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
-        self._progress = progress
-        self._packets = packets
-        self._tally = tally
 
-    async def run(self, job: Job, *, last_attempt: bool = True) -> None:
-        """Runs one job to its end. A job that already ended is left alone (a queue may
-        deliver twice). A transient failure (a store down, an unexpected error) is raised
-        for the driver to retry, unless this is the last attempt: then, as for a
-        permanent failure, the job ends `failed` with its error, in progress and audit.
-
-        The end is written to the job's outbox entry, with its audit entry, before it is
-        saved as progress: the outbox is the record that outlives Redis."""
-        current = await self._unended(job)
-        if current is None:
-            return
-        progress = await self._progress.save(current.started(now=self._clock.now()))
-        log.info("job %s (%s) started", job.id, job.kind)
-        try:
-            result = await self._handle(job, progress)
-        except Unavailable as error:
-            if not last_attempt:
-                await self._count(progress, JobOutcome.RETRIED)
-                raise
-            await self._end(progress.failed(error=error.detail, now=self._clock.now()))
-        except DomainError as error:
-            await self._end(progress.failed(error=error.detail, now=self._clock.now()))
-        except Exception as error:
-            if not last_attempt:
-                await self._count(progress, JobOutcome.RETRIED)
-                raise
-            log.exception("job %s failed on its last attempt", job.id)
-            reason = f"{type(error).__name__}: {error}"
-            await self._end(progress.failed(error=reason, now=self._clock.now()))
-        else:
-            await self._end(progress.done(result=result, now=self._clock.now()))
-
-    async def give_up(self, job: Job, reason: str) -> None:
-        """Ends a job that could not finish (out of time, or of attempts) `failed` with
-        the reason, in progress and audit; a job that has ended is left as it ended."""
-        progress = await self._unended(job)
-        if progress is None:
-            return
-        log.error("job %s failed: %s", job.id, reason)
-        await self._end(progress.failed(error=reason, now=self._clock.now()))
-
-    async def _handle(self, job: Job, progress: JobProgress) -> dict[str, Any]:
-        if job.kind is JobKind.VALIDATE_INSPECTION:
-            return await self.validate_inspection(job.payload["inspection_id"])
-        if job.kind is JobKind.VALIDATE_PACKET:
-            return await self._packets.run(job, progress)
-        raise ValueError(f"no handler for job kind {job.kind}")  # pragma: no cover
-
-    async def _unended(self, job: Job) -> JobProgress | None:
-        """The job's progress, or None if it has already ended: then its end is made
-        known where it is missing (progress that missed it, a record an outage lost)."""
-        entry = await self._entry(job.id)
-        if entry is not None and entry.outcome is not None:
-            log.info("job %s already ended %s; not run again", job.id, entry.outcome.status)
-            await self._announce(entry.outcome)
-            return None
-        progress = await self._latest(job, entry)
-        if progress.status.is_terminal:
-            log.info("job %s already ended %s; not run again", job.id, progress.status)
-            await self._remember(progress, redelivered=True)
-            return None
-        return progress
-
-    async def _entry(self, job_id: str) -> OutboxEntry | None:
-        async with self._uow(read_only=True) as uow:
-            try:
-                return await uow.outbox.get(job_id)
-            except NotFound:  # a job handed to the queue without the outbox
-                return None
-
-    async def _latest(self, job: Job, entry: OutboxEntry | None) -> JobProgress:
-        try:
-            return await self._progress.get(job.id)
-        except NotFound:  # progress expired or was lost: start again from the outbox
-            pass
-        if entry is not None:
-            return entry.progress()
-        return JobProgress.queued(job, total=0, now=self._clock.now())
-
-    async def _end(self, ended: JobProgress) -> None:
-        """Records the end, then tells it. When the record cannot be written, the end is
-        still told (its watchers are waiting) and `Unavailable` raised: the driver calls
-        again, and that call, finding the end in the progress store, records it."""
-        try:
-            recorded = await self._remember(ended, redelivered=False)
-        except Unavailable:
-            await self._told(ended)
-            raise
-        if recorded is not None:  # another run ended it first: its end is the job's
-            await self._announce(recorded)
-            return
-        await self._told(ended)
-
-    async def _told(self, ended: JobProgress) -> None:
-        log.info("job %s ended %s", ended.id, ended.status)
-        await self._progress.save(ended)
-        outcome = JobOutcome.DONE if ended.status is JobStatus.DONE else JobOutcome.FAILED
-        await self._count(ended, outcome)
-
-    async def _remember(self, ended: JobProgress, *, redelivered: bool) -> JobProgress | None:
-        """Writes the job's end to its outbox entry and audits it, in one unit of work and
-        once only; answers the end recorded before, if another run recorded one. Raises
-        `Unavailable` when the store cannot be reached."""
-        if ended.status is JobStatus.DONE:
-            action, detail = "job.done", {"verdict": ended.result.get("verdict")}
-        else:
-            action, detail = "job.failed", {"error": ended.error}
-        for _ in range(3):  # a relay may be marking the entry dispatched at the same time
-            try:
-                async with self._uow() as uow:
-                    try:
-                        entry: OutboxEntry | None = await uow.outbox.get(ended.id)
-                    except NotFound:
-                        entry = None
-                    if entry is not None and entry.outcome is not None:
-                        return entry.outcome
-                    if entry is None and redelivered:
-                        return None  # nothing records whether it was audited: it was, once
-                    if entry is not None:
-                        await uow.outbox.update(entry.ended(ended), expected_version=entry.version)
-                    await audit(uow, self._clock, WORKER, action, ended.id, **detail)
-                    await uow.commit()
-                return None
-            except StaleVersion:
-                continue
-            except Unavailable as error:
-                log.error("could not record the end of job %s: %s", ended.id, error.detail)
-                raise
-        log.error("could not record the end of job %s: its entry kept changing", ended.id)
-        return None
-
-    async def _announce(self, ended: JobProgress) -> None:
-        """Saves a recorded end as progress, for a progress store that missed it."""
-        try:
-            current = await self._progress.get(ended.id)
-        except NotFound:
-            current = None
-        if current is None or not current.status.is_terminal:
-            await self._progress.save(ended)
-
-    async def _count(self, progress: JobProgress, outcome: JobOutcome) -> None:
-        seconds = None
-        if progress.started_at is not None and progress.finished_at is not None:
-            seconds = (progress.finished_at - progress.started_at).total_seconds()
-        try:
-            await self._tally.record(progress.kind, outcome, seconds=seconds)
-        except Unavailable as error:  # a metric is not worth failing or rerunning a job
-            log.warning("could not count job %s as %s: %s", progress.id, outcome, error.detail)
+    async def run(self, job: Job, progress: JobProgress) -> dict[str, Any]:
+        """The job handler: judges the inspection its payload names."""
+        return await self.validate_inspection(job.payload["inspection_id"])
 
     async def validate_inspection(self, inspection_id: str) -> dict[str, Any]:
         """Judges a submitted inspection by the enabled rules and records the verdict."""

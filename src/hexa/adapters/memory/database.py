@@ -4,37 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from hexa.adapters.memory.identity import (
-    MemoryApiKeyRepository,
-    MemoryAuditLog,
-    MemorySessionRepository,
-    MemoryUserRepository,
-)
-from hexa.adapters.memory.repositories import (
-    MemoryInspectionRepository,
-    MemoryOutbox,
-    MemoryRuleRepository,
-    MemoryTable,
-)
-from hexa.adapters.staging import StagedWrites
-from hexa.domain.api_keys import ApiKey
+from hexa.adapters.discovery import repositories
+from hexa.adapters.memory.identity import MemoryAuditLog
+from hexa.adapters.memory.tables import MemoryTable, MemoryTables
 from hexa.domain.audit import AuditEntry
-from hexa.domain.inspections import Inspection
-from hexa.domain.jobs import OutboxEntry
-from hexa.domain.rules import Rule
-from hexa.domain.sessions import Session
-from hexa.domain.users import User
 
 
 class MemoryDatabase:
     def __init__(self) -> None:
-        self.inspections: MemoryTable[Inspection] = MemoryTable("inspection")
-        self.rules: MemoryTable[Rule] = MemoryTable("rule", unique=("name",))
-        self.users: MemoryTable[User] = MemoryTable("user", unique=("email",))
-        self.api_keys: MemoryTable[ApiKey] = MemoryTable("API key")
-        self.sessions: MemoryTable[Session] = MemoryTable("session")
+        self.tables: dict[str, MemoryTable[Any]] = {}
         self.audit: list[AuditEntry] = []
-        self.outbox: MemoryTable[OutboxEntry] = MemoryTable("job")
 
     def session(self, *, read_only: bool = False) -> MemorySession:
         return MemorySession(self)
@@ -48,26 +27,26 @@ class MemoryDatabase:
 
 class MemorySession:
     def __init__(self, db: MemoryDatabase) -> None:
-        self._db = db
-        self._staged: list[tuple[MemoryTable[Any], StagedWrites[Any]]] = []
-        self.inspections = MemoryInspectionRepository(db.inspections, self._stage(db.inspections))
-        self.rules = MemoryRuleRepository(db.rules, self._stage(db.rules))
-        self.users = MemoryUserRepository(db.users, self._stage(db.users))
-        self.api_keys = MemoryApiKeyRepository(db.api_keys, self._stage(db.api_keys))
-        self.sessions = MemorySessionRepository(db.sessions, self._stage(db.sessions))
+        self._tables = MemoryTables(db.tables)
         self.audit = MemoryAuditLog(db.audit)
-        self.outbox = MemoryOutbox(db.outbox, self._stage(db.outbox))
+        self._open: dict[str, object] = {"audit": self.audit}
 
-    def _stage(self, table: MemoryTable[Any]) -> StagedWrites[Any]:
-        staged: StagedWrites[Any] = StagedWrites(table.kind)
-        self._staged.append((table, staged))
-        return staged
+    def repository(self, port: str) -> object | None:
+        """This session's repository of `port`, made on first use; None if no module of
+        this family serves the port."""
+        found = self._open.get(port)
+        if found is None:
+            factory = repositories(__package__).get(port)
+            if factory is None:
+                return None
+            found = self._open[port] = factory(self._tables)
+        return found
 
     async def commit(self) -> None:
         # Every check passes before any row moves, with no await in between: all or
         # nothing, and no other task can interleave.
         try:
-            plans = [(table, table.plan(staged.writes)) for table, staged in self._staged]
+            plans = [(table, table.plan(staged.writes)) for table, staged in self._tables.staged]
             for table, plan in plans:
                 table.install(plan)
             self.audit.commit()
@@ -75,7 +54,7 @@ class MemorySession:
             await self.rollback()
 
     async def rollback(self) -> None:
-        for _, staged in self._staged:
+        for _, staged in self._tables.staged:
             staged.clear()
         self.audit.staged.clear()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from hexa.adapters.memory.repositories import MemoryRepository
+from hexa.adapters.memory.tables import MemoryTables
 from hexa.domain.api_keys import ApiKey
 from hexa.domain.audit import AuditEntry
 from hexa.domain.sessions import Session
@@ -66,3 +67,20 @@ class MemoryAuditLog:
     def commit(self) -> None:
         self._committed.extend(self.staged)
         self.staged.clear()
+
+
+def _users(tables: MemoryTables) -> MemoryUserRepository:
+    return MemoryUserRepository(*tables.open("users", "user", unique=("email",)))
+
+
+def _api_keys(tables: MemoryTables) -> MemoryApiKeyRepository:
+    return MemoryApiKeyRepository(*tables.open("api_keys", "API key"))
+
+
+def _sessions(tables: MemoryTables) -> MemorySessionRepository:
+    return MemorySessionRepository(*tables.open("sessions", "session"))
+
+
+# What a memory session finds here, by port (`hexa.adapters.memory.database`); the
+# audit log is the session's own.
+REPOSITORIES = {"users": _users, "api_keys": _api_keys, "sessions": _sessions}

@@ -6,50 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Generic
 
-from hexa.adapters.staging import Op, StagedWrites, T, Write, check_write
-from hexa.domain.errors import Conflict, NotFound
-from hexa.domain.inspections import Inspection, InspectionStatus
+from hexa.adapters.memory.tables import MemoryTable, MemoryTables
+from hexa.adapters.staging import Op, StagedWrites, T, Write
+from hexa.domain.errors import NotFound
 from hexa.domain.jobs import OutboxEntry
-from hexa.domain.rules import Rule
-
-
-class MemoryTable(Generic[T]):
-    """The committed rows of one collection, with the fields that must stay unique."""
-
-    def __init__(self, kind: str, unique: tuple[str, ...] = ()) -> None:
-        self.kind = kind
-        self.unique = unique
-        self.rows: dict[str, T] = {}
-
-    def plan(self, writes: list[Write[T]]) -> dict[str, T | None]:
-        """Checks staged writes against the committed rows; answers their net effect."""
-        after: dict[str, T | None] = {}
-        for write in writes:
-            current = after[write.id] if write.id in after else self.rows.get(write.id)
-            check_write(self.kind, write, current)
-            after[write.id] = write.entity
-        self.check_unique(after)
-        return after
-
-    def install(self, after: dict[str, T | None]) -> None:
-        for entity_id, entity in after.items():
-            if entity is None:
-                self.rows.pop(entity_id, None)  # added and deleted in one unit: never here
-            else:
-                self.rows[entity_id] = entity
-
-    def check_unique(self, after: dict[str, T | None]) -> None:
-        for field in self.unique:
-            owners: dict[object, str] = {}
-            for entity_id, row in self.rows.items():
-                if entity_id not in after:
-                    owners[getattr(row, field)] = entity_id
-            for entity_id, entity in after.items():
-                if entity is None:
-                    continue
-                value = getattr(entity, field)
-                if owners.setdefault(value, entity_id) != entity_id:
-                    raise Conflict(f"a {self.kind} with {field} {value!r} already exists")
 
 
 class MemoryRepository(Generic[T]):
@@ -99,21 +59,6 @@ class MemoryRepository(Generic[T]):
         return self._visible(lambda e: (after is None or e.id > after) and keep(e))[:limit]
 
 
-class MemoryInspectionRepository(MemoryRepository[Inspection]):
-    async def page(
-        self, *, limit: int, after: str | None = None, status: InspectionStatus | None = None
-    ) -> list[Inspection]:
-        return self._page(limit, after, lambda i: status is None or i.status is status)
-
-
-class MemoryRuleRepository(MemoryRepository[Rule]):
-    async def page(self, *, limit: int, after: str | None = None) -> list[Rule]:
-        return self._page(limit, after, lambda _: True)
-
-    async def enabled(self) -> list[Rule]:
-        return self._visible(lambda r: r.enabled)
-
-
 class MemoryOutbox(MemoryRepository[OutboxEntry]):
     async def pending(self, *, limit: int) -> list[OutboxEntry]:
         waiting = self._visible(lambda e: e.dispatched_at is None)
@@ -135,3 +80,11 @@ class MemoryOutbox(MemoryRepository[OutboxEntry]):
             )
         )
         return sorted(lost, key=lambda e: (e.dispatched_at, e.id))[:limit]
+
+
+def _outbox(tables: MemoryTables) -> MemoryOutbox:
+    return MemoryOutbox(*tables.open("outbox", "job"))
+
+
+# What a memory session finds here, by port (`hexa.adapters.memory.database`).
+REPOSITORIES = {"outbox": _outbox}

@@ -7,21 +7,9 @@ from typing import Any
 
 from pymongo import ASCENDING, AsyncMongoClient
 
-from hexa.adapters.mongo.identity import (
-    MongoApiKeyRepository,
-    MongoAuditLog,
-    MongoSessionRepository,
-    MongoUserRepository,
-)
-from hexa.adapters.mongo.repositories import (
-    Document,
-    MongoInspectionRepository,
-    MongoOutbox,
-    MongoRepository,
-    MongoRuleRepository,
-    translated_errors,
-)
-from hexa.adapters.staging import StagedWrites
+from hexa.adapters.discovery import declared, repositories
+from hexa.adapters.mongo.identity import MongoAuditLog
+from hexa.adapters.mongo.repositories import Document, MongoRepository, translated_errors
 
 
 class MongoDatabase:
@@ -37,15 +25,9 @@ class MongoDatabase:
         return cls(client, client.get_default_database("hexa").name)
 
     async def prepare(self) -> None:
-        """Creates the indexes the repositories rely on; safe to repeat."""
+        """Creates the indexes the repositories rely on (each area's module declares its
+        own in `prepare`); safe to repeat."""
         async with translated_errors("database"):
-            await self.db.rules.create_index(
-                [("name", ASCENDING)], unique=True, name="uq_rules_name"
-            )
-            await self.db.rules.create_index([("enabled", ASCENDING)], name="ix_rules_enabled")
-            await self.db.inspections.create_index(
-                [("status", ASCENDING)], name="ix_inspections_status"
-            )
             await self.db.users.create_index(
                 [("email", ASCENDING)], unique=True, name="uq_users_email"
             )
@@ -64,6 +46,8 @@ class MongoDatabase:
             await self.db.job_outbox.create_index(
                 [("finished_at", ASCENDING)], name="ix_job_outbox_finished_at"
             )
+            for prepare in declared(__package__, "prepare"):
+                await prepare(self.db)
 
     def session(self, *, read_only: bool = False) -> MongoSession:
         return MongoSession(self)
@@ -78,33 +62,33 @@ class MongoDatabase:
 
 class MongoSession:
     def __init__(self, database: MongoDatabase) -> None:
-        db = database.db
-        self.inspections = MongoInspectionRepository(db.inspections, StagedWrites("inspection"))
-        self.rules = MongoRuleRepository(db.rules, StagedWrites("rule"))
-        self.users = MongoUserRepository(db.users, StagedWrites("user"))
-        self.api_keys = MongoApiKeyRepository(db.api_keys, StagedWrites("API key"))
-        self.sessions = MongoSessionRepository(db.sessions, StagedWrites("session"))
-        self.audit = MongoAuditLog(db.audit)
-        self.outbox = MongoOutbox(db.job_outbox, StagedWrites("job"))
-        self._repositories: tuple[MongoRepository[Any], ...] = (
-            self.inspections,
-            self.rules,
-            self.users,
-            self.api_keys,
-            self.sessions,
-            self.outbox,
-        )
+        self._db = database.db
+        self.audit = MongoAuditLog(self._db.audit)
+        self._open: dict[str, MongoRepository[Any]] = {}
+
+    def repository(self, port: str) -> object | None:
+        """This session's repository of `port`, made on first use; None if no module of
+        this family serves the port."""
+        if port == "audit":
+            return self.audit
+        found = self._open.get(port)
+        if found is None:
+            factory = repositories(__package__).get(port)
+            if factory is None:
+                return None
+            found = self._open[port] = factory(self._db)
+        return found
 
     async def commit(self) -> None:
         try:
-            for repository in self._repositories:
+            for repository in self._open.values():
                 await repository.apply()
             await self.audit.apply()
         finally:
             await self.rollback()
 
     async def rollback(self) -> None:
-        for repository in self._repositories:
+        for repository in self._open.values():
             repository.discard()
         self.audit.clear()
 

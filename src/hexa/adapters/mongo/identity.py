@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 
 from hexa.adapters.mongo.repositories import Document, MongoRepository, translated_errors
 from hexa.adapters.records import (
@@ -17,6 +18,7 @@ from hexa.adapters.records import (
     user_from,
     user_record,
 )
+from hexa.adapters.staging import StagedWrites
 from hexa.domain.api_keys import ApiKey
 from hexa.domain.audit import AuditEntry
 from hexa.domain.sessions import Session
@@ -115,3 +117,20 @@ class MongoAuditLog:
 
     def clear(self) -> None:
         self._staged.clear()
+
+
+def _users(db: AsyncDatabase[Document]) -> MongoUserRepository:
+    return MongoUserRepository(db.users, StagedWrites("user"))
+
+
+def _api_keys(db: AsyncDatabase[Document]) -> MongoApiKeyRepository:
+    return MongoApiKeyRepository(db.api_keys, StagedWrites("API key"))
+
+
+def _sessions(db: AsyncDatabase[Document]) -> MongoSessionRepository:
+    return MongoSessionRepository(db.sessions, StagedWrites("session"))
+
+
+# What a Mongo session finds here, by port (`hexa.adapters.mongo.database`); the audit
+# log is the session's own.
+REPOSITORIES = {"users": _users, "api_keys": _api_keys, "sessions": _sessions}

@@ -14,21 +14,16 @@ from itertools import groupby
 from typing import Any, Generic
 
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from hexa.adapters.records import (
-    inspection_from,
-    inspection_record,
     outbox_from,
     outbox_record,
-    rule_from,
-    rule_record,
 )
 from hexa.adapters.staging import Op, StagedWrites, T, Write, check_write
 from hexa.domain.errors import Conflict, NotFound, StaleVersion, Unavailable
-from hexa.domain.inspections import Inspection, InspectionStatus
 from hexa.domain.jobs import OutboxEntry
-from hexa.domain.rules import Rule
 
 Document = dict[str, Any]
 _DELETE_BATCH = 500
@@ -168,31 +163,6 @@ def _guard(write: Write[Any]) -> Document:
     return guard
 
 
-class MongoInspectionRepository(MongoRepository[Inspection]):
-    kind = "inspection"
-    _record = staticmethod(inspection_record)
-    _entity = staticmethod(inspection_from)
-
-    async def page(
-        self, *, limit: int, after: str | None = None, status: InspectionStatus | None = None
-    ) -> list[Inspection]:
-        query: Document = {} if status is None else {"status": status.value}
-        return await self._page(limit, after, query, lambda i: status is None or i.status is status)
-
-
-class MongoRuleRepository(MongoRepository[Rule]):
-    kind = "rule"
-    _record = staticmethod(rule_record)
-    _entity = staticmethod(rule_from)
-
-    async def page(self, *, limit: int, after: str | None = None) -> list[Rule]:
-        return await self._page(limit, after, {}, lambda _: True)
-
-    async def enabled(self) -> list[Rule]:
-        stored = await self._find({"enabled": True})
-        return [r for r in self._staged.overlay(stored) if r.enabled]
-
-
 class MongoOutbox(MongoRepository[OutboxEntry]):
     kind = "job"
     _record = staticmethod(outbox_record)
@@ -253,3 +223,11 @@ class MongoOutbox(MongoRepository[OutboxEntry]):
             stored = [self._from_document(d) async for d in cursor]
         found = [e for e in self._staged.overlay(stored) if keep(e)]
         return sorted(found, key=lambda e: (order(e), e.id))[:limit]
+
+
+def _outbox(db: AsyncDatabase[Document]) -> MongoOutbox:
+    return MongoOutbox(db.job_outbox, StagedWrites("job"))
+
+
+# What a Mongo session finds here, by port (`hexa.adapters.mongo.database`).
+REPOSITORIES = {"outbox": _outbox}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -18,8 +18,6 @@ from hexa.adapters.redis.client import connect, translated_errors
 from hexa.adapters.staging import Op, StagedWrites, Write, check_write
 from hexa.domain.api_keys import ApiKey
 from hexa.domain.errors import Conflict, NotFound, StaleVersion
-from hexa.ports.identity import AuditLog, SessionRepository, UserRepository
-from hexa.ports.repositories import InspectionRepository, JobOutbox, RuleRepository
 
 KEY = "hexa:api-key:"
 INDEX = "hexa:api-keys"
@@ -157,37 +155,14 @@ class RedisApiKeyRepository:
         self._staged.clear()
 
 
-def _only_api_keys() -> NoReturn:
-    raise RuntimeError("only API keys can live in Redis (API_KEYS_BACKEND=redis)")
-
-
 class RedisSession:
+    """Redis serves one port: API keys (API_KEYS_BACKEND=redis)."""
+
     def __init__(self, client: Redis) -> None:
         self.api_keys = RedisApiKeyRepository(client, StagedWrites("API key"))
 
-    @property
-    def inspections(self) -> InspectionRepository:
-        _only_api_keys()
-
-    @property
-    def rules(self) -> RuleRepository:
-        _only_api_keys()
-
-    @property
-    def users(self) -> UserRepository:
-        _only_api_keys()
-
-    @property
-    def sessions(self) -> SessionRepository:
-        _only_api_keys()
-
-    @property
-    def audit(self) -> AuditLog:
-        _only_api_keys()
-
-    @property
-    def outbox(self) -> JobOutbox:
-        _only_api_keys()
+    def repository(self, port: str) -> object | None:
+        return self.api_keys if port == "api_keys" else None
 
     async def commit(self) -> None:
         try:

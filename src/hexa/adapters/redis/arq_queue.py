@@ -48,7 +48,7 @@ def arq_redis_settings(url: str) -> RedisSettings:
 def job_arguments(job: Job) -> tuple[str, str, dict[str, Any], str | None]:
     """`run_job`'s arguments after arq's context: the job, and the request that accepted
     it (copied from its outbox entry, the record a relay hands over again)."""
-    return job.id, job.kind.value, job.payload, job.request_id
+    return job.id, job.kind, job.payload, job.request_id
 
 
 class ArqJobQueue:

@@ -21,7 +21,6 @@ from hexa.domain.jobs import (
 )
 
 _BOUNDS = (*(f"{bound:g}" for bound in DURATION_BUCKETS), "+Inf")
-_KINDS = {kind.value: kind for kind in JobKind}
 _OUTCOMES = {outcome.value: outcome for outcome in JobOutcome}
 
 
@@ -48,9 +47,7 @@ class RedisJobTally:
         sums: dict[JobKind, float] = {}
         for name, value in fields.items():
             part, kind_name, detail = (*name.split("|", 2), "", "")[:3]
-            kind = _KINDS.get(kind_name)
-            if kind is None:
-                continue  # a kind this release no longer has
+            kind = JobKind(kind_name)
             if part == "n" and detail in _OUTCOMES:
                 outcomes[kind, _OUTCOMES[detail]] = int(value)
             elif part == "b" and detail in _BOUNDS:

@@ -33,7 +33,7 @@ def _encoded(progress: JobProgress) -> str:
     return json.dumps(
         {
             "id": progress.id,
-            "kind": progress.kind.value,
+            "kind": progress.kind,
             "status": progress.status.value,
             "processed": progress.processed,
             "total": progress.total,

@@ -16,18 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from hexa.adapters.sql.identity import (
-    SqlApiKeyRepository,
-    SqlAuditLog,
-    SqlSessionRepository,
-    SqlUserRepository,
-)
-from hexa.adapters.sql.repositories import (
-    SqlInspectionRepository,
-    SqlOutbox,
-    SqlRuleRepository,
-    translated_errors,
-)
+from hexa.adapters.discovery import repositories
+from hexa.adapters.sql.repositories import translated_errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,13 +139,13 @@ class SqlDatabase:
         await self.engine.dispose()
 
     async def schema_is_current(self) -> tuple[bool, str | None, str | None]:
-        """(current?, the database's revision, the code's head revision)."""
-        from hexa.adapters.sql.migrations import head_revision, schema_revision
+        """(current?, the database's revisions, the code's: the last of each line)."""
+        from hexa.adapters.sql.migrations import head_revisions, schema_revisions
 
         async with translated_errors("database"):
-            found = await schema_revision(self.engine)
-        wanted = head_revision()
-        return found == wanted, found, wanted
+            found = await schema_revisions(self.engine)
+        wanted = head_revisions()
+        return found == wanted, ", ".join(sorted(found)) or None, ", ".join(sorted(wanted))
 
 
 class SqlSession:
@@ -168,13 +158,13 @@ class SqlSession:
         self._read_only = read_only
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
-        self.inspections = SqlInspectionRepository(self._connect)
-        self.rules = SqlRuleRepository(self._connect)
-        self.users = SqlUserRepository(self._connect)
-        self.api_keys = SqlApiKeyRepository(self._connect)
-        self.sessions = SqlSessionRepository(self._connect)
-        self.audit = SqlAuditLog(self._connect)
-        self.outbox = SqlOutbox(self._connect)
+
+    def repository(self, port: str) -> object | None:
+        """A repository of `port` on this session's connection; None if no module of this
+        family serves the port. Repositories hold nothing but the connection, so each
+        call makes one."""
+        factory = repositories(__package__).get(port)
+        return None if factory is None else factory(self._connect)
 
     async def _connect(self) -> AsyncConnection:
         if self._connection is None:

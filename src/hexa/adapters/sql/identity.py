@@ -144,3 +144,12 @@ class SqlAuditLog:
         async with translated_errors("audit entry"):
             result = await (await self._connect()).execute(query)
             return [audit_from(row._mapping) for row in result]
+
+
+# What a SQL session finds here, by port (`hexa.adapters.sql.database`).
+REPOSITORIES = {
+    "users": SqlUserRepository,
+    "api_keys": SqlApiKeyRepository,
+    "sessions": SqlSessionRepository,
+    "audit": SqlAuditLog,
+}

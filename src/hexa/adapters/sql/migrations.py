@@ -26,6 +26,9 @@ def migrations_dir() -> Path:
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()))
+    # The core's revisions in versions/, each area's in a folder below it, a branch of
+    # its own: a project without an area has no folder, and no revision to skip.
+    config.set_main_option("recursive_version_locations", "true")
     config.attributes["url"] = url
     return config
 
@@ -42,7 +45,7 @@ def _off_the_event_loop(run: Callable[[], None]) -> None:
         executor.submit(run).result()
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     _off_the_event_loop(lambda: command.upgrade(alembic_config(url), revision))
 
 
@@ -50,19 +53,30 @@ def downgrade(url: str, revision: str) -> None:
     _off_the_event_loop(lambda: command.downgrade(alembic_config(url), revision))
 
 
-def revisions(url: str) -> list[str]:
-    """Every revision id, oldest first."""
+def steps(url: str) -> list[tuple[str, str]]:
+    """Every revision, parents before children, with the target that undoes it alone:
+    its parent, or its branch's base."""
     script = ScriptDirectory.from_config(alembic_config(url))
-    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    found = []
+    for rev in reversed(list(script.walk_revisions())):
+        parent = rev.down_revision
+        if parent is None:
+            [label] = sorted(rev.branch_labels)  # every line of revisions is labelled
+            parent = f"{label}@base"
+        assert isinstance(parent, str), f"{rev.revision}: a merge has no single parent"
+        found.append((rev.revision, parent))
+    return found
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory(str(migrations_dir())).get_current_head()
+def head_revisions() -> frozenset[str]:
+    """The last revision of each line: what a current database is at."""
+    script = ScriptDirectory.from_config(alembic_config(""))
+    return frozenset(script.get_heads())
 
 
-async def schema_revision(engine: AsyncEngine) -> str | None:
-    """The revision the database is at (None when never migrated)."""
+async def schema_revisions(engine: AsyncEngine) -> frozenset[str]:
+    """The revisions the database is at (none when never migrated)."""
     async with engine.connect() as connection:
         return await connection.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
+            lambda sync: frozenset(MigrationContext.configure(sync).get_current_heads())
         )

@@ -18,19 +18,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hexa.adapters.records import (
-    inspection_from,
-    inspection_record,
     outbox_from,
     outbox_record,
-    rule_from,
-    rule_record,
 )
-from hexa.adapters.sql.tables import inspections, job_outbox, rules
+from hexa.adapters.sql.tables import job_outbox
 from hexa.adapters.staging import Versioned
 from hexa.domain.errors import Conflict, NotFound, StaleVersion, Unavailable
-from hexa.domain.inspections import Inspection, InspectionStatus
 from hexa.domain.jobs import OutboxEntry
-from hexa.domain.rules import Rule
 
 T = TypeVar("T", bound=Versioned)
 Connect = Callable[[], Awaitable[AsyncConnection]]
@@ -125,39 +119,6 @@ class SqlRepository(Generic[T]):
         return query if after is None else query.where(self.table.c.id > after)
 
 
-class SqlInspectionRepository(SqlRepository[Inspection]):
-    kind = "inspection"
-    table = inspections
-
-    _record = staticmethod(inspection_record)
-    _entity = staticmethod(inspection_from)
-
-    async def page(
-        self, *, limit: int, after: str | None = None, status: InspectionStatus | None = None
-    ) -> list[Inspection]:
-        query = self._page_query(limit, after)
-        if status is not None:
-            query = query.where(self.table.c.status == status.value)
-        return await self._rows(query)
-
-
-class SqlRuleRepository(SqlRepository[Rule]):
-    kind = "rule"
-    table = rules
-
-    _record = staticmethod(rule_record)
-    _entity = staticmethod(rule_from)
-
-    async def page(self, *, limit: int, after: str | None = None) -> list[Rule]:
-        return await self._rows(self._page_query(limit, after))
-
-    async def enabled(self) -> list[Rule]:
-        query = (
-            sa.select(self.table).where(self.table.c.enabled.is_(True)).order_by(self.table.c.id)
-        )
-        return await self._rows(query)
-
-
 class SqlOutbox(SqlRepository[OutboxEntry]):
     kind = "job"
     table = job_outbox
@@ -191,3 +152,7 @@ class SqlOutbox(SqlRepository[OutboxEntry]):
             .limit(limit)
         )
         return await self._rows(query)
+
+
+# What a SQL session finds here, by port (`hexa.adapters.sql.database`).
+REPOSITORIES = {"outbox": SqlOutbox}

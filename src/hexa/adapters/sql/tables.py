@@ -1,5 +1,6 @@
-"""The schema, as SQLAlchemy Core tables. Alembic migrations must match it exactly
-(a test compares them)."""
+"""The schema, as SQLAlchemy Core tables: the core's here, each area's in its own module
+of this family, on the same `metadata`. Alembic migrations must match it exactly (a test
+compares them)."""
 
 from __future__ import annotations
 
@@ -36,37 +37,6 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
-
-inspections = sa.Table(
-    "inspections",
-    metadata,
-    sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column("subject", sa.String(500), nullable=False),
-    sa.Column("inspector", sa.String(200), nullable=True),
-    sa.Column("status", sa.String(16), nullable=False, index=True),
-    sa.Column("readings", sa.JSON, nullable=False),
-    sa.Column("notes", sa.Text, nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("updated_at", UtcDateTime, nullable=False),
-    sa.Column("submitted_at", UtcDateTime, nullable=True),
-)
-
-rules = sa.Table(
-    "rules",
-    metadata,
-    sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False, unique=True),
-    sa.Column("key", sa.String(200), nullable=False),
-    sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("params", sa.JSON, nullable=False),
-    sa.Column("severity", sa.String(8), nullable=False),
-    sa.Column("enabled", sa.Boolean, nullable=False, index=True),
-    sa.Column("description", sa.Text, nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("updated_at", UtcDateTime, nullable=False),
-)
 
 users = sa.Table(
     "users",
@@ -179,3 +149,12 @@ blob_chunks = sa.Table(
     sa.Column("seq", sa.Integer, primary_key=True),
     sa.Column("data", sa.LargeBinary, nullable=False),
 )
+
+
+def schema() -> sa.MetaData:
+    """The metadata with every table of every area on it: an area's module adds its
+    tables when it is imported, and this imports every module of the family."""
+    from hexa.adapters.discovery import repositories
+
+    repositories(__package__)
+    return metadata

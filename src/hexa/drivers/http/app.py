@@ -13,21 +13,10 @@ from starlette.types import ASGIApp
 
 from hexa import bootstrap
 from hexa.config import Settings, load_settings
-from hexa.drivers.http import openapi, problems
-from hexa.drivers.http.limits import MAX_JSON_BYTES, MULTIPART_OVERHEAD_BYTES, BodySizeLimit
+from hexa.drivers.http import openapi, problems, routes
+from hexa.drivers.http.limits import MAX_JSON_BYTES, BodySizeLimit
 from hexa.drivers.http.metrics import RequestMetrics, app_registry
 from hexa.drivers.http.request_log import RequestLog
-from hexa.drivers.http.routes import (
-    admin,
-    auth,
-    health,
-    inspections,
-    jobs,
-    live,
-    metrics,
-    packets,
-    rules,
-)
 from hexa.drivers.logs import configure_logging
 
 
@@ -73,20 +62,25 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
     if hexa is not None:
         app.state.hexa = hexa
     problems.install(app)
-    upload_limit = settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES
+    areas = routes.areas()
+    limits: dict[str, int] = {
+        path: limit
+        for area in areas
+        if hasattr(area, "body_limits")
+        for path, limit in area.body_limits(settings).items()
+    }
 
     def body_limit(path: str) -> int:
-        return upload_limit if path == packets.PATH else MAX_JSON_BYTES
+        return limits.get(path, MAX_JSON_BYTES)
 
     app.add_middleware(BodySizeLimit, limit_for=body_limit)
     # Added last, so outermost: it also counts what the body limit refuses.
     app.state.metrics_registry = app_registry()
     app.add_middleware(RequestMetrics, registry=app.state.metrics_registry)
-    areas = (health, metrics, auth, rules, inspections, packets, jobs, admin)
     # Each router's routes go straight into the app's: their prefixes are their own, so
     # paths are whole, and a request is matched against one flat list, busiest areas
     # first, instead of through a nested router per area (a third of a read's time).
-    for area in (inspections, rules, jobs, health, auth, packets, admin, metrics, live):
+    for area in areas:
         app.router.routes.extend(area.router.routes)
     api_routes = [
         route for area in areas for route in area.router.routes if isinstance(route, APIRoute)

@@ -146,7 +146,7 @@ def _job_families(readings: Readings) -> Iterable[Metric]:
         labels=["kind", "outcome"],
     )
     for (kind, outcome), count in sorted(readings.jobs.outcomes.items()):
-        jobs.add_metric([kind.value, outcome.value], count)
+        jobs.add_metric([kind, outcome.value], count)
     yield jobs
     durations = HistogramMetricFamily(
         "hexa_job_duration_seconds",
@@ -157,7 +157,7 @@ def _job_families(readings: Readings) -> Iterable[Metric]:
     for kind, histogram in sorted(readings.jobs.durations.items()):
         cumulative = accumulate(histogram.counts)
         durations.add_metric(
-            [kind.value],
+            [kind],
             buckets=list(zip(bounds, cumulative, strict=True)),
             sum_value=histogram.total_seconds,
         )

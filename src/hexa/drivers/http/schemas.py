@@ -155,7 +155,7 @@ class JobOut(BaseModel):
     def of(cls, job: JobProgress) -> JobOut:
         return cls(
             id=job.id,
-            kind=job.kind.value,
+            kind=job.kind,
             status=job.status.value,
             processed=job.processed,
             total=job.total,

@@ -38,13 +38,13 @@ async def _run(ctx: dict[str, Any], job: Job) -> None:
     attempt: int = ctx["job_try"]
     tries = hexa.settings.job_max_tries
     if attempt > tries:
-        await hexa.validation.give_up(job, f"gave up after {tries} attempts")
+        await hexa.runner.give_up(job, f"gave up after {tries} attempts")
         return
     limit = hexa.settings.job_timeout_seconds
     try:
         async with leased(ctx["redis"], job.id, hexa.settings.worker_lease_seconds):
             async with asyncio.timeout(limit):
-                await hexa.validation.run(job, last_attempt=attempt == tries)
+                await hexa.runner.run(job, last_attempt=attempt == tries)
     except LeaseLost as lost:
         if lost.gone:
             return  # ended elsewhere; a retry would put it back in arq's queue
@@ -55,7 +55,7 @@ async def _run(ctx: dict[str, Any], job: Job) -> None:
         if attempt < tries:
             raise Retry(defer=_backoff(attempt)) from None
         try:
-            await hexa.validation.give_up(job, f"timed out after {limit} s")
+            await hexa.runner.give_up(job, f"timed out after {limit} s")
         except Exception as error:  # its end not recorded: the extra call records it
             raise Retry(defer=_backoff(attempt)) from error
     except Exception as error:  # transient, and attempts remain: again, later

@@ -30,6 +30,7 @@ from hexa.drivers.http.schemas import PageOut
 from hexa.services.api_keys import IssuedKey
 
 router = APIRouter(prefix="/api/admin", tags=["admin"], route_class=GuardedRoute)
+BUSY = 70
 
 
 def _issued(issued: IssuedKey) -> IssuedKeyOut:

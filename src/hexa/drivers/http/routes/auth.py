@@ -31,6 +31,7 @@ from hexa.drivers.http.openapi import problems
 from hexa.services.auth import SignedIn
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=GuardedRoute)
+BUSY = 50
 REFRESH_PATH = "/api/v1/auth"
 
 

@@ -14,6 +14,7 @@ from hexa.drivers.http.dependencies import Services
 from hexa.drivers.http.guarded import GuardedRoute
 
 router = APIRouter(tags=["health"], route_class=GuardedRoute)
+BUSY = 40
 
 PROBE_TIMEOUT_SECONDS = 2.0
 

@@ -24,8 +24,10 @@ from hexa.drivers.http.schemas import (
     JobAccepted,
     PageOut,
 )
+from hexa.services.inspections import InspectionService
 
 router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"], route_class=GuardedRoute)
+BUSY = 10
 
 
 @router.get("")
@@ -35,7 +37,9 @@ async def list_inspections(
     paging: PagingParams,
     status: InspectionStatus | None = None,
 ) -> PageOut[InspectionOut]:
-    page = await hexa.inspections.page(limit=paging.limit, after=paging.after, status=status)
+    page = await hexa.service(InspectionService).page(
+        limit=paging.limit, after=paging.after, status=status
+    )
     return PageOut(
         items=[InspectionOut.of(i) for i in page.items], next_cursor=encode_cursor(page.next_after)
     )
@@ -45,7 +49,7 @@ async def list_inspections(
 async def record_inspection(
     _: InspectionsWriter, body: InspectionIn, hexa: Services, response: Response
 ) -> InspectionOut:
-    inspection = await hexa.inspections.record(
+    inspection = await hexa.service(InspectionService).record(
         subject=body.subject,
         readings=[r.reading() for r in body.readings],
         notes=body.notes,
@@ -60,7 +64,7 @@ async def record_inspection(
 async def get_inspection(
     _: InspectionsReader, inspection_id: str, hexa: Services, response: Response
 ) -> InspectionOut:
-    inspection = await hexa.inspections.get(inspection_id)
+    inspection = await hexa.service(InspectionService).get(inspection_id)
     response.headers["ETag"] = etag(inspection.version)
     return InspectionOut.of(inspection)
 
@@ -76,7 +80,7 @@ async def revise_inspection(
 ) -> InspectionOut:
     """Changes a draft. `If-Match: <version>` is required; a stale one answers 412."""
     readings = None if body.readings is None else [r.reading() for r in body.readings]
-    inspection = await hexa.inspections.revise(
+    inspection = await hexa.service(InspectionService).revise(
         inspection_id,
         if_version=version,
         subject=body.subject,
@@ -92,7 +96,7 @@ async def revise_inspection(
 async def delete_inspection(
     _: InspectionsWriter, inspection_id: str, hexa: Services, version: OptionalVersion
 ) -> None:
-    await hexa.inspections.delete(inspection_id, if_version=version)
+    await hexa.service(InspectionService).delete(inspection_id, if_version=version)
 
 
 @router.post(
@@ -106,6 +110,8 @@ async def submit_inspection(
     request_id: RequestId,
 ) -> JobAccepted:
     """Hands a draft in; its validation runs in the background as the job answered."""
-    job = await hexa.inspections.submit(inspection_id, actor=caller.actor, request_id=request_id)
+    job = await hexa.service(InspectionService).submit(
+        inspection_id, actor=caller.actor, request_id=request_id
+    )
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return JobAccepted(job_id=job.id, status=job.status.value)

@@ -27,6 +27,7 @@ from hexa.drivers.http.auth import ACCESS_COOKIE
 from hexa.drivers.http.schemas import JobOut
 
 router = APIRouter(tags=["jobs"])
+BUSY = 90
 
 UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, UNAVAILABLE = 4401, 4403, 4404, 1011
 

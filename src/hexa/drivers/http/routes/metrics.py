@@ -12,6 +12,7 @@ from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.metrics import exposition
 
 router = APIRouter(route_class=GuardedRoute)
+BUSY = 80
 _admin_only = require(Scope.ADMIN)
 
 

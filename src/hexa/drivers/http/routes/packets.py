@@ -6,16 +6,25 @@ from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request, Response, status
 
+from hexa.config import Settings
 from hexa.domain.errors import TooLarge
 from hexa.domain.packets import PacketFormat
 from hexa.drivers.http.auth import InspectionsWriter
 from hexa.drivers.http.dependencies import RequestId, Services
 from hexa.drivers.http.guarded import GuardedRoute
+from hexa.drivers.http.limits import MULTIPART_OVERHEAD_BYTES
 from hexa.drivers.http.multipart import streamed_file
 from hexa.drivers.http.schemas import JobAccepted
+from hexa.services.packets import PacketService
 
 router = APIRouter(prefix="/api/v1/packets", tags=["packets"], route_class=GuardedRoute)
 PATH = "/api/v1/packets"
+BUSY = 60
+
+
+def body_limits(settings: Settings) -> dict[str, int]:
+    """A packet is an upload: up to MAX_UPLOAD_BYTES, and its multipart framing."""
+    return {PATH: settings.max_upload_bytes + MULTIPART_OVERHEAD_BYTES}
 
 
 @router.post(
@@ -48,7 +57,7 @@ async def upload_packet(
     is checked and stored as it streams in; its validation runs in the background as the
     job answered. A malformed file is a 422 naming its first bad line."""
     upload = await streamed_file(request, "file")
-    job = await hexa.packets.accept(
+    job = await hexa.service(PacketService).accept(
         _limited(upload.chunks, hexa.settings.max_upload_bytes),
         packet_format=PacketFormat.of(upload.filename, upload.content_type),
         filename=upload.filename,

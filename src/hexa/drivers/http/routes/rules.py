@@ -15,13 +15,15 @@ from hexa.drivers.http.dependencies import (
 from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.openapi import problems
 from hexa.drivers.http.schemas import PageOut, RuleIn, RuleOut
+from hexa.services.rules import RuleService
 
 router = APIRouter(prefix="/api/v1/rules", tags=["rules"], route_class=GuardedRoute)
+BUSY = 20
 
 
 @router.get("")
 async def list_rules(_: RulesReader, hexa: Services, paging: PagingParams) -> PageOut[RuleOut]:
-    page = await hexa.rules.page(limit=paging.limit, after=paging.after)
+    page = await hexa.service(RuleService).page(limit=paging.limit, after=paging.after)
     return PageOut(
         items=[RuleOut.of(r) for r in page.items], next_cursor=encode_cursor(page.next_after)
     )
@@ -29,7 +31,7 @@ async def list_rules(_: RulesReader, hexa: Services, paging: PagingParams) -> Pa
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def create_rule(_: RulesWriter, body: RuleIn, hexa: Services, response: Response) -> RuleOut:
-    rule = await hexa.rules.create(body.draft())
+    rule = await hexa.service(RuleService).create(body.draft())
     response.headers["Location"] = f"{router.prefix}/{rule.id}"
     response.headers["ETag"] = etag(rule.version)
     return RuleOut.of(rule)
@@ -37,7 +39,7 @@ async def create_rule(_: RulesWriter, body: RuleIn, hexa: Services, response: Re
 
 @router.get("/{rule_id}")
 async def get_rule(_: RulesReader, rule_id: str, hexa: Services, response: Response) -> RuleOut:
-    rule = await hexa.rules.get(rule_id)
+    rule = await hexa.service(RuleService).get(rule_id)
     response.headers["ETag"] = etag(rule.version)
     return RuleOut.of(rule)
 
@@ -52,7 +54,7 @@ async def replace_rule(
     response: Response,
 ) -> RuleOut:
     """Replaces the whole rule; with `If-Match`, only if it is still that version."""
-    rule = await hexa.rules.replace(rule_id, body.draft(), if_version=version)
+    rule = await hexa.service(RuleService).replace(rule_id, body.draft(), if_version=version)
     response.headers["ETag"] = etag(rule.version)
     return RuleOut.of(rule)
 
@@ -61,4 +63,4 @@ async def replace_rule(
 async def delete_rule(
     _: RulesWriter, rule_id: str, hexa: Services, version: OptionalVersion
 ) -> None:
-    await hexa.rules.delete(rule_id, if_version=version)
+    await hexa.service(RuleService).delete(rule_id, if_version=version)

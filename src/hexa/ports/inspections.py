@@ -1,4 +1,5 @@
-"""Repositories: collections of domain objects, living inside a unit of work.
+"""The example domain's repositories (inspections and their rules), and the unit of
+work its services use. Repositories: collections of domain objects, living inside a unit of work.
 
 Every write is staged in the unit of work that made the repository and lasts only once
 that unit commits. Versions are the concurrency guard: `update` replaces the stored object
@@ -8,12 +9,11 @@ a separate read.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Protocol
 
 from hexa.domain.inspections import Inspection, InspectionStatus
-from hexa.domain.jobs import OutboxEntry
 from hexa.domain.rules import Rule
+from hexa.ports.uow import UnitOfWork
 
 
 class InspectionRepository(Protocol):
@@ -73,37 +73,14 @@ class RuleRepository(Protocol):
         ...
 
 
-class JobOutbox(Protocol):
-    """Jobs accepted in a unit of work, kept until the queue has them, and after: the
-    durable record of what was accepted and of how it ended."""
+class InspectionsUnitOfWork(UnitOfWork, Protocol):
+    """The core's unit of work, with the inspections and rules of the same store."""
 
-    async def add(self, entry: OutboxEntry) -> None:
-        """Stages a new entry. Raises `Conflict` if its job id exists."""
-        ...
+    inspections: InspectionRepository
+    rules: RuleRepository
 
-    async def get(self, job_id: str) -> OutboxEntry:
-        """Raises `NotFound` for an unknown job id."""
-        ...
 
-    async def update(self, entry: OutboxEntry, *, expected_version: int) -> None:
-        """Stages the new state. Raises `NotFound`, or `StaleVersion` if someone else
-        changed it first (two relays racing: only one marks it dispatched)."""
-        ...
-
-    async def pending(self, *, limit: int) -> list[OutboxEntry]:
-        """Entries not yet dispatched, oldest first."""
-        ...
-
-    async def ended_before(self, before: datetime, *, limit: int) -> list[OutboxEntry]:
-        """Entries whose job ended before that time, the earliest end first."""
-        ...
-
-    async def delete(self, job_id: str, *, expected_version: int | None = None) -> None:
-        """Stages the removal of an entry. Raises `NotFound`, or `StaleVersion` if it is
-        no longer at `expected_version`."""
-        ...
-
-    async def unfinished(self, *, dispatched_before: datetime, limit: int) -> list[OutboxEntry]:
-        """Entries dispatched before that time whose job has no recorded end, the one
-        dispatched longest ago first: the jobs a queue may have lost."""
+class InspectionsUnitOfWorkFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> InspectionsUnitOfWork:
+        """As `UnitOfWorkFactory`."""
         ...

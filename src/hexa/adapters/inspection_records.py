@@ -1,0 +1,70 @@
+"""Inspections and rules as plain records (dicts of JSON types), for every store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hexa.domain.checks import check_from
+from hexa.domain.inspections import Inspection, InspectionStatus, Reading
+from hexa.domain.rules import Rule, Severity
+
+
+def inspection_record(inspection: Inspection) -> dict[str, Any]:
+    return {
+        "id": inspection.id,
+        "subject": inspection.subject,
+        "inspector": inspection.inspector,
+        "status": inspection.status.value,
+        "readings": [{"key": r.key, "value": r.value, "unit": r.unit} for r in inspection.readings],
+        "notes": inspection.notes,
+        "version": inspection.version,
+        "created_at": inspection.created_at,
+        "updated_at": inspection.updated_at,
+        "submitted_at": inspection.submitted_at,
+    }
+
+
+def inspection_from(record: Any) -> Inspection:
+    return Inspection(
+        id=record["id"],
+        subject=record["subject"],
+        inspector=record["inspector"],
+        readings=tuple(Reading(r["key"], r["value"], r.get("unit")) for r in record["readings"]),
+        notes=record["notes"],
+        status=InspectionStatus(record["status"]),
+        version=record["version"],
+        created_at=record["created_at"],
+        updated_at=record["updated_at"],
+        submitted_at=record["submitted_at"],
+    )
+
+
+def rule_record(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "key": rule.key,
+        "kind": rule.check.kind,
+        "params": rule.check.params(),
+        "severity": rule.severity.value,
+        "enabled": rule.enabled,
+        "description": rule.description,
+        "version": rule.version,
+        "created_at": rule.created_at,
+        "updated_at": rule.updated_at,
+    }
+
+
+def rule_from(record: Any) -> Rule:
+    return Rule(
+        id=record["id"],
+        name=record["name"],
+        key=record["key"],
+        check=check_from(record["kind"], record["params"]),
+        severity=Severity(record["severity"]),
+        enabled=record["enabled"],
+        version=record["version"],
+        created_at=record["created_at"],
+        updated_at=record["updated_at"],
+        description=record["description"],
+    )

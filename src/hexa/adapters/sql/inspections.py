@@ -1,0 +1,85 @@
+"""The example domain in SQL: the inspections and rules tables, and their repositories."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from hexa.adapters.inspection_records import (
+    inspection_from,
+    inspection_record,
+    rule_from,
+    rule_record,
+)
+from hexa.adapters.sql.repositories import SqlRepository
+from hexa.adapters.sql.tables import UtcDateTime, metadata
+from hexa.domain.inspections import Inspection, InspectionStatus
+from hexa.domain.rules import Rule
+
+inspections = sa.Table(
+    "inspections",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("subject", sa.String(500), nullable=False),
+    sa.Column("inspector", sa.String(200), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("readings", sa.JSON, nullable=False),
+    sa.Column("notes", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("submitted_at", UtcDateTime, nullable=True),
+)
+
+
+rules = sa.Table(
+    "rules",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Column("severity", sa.String(8), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False, index=True),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+
+class SqlInspectionRepository(SqlRepository[Inspection]):
+    kind = "inspection"
+    table = inspections
+
+    _record = staticmethod(inspection_record)
+    _entity = staticmethod(inspection_from)
+
+    async def page(
+        self, *, limit: int, after: str | None = None, status: InspectionStatus | None = None
+    ) -> list[Inspection]:
+        query = self._page_query(limit, after)
+        if status is not None:
+            query = query.where(self.table.c.status == status.value)
+        return await self._rows(query)
+
+
+class SqlRuleRepository(SqlRepository[Rule]):
+    kind = "rule"
+    table = rules
+
+    _record = staticmethod(rule_record)
+    _entity = staticmethod(rule_from)
+
+    async def page(self, *, limit: int, after: str | None = None) -> list[Rule]:
+        return await self._rows(self._page_query(limit, after))
+
+    async def enabled(self) -> list[Rule]:
+        query = (
+            sa.select(self.table).where(self.table.c.enabled.is_(True)).order_by(self.table.c.id)
+        )
+        return await self._rows(query)
+
+
+# What a SQL session finds here, by port (`hexa.adapters.sql.database`).
+REPOSITORIES = {"inspections": SqlInspectionRepository, "rules": SqlRuleRepository}

@@ -1,0 +1,48 @@
+"""The job outbox: jobs accepted in a unit of work, kept until the queue has them.
+
+Like every repository, it lives inside a unit of work: its writes last once that unit
+commits, and versions guard concurrent updates where the write happens.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from hexa.domain.jobs import OutboxEntry
+
+
+class JobOutbox(Protocol):
+    """Jobs accepted in a unit of work, kept until the queue has them, and after: the
+    durable record of what was accepted and of how it ended."""
+
+    async def add(self, entry: OutboxEntry) -> None:
+        """Stages a new entry. Raises `Conflict` if its job id exists."""
+        ...
+
+    async def get(self, job_id: str) -> OutboxEntry:
+        """Raises `NotFound` for an unknown job id."""
+        ...
+
+    async def update(self, entry: OutboxEntry, *, expected_version: int) -> None:
+        """Stages the new state. Raises `NotFound`, or `StaleVersion` if someone else
+        changed it first (two relays racing: only one marks it dispatched)."""
+        ...
+
+    async def pending(self, *, limit: int) -> list[OutboxEntry]:
+        """Entries not yet dispatched, oldest first."""
+        ...
+
+    async def ended_before(self, before: datetime, *, limit: int) -> list[OutboxEntry]:
+        """Entries whose job ended before that time, the earliest end first."""
+        ...
+
+    async def delete(self, job_id: str, *, expected_version: int | None = None) -> None:
+        """Stages the removal of an entry. Raises `NotFound`, or `StaleVersion` if it is
+        no longer at `expected_version`."""
+        ...
+
+    async def unfinished(self, *, dispatched_before: datetime, limit: int) -> list[OutboxEntry]:
+        """Entries dispatched before that time whose job has no recorded end, the one
+        dispatched longest ago first: the jobs a queue may have lost."""
+        ...
