@@ -31,6 +31,8 @@ from typing import Any
 NEWMAN_VERSION = "6.2.2"
 ROOT = Path(__file__).resolve().parents[1]
 COLLECTION = ROOT / "postman" / "hexa.postman_collection.json"
+# Each area's part of the smoke is a collection of its own beside the core's.
+AREAS = "*.postman_collection.json"
 ENVIRONMENT = ROOT / "postman" / "hexa.postman_environment.json"
 SIGN_IN_FOLDER = "2 Sign in"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -39,7 +41,12 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", default=os.environ.get("BASE_URL") or DEFAULT_BASE_URL)
-    parser.add_argument("--collection", type=Path, default=COLLECTION)
+    parser.add_argument(
+        "--collection",
+        type=Path,
+        action="append",
+        help="a collection to run (repeatable); default: every one in postman/, merged",
+    )
     parser.add_argument("--environment", type=Path, default=ENVIRONMENT)
     parser.add_argument(
         "--newman-dir",
@@ -50,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         newman = install_newman(args.newman_dir)
-        variables, folders = sign_in(args.collection)
+        collection = merged(args.collection or every_collection())
+        variables, folders = sign_in(collection)
     except SmokeError as error:
         print(f"run_postman_smoke: {error}", file=sys.stderr)
         return 2
@@ -59,9 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         # Credentials go in a file of our own, never on a command line others can read.
         environment = Path(scratch) / "environment.json"
         environment.write_text(json.dumps(filled(args.environment, variables)))
+        merged_path = Path(scratch) / "smoke.postman_collection.json"
+        merged_path.write_text(json.dumps(collection))
         report = Path(scratch) / "newman.json"
         command = [
-            str(newman), "run", str(args.collection),
+            str(newman), "run", str(merged_path),
             "--environment", str(environment),
             "--reporters", "cli,json", "--reporter-json-export", str(report),
             "--color", "off", "--timeout-request", "30000",
@@ -100,10 +110,30 @@ def install_newman(directory: Path) -> Path:
     return binary
 
 
-def sign_in(collection: Path) -> tuple[dict[str, str], list[str]]:
+def every_collection() -> list[Path]:
+    """The core's collection first, then each area's."""
+    others = sorted(p for p in COLLECTION.parent.glob(AREAS) if p != COLLECTION)
+    return [COLLECTION, *others]
+
+
+def merged(paths: list[Path]) -> dict[str, Any]:
+    """One collection of every folder of `paths`, in the order their names number them
+    ("1 Service", "4 Machine"...): an area's folders run between the core's."""
+    first, *others = (json.loads(path.read_text()) for path in paths)
+    folders = [*first["item"], *(item for other in others for item in other["item"])]
+    first["item"] = sorted(folders, key=lambda folder: _number(folder["name"]))
+    return dict(first)
+
+
+def _number(name: str) -> int:
+    head = name.split(" ", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+def sign_in(collection: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
     """The variables that sign the run in, and the folders to run (the sign-in folder
     only when the collection signs in itself, with a password)."""
-    every = [item["name"] for item in json.loads(collection.read_text())["item"]]
+    every = [item["name"] for item in collection["item"]]
     without_sign_in = [name for name in every if name != SIGN_IN_FOLDER]
     token = os.environ.get("HEXA_SMOKE_TOKEN")
     if token:

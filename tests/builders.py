@@ -8,45 +8,15 @@ from typing import Any
 from hexa.domain.access import Scope
 from hexa.domain.api_keys import ApiKey, KeyToken, secret_digest
 from hexa.domain.audit import AuditEntry
-from hexa.domain.checks import check_from
 from hexa.domain.identity import new_id
-from hexa.domain.inspections import Inspection, Reading
-from hexa.domain.rules import Rule, Severity
+from hexa.domain.jobs import JobKind
 from hexa.domain.sessions import Session, token_hash
 from hexa.domain.users import User
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-
-
-def an_inspection(subject: str = "boiler 7", *readings: Reading, **fields: Any) -> Inspection:
-    return Inspection.draft(
-        id=fields.pop("id", None) or new_id(),
-        subject=subject,
-        readings=readings or (Reading("temp", 71.5, "C"), Reading("seal", "intact")),
-        now=fields.pop("now", T0),
-        **fields,
-    )
-
-
-def a_rule(
-    kind: str = "max",
-    key: str = "temp",
-    severity: Severity = Severity.ERROR,
-    *,
-    name: str | None = None,
-    enabled: bool = True,
-    **params: Any,
-) -> Rule:
-    defaults = {"min": {"min": 0}, "max": {"max": 80}, "range": {"min": 0, "max": 80}}
-    return Rule.new(
-        id=new_id(),
-        name=name or f"{key} {kind} {new_id()[-6:]}",
-        key=key,
-        check=check_from(kind, params or defaults.get(kind, {})),
-        severity=severity,
-        enabled=enabled,
-        now=T0,
-    )
+# Job kinds for the core's tests, which run jobs of any kind: names only.
+ONE_JOB = JobKind("validate_inspection")
+BATCH_JOB = JobKind("validate_packet")
 
 
 def a_user(email: str = "ana@example.com", **fields: Any) -> User:

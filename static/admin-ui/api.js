@@ -162,3 +162,11 @@ export function followJob(jobId, { onFrame, onEnd, onReconnect }) {
     socket?.close(1000);
   };
 }
+
+// Every screen module the server lists under screens/, each module's `screen` descriptor.
+export async function listScreens() {
+  const listed = await fetch('screens/index.json', { credentials: 'same-origin' });
+  const names = listed.ok ? await listed.json() : [];
+  const modules = await Promise.all(names.map((name) => import(`./screens/${name}`)));
+  return modules.map((module) => module.screen).filter(Boolean);
+}

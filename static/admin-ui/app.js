@@ -1,26 +1,13 @@
 // The shell: who is signed in, the navigation, and which screen the address names.
 // Screens live in the hash (`#/keys`, `#/jobs/<id>`), so a deep link survives sign-in.
 import { html, render, useEffect, useState } from './vendor/preact-htm.js';
-import { may, onSignedOut, signOut, whoAmI } from './api.js';
+import { listScreens, may, onSignedOut, signOut, whoAmI } from './api.js';
 import { go } from './ui.js';
 import { SignIn } from './signin.js';
-import { Keys } from './keys.js';
-import { Users } from './users.js';
-import { Rules } from './rules.js';
-import { Inspections, Inspection } from './inspections.js';
-import { Packets } from './packets.js';
-import { Jobs, Job } from './jobs.js';
-import { Audit } from './audit.js';
 
-const SCREENS = [
-  { path: 'keys', title: 'API keys', scope: 'admin', view: Keys },
-  { path: 'users', title: 'Users', scope: 'admin', view: Users },
-  { path: 'rules', title: 'Rules', scope: 'rules:read', view: Rules },
-  { path: 'inspections', title: 'Inspections', scope: 'inspections:read', view: Inspections, item: Inspection },
-  { path: 'packets', title: 'Packets', scope: 'inspections:write', view: Packets },
-  { path: 'jobs', title: 'Jobs', scope: 'jobs:read', view: Jobs, item: Job },
-  { path: 'audit', title: 'Audit log', scope: 'admin', view: Audit },
-];
+// The screens are the modules of screens/ (each exports its `screen`): a project that adds
+// an area adds a module there, one that leaves an area out has none. The server lists them.
+let SCREENS = [];
 
 export function route() {
   const [path, query = ''] = location.hash.replace(/^#\/?/, '').split('?');
@@ -93,5 +80,8 @@ function App() {
 }
 
 const root = document.getElementById('app');
-root.textContent = '';
-render(html`<${App} />`, root);
+listScreens().then((found) => {
+  SCREENS = found.sort((a, b) => a.order - b.order);
+  root.textContent = '';
+  render(html`<${App} />`, root);
+});

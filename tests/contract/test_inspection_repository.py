@@ -8,7 +8,8 @@ import pytest
 
 from hexa.domain.errors import Conflict, NotFound, StaleVersion
 from hexa.domain.inspections import InspectionStatus, Reading
-from tests.builders import T0, an_inspection
+from tests.builders import T0
+from tests.inspection_builders import an_inspection
 
 
 async def _store(uow, *inspections):

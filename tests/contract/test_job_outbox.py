@@ -9,12 +9,11 @@ import pytest
 
 from hexa.domain.errors import Conflict, InvalidTransition, NotFound, StaleVersion
 from hexa.domain.jobs import Job, OutboxEntry
-from hexa.domain.validation import VALIDATE_PACKET
-from tests.builders import T0
+from tests.builders import BATCH_JOB, T0
 
 
 def an_entry(job_id: str, *, minutes: int = 0, total: int = 3) -> OutboxEntry:
-    job = Job(job_id, VALIDATE_PACKET, {"blob": f"packet-{job_id}.csv", "bytes": 120})
+    job = Job(job_id, BATCH_JOB, {"blob": f"packet-{job_id}.csv", "bytes": 120})
     return OutboxEntry(job, total=total, created_at=T0 + timedelta(minutes=minutes))
 
 

@@ -18,14 +18,13 @@ from hexa.adapters.local_blobs import LocalBlobStore
 from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryJobTally, MemoryProgressStore
 from hexa.domain.errors import NotFound, ValidationError
 from hexa.domain.jobs import Job, JobKind, JobOutcome, JobProgress, JobTotals, duration_bucket
-from hexa.domain.validation import VALIDATE_INSPECTION, VALIDATE_PACKET
 from hexa.ports.jobs import BlobStore, JobQueue, JobTally, ProgressStore
-from tests.builders import T0
+from tests.builders import BATCH_JOB, ONE_JOB, T0
 from tests.families import kept_adapters
 
 
 def a_job(job_id: str = "job-1") -> Job:
-    return Job(job_id, VALIDATE_INSPECTION, {"inspection_id": "i-1"})
+    return Job(job_id, ONE_JOB, {"inspection_id": "i-1"})
 
 
 @dataclasses.dataclass
@@ -271,7 +270,7 @@ async def test_a_new_tally_is_empty(tally: JobTally) -> None:
 async def test_attempts_are_counted_by_kind_and_outcome_and_durations_bucketed(
     tally: JobTally,
 ) -> None:
-    packet, single = VALIDATE_PACKET, VALIDATE_INSPECTION
+    packet, single = BATCH_JOB, ONE_JOB
     await tally.record(packet, JobOutcome.RETRIED)
     await tally.record(packet, JobOutcome.DONE, seconds=0.07)
     await tally.record(packet, JobOutcome.DONE, seconds=0.1)

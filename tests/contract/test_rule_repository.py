@@ -7,7 +7,7 @@ import pytest
 from hexa.domain.checks import check_from
 from hexa.domain.errors import Conflict, NotFound, StaleVersion
 from hexa.domain.rules import Severity
-from tests.builders import a_rule
+from tests.inspection_builders import a_rule
 
 EVERY_KIND = [
     ("required", {}),

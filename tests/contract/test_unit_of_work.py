@@ -7,22 +7,22 @@ import asyncio
 
 import pytest
 
-from tests.builders import an_inspection
+from tests.builders import a_user
 
 
 async def test_a_read_only_unit_reads_what_is_committed(uow) -> None:
-    inspection = an_inspection()
+    user = a_user()
     async with uow() as writer:
-        await writer.inspections.add(inspection)
+        await writer.users.add(user)
         await writer.commit()
 
     async with uow(read_only=True) as reader:
-        assert await reader.inspections.get(inspection.id) == inspection
+        assert await reader.users.get(user.id) == user
 
 
 async def test_a_read_only_unit_cannot_commit(uow) -> None:
     async with uow(read_only=True) as reader:
-        await reader.inspections.page(limit=1)
+        await reader.users.page(limit=1)
         with pytest.raises(RuntimeError, match="read-only"):
             await reader.commit()
 
@@ -30,19 +30,21 @@ async def test_a_read_only_unit_cannot_commit(uow) -> None:
 async def test_readers_do_not_wait_for_a_writer_in_progress(uow) -> None:
     """A writer holds its transaction (SQLite's write lock) open; readers still answer at
     once, and see the state from before the writer's commit."""
-    kept = an_inspection("kept")
+    kept = a_user("kept@example.com")
     async with uow() as setup:
-        await setup.inspections.add(kept)
+        await setup.users.add(kept)
         await setup.commit()
 
     async with uow() as writer:
-        await writer.inspections.add(an_inspection("pending"))
+        await writer.users.add(a_user("pending@example.com"))
 
         async def read() -> list[str]:
             async with uow(read_only=True) as reader:
-                page = await reader.inspections.page(limit=200)
-                return [i.subject for i in page]
+                page = await reader.users.page(limit=200)
+                return [u.email for u in page]
 
         seen = await asyncio.wait_for(asyncio.gather(read(), read(), read()), timeout=2)
-        assert all("kept" in subjects and "pending" not in subjects for subjects in seen)
+        assert all(
+            "kept@example.com" in emails and "pending@example.com" not in emails for emails in seen
+        )
         await writer.commit()

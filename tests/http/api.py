@@ -10,32 +10,9 @@ import httpx
 from hexa.adapters.memory.jobs import InProcessJobQueue
 from hexa.bootstrap import Hexa
 
-RULES = "/api/v1/rules"
-INSPECTIONS = "/api/v1/inspections"
 JOBS = "/api/v1/jobs"
-
-
-def rule_body(name: str = "temp ceiling", **fields: Any) -> dict[str, Any]:
-    return {"name": name, "key": "temp", "kind": "max", "params": {"max": 80}} | fields
-
-
-def inspection_body(**fields: Any) -> dict[str, Any]:
-    readings = [{"key": "temp", "value": 71.5, "unit": "C"}, {"key": "seal", "value": "intact"}]
-    return {"subject": "boiler 7", "readings": readings} | fields
-
-
-async def create_rule(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
-    response = await client.post(RULES, json=rule_body(**fields))
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
-
-
-async def create_inspection(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
-    response = await client.post(INSPECTIONS, json=inspection_body(**fields))
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+USERS = "/api/admin/users"
+KEYS = "/api/admin/api-keys"
 
 
 async def finished_job(client: httpx.AsyncClient, hexa: Hexa, job_id: str) -> dict[str, Any]:

@@ -75,7 +75,7 @@ def test_the_pages_hold_no_inline_script_handler_or_style() -> None:
 
 
 def test_no_module_touches_web_storage_or_html_strings() -> None:
-    for module in UI.glob("*.js"):
+    for module in [*UI.glob("*.js"), *UI.glob("screens/*.js")]:
         text = module.read_text()
         for banned in ("localStorage", "sessionStorage", "innerHTML", "eval(", "new Function"):
             assert banned not in text, (module.name, banned)
@@ -92,3 +92,12 @@ def test_every_vendored_file_names_its_version_and_licence() -> None:
             assert re.search(rf"^{re.escape(name)}\s+\S+ \d+\.\d+\.\d+", versions, re.M), name
             licences = re.findall(r"\(([\w.-]+LICENSE[\w.-]*)\)", versions)
             assert licences and all((folder / f).is_file() for f in licences), folder
+
+
+async def test_the_screen_modules_are_listed_for_the_shell(anonymous: httpx.AsyncClient) -> None:
+    listed = await anonymous.get("/admin-ui/screens/index.json")
+
+    assert listed.status_code == 200
+    assert listed.json() == sorted(p.name for p in (UI / "screens").glob("*.js"))
+    assert {"keys.js", "users.js", "jobs.js", "audit.js"} <= set(listed.json())
+    assert listed.headers["content-security-policy"].startswith("default-src 'none'")

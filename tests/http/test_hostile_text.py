@@ -23,8 +23,9 @@ from fastapi.routing import APIRoute
 from hexa.adapters.memory.jobs import InProcessJobQueue
 from hexa.bootstrap import Hexa
 from hexa.drivers.http.app import create_app
-from tests.http.api import INSPECTIONS, JOBS, RULES, assert_problem
+from tests.http.api import JOBS, assert_problem
 from tests.http.backends import BACKENDS, served
+from tests.http.inspection_api import INSPECTIONS, RULES
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -8,14 +8,8 @@ import httpx
 import pytest
 
 from hexa.bootstrap import Hexa
-from tests.http.api import (
-    INSPECTIONS,
-    assert_problem,
-    create_inspection,
-    create_rule,
-    finished_job,
-    inspection_body,
-)
+from tests.http.api import assert_problem, finished_job
+from tests.http.inspection_api import INSPECTIONS, create_inspection, create_rule, inspection_body
 
 
 async def test_recording_an_inspection_answers_201_with_location_etag_and_the_draft(

@@ -16,11 +16,10 @@ from hexa.bootstrap import Hexa, build
 from hexa.config import Settings
 from hexa.domain.access import ROLE_SCOPES, Role, Scope
 from hexa.domain.jobs import Job, JobProgress
-from hexa.domain.validation import VALIDATE_PACKET
 from hexa.drivers.http.app import create_app
-from tests.builders import T0
+from tests.builders import BATCH_JOB, T0
 
-JOB = Job("job-1", VALIDATE_PACKET, {"blob": "packet-job-1.csv"})
+JOB = Job("job-1", BATCH_JOB, {"blob": "packet-job-1.csv"})
 
 
 class DeafProgressStore(MemoryProgressStore):

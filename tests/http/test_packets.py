@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from hexa.bootstrap import Hexa
-from tests.http.api import JOBS, RULES, assert_problem, create_rule, finished_job
+from tests.http.api import JOBS, assert_problem, finished_job
+from tests.http.inspection_api import RULES, create_rule
 
 PACKETS = "/api/v1/packets"
 HEADER = "inspection,subject,key,value,unit\n"

@@ -11,8 +11,7 @@ from fastapi import FastAPI
 from hexa.bootstrap import Hexa
 from hexa.domain.errors import Unavailable
 from hexa.drivers.http.limits import MAX_JSON_BYTES
-from hexa.services.rules import RuleService
-from tests.http.api import INSPECTIONS, RULES, assert_problem, create_rule
+from tests.http.api import KEYS, USERS, assert_problem
 from tests.http.conftest import admin_headers
 
 
@@ -31,7 +30,7 @@ async def test_unknown_route_answers_404(client: httpx.AsyncClient) -> None:
 
 
 async def test_wrong_method_answers_405(client: httpx.AsyncClient) -> None:
-    response = await client.patch(RULES, json={})
+    response = await client.patch(KEYS, json={})
 
     assert_problem(response, 405)
     assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
@@ -40,22 +39,22 @@ async def test_wrong_method_answers_405(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize("content", [b'{"name": "half', b"", b"not json at all"])
 async def test_malformed_json_body_answers_422(client: httpx.AsyncClient, content: bytes) -> None:
     response = await client.post(
-        RULES, content=content, headers={"content-type": "application/json"}
+        KEYS, content=content, headers={"content-type": "application/json"}
     )
 
     assert_problem(response, 422)
 
 
 async def test_validation_problem_names_the_field(client: httpx.AsyncClient) -> None:
-    response = await client.post(INSPECTIONS, json={"readings": []})
+    response = await client.post(KEYS, json={"scopes": []})
 
     body = assert_problem(response, 422)
-    assert "subject" in body["detail"]
+    assert "name" in body["detail"]
 
 
 async def test_body_over_the_limit_answers_413(client: httpx.AsyncClient) -> None:
     response = await client.post(
-        INSPECTIONS,
+        KEYS,
         content=b"x" * (MAX_JSON_BYTES + 1),
         headers={"content-type": "application/json"},
     )
@@ -66,14 +65,12 @@ async def test_body_over_the_limit_answers_413(client: httpx.AsyncClient) -> Non
 async def test_unexpected_error_answers_500_without_its_insides(
     lenient_client: httpx.AsyncClient, hexa: Hexa, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rule = await create_rule(lenient_client)
-
-    async def explode(rule_id: str) -> None:
+    async def explode(user_id: str) -> None:
         raise RuntimeError("s3cret connection string postgres://admin:hunter2@db")
 
-    monkeypatch.setattr(hexa.service(RuleService), "get", explode)
+    monkeypatch.setattr(hexa.users, "get", explode)
 
-    response = await lenient_client.get(f"{RULES}/{rule['id']}")
+    response = await lenient_client.get(f"{USERS}/someone")
 
     body = assert_problem(response, 500)
     for leak in ("Traceback", "RuntimeError", "hunter2", "s3cret", "explode", ".py"):
@@ -87,9 +84,9 @@ async def test_unavailable_store_answers_503_with_retry_after(
     async def unreachable(**_: object) -> None:
         raise Unavailable("the database cannot be reached")
 
-    monkeypatch.setattr(hexa.service(RuleService), "page", unreachable)
+    monkeypatch.setattr(hexa.users, "page", unreachable)
 
-    response = await client.get(RULES)
+    response = await client.get(USERS)
 
     body = assert_problem(response, 503)
     assert int(response.headers["retry-after"]) > 0

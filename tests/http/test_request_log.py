@@ -15,10 +15,8 @@ from hexa.bootstrap import Hexa
 from hexa.config import Settings
 from hexa.drivers.http.limits import MAX_JSON_BYTES
 from hexa.drivers.http.request_log import request_id_of
-from hexa.services.rules import RuleService
-from tests.http.api import INSPECTIONS, RULES, create_inspection, finished_job
+from tests.http.api import KEYS, USERS
 from tests.http.conftest import admin_headers
-from tests.http.test_admin import new_key
 from tests.log_capture import LogCapture, captured_logs
 
 SANE = "client-7.trace:42_a-b"
@@ -41,51 +39,6 @@ async def lenient(app: FastAPI, hexa: Hexa) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-async def test_a_request_is_logged_once_with_its_route_template_status_and_caller(
-    client: httpx.AsyncClient, logs: LogCapture
-) -> None:
-    inspection = await create_inspection(client)
-
-    response = await client.get(f"{INSPECTIONS}/{inspection['id']}", headers={"X-Request-ID": SANE})
-
-    assert response.status_code == 200
-    [event] = logs.access(SANE)
-    assert event["event"] == "request" and event["level"] == "info"
-    assert (event["method"], event["route"], event["status"]) == (
-        "GET",
-        "/api/v1/inspections/{inspection_id}",
-        200,
-    )
-    assert isinstance(event["duration_ms"], float) and event["duration_ms"] >= 0
-    assert (event["principal_kind"], event["principal_id"]) == ("service", "ops")
-    assert inspection["id"] not in str(event)
-
-
-async def test_an_api_key_caller_is_logged_by_its_kid_and_never_its_token(
-    client: httpx.AsyncClient, anonymous: httpx.AsyncClient, logs: LogCapture
-) -> None:
-    key = await new_key(client, "inspections:read")
-
-    answer = await anonymous.get(
-        INSPECTIONS, headers={"X-API-Key": key["token"], "X-Request-ID": SANE}
-    )
-
-    assert answer.status_code == 200
-    [event] = logs.access(SANE)
-    assert (event["principal_kind"], event["principal_id"]) == ("api_key", key["kid"])
-    assert key["token"] not in logs.text
-
-
-async def test_a_refused_caller_is_logged_with_no_principal(
-    anonymous: httpx.AsyncClient, logs: LogCapture
-) -> None:
-    answer = await anonymous.get(RULES, headers={"X-Request-ID": SANE})
-
-    assert answer.status_code == 401
-    [event] = logs.access(SANE)
-    assert (event["status"], event["principal_kind"], event["principal_id"]) == (401, None, None)
-
-
 async def test_an_unrouted_request_is_logged_with_its_raw_path(
     client: httpx.AsyncClient, logs: LogCapture
 ) -> None:
@@ -105,59 +58,13 @@ async def test_no_access_event_below_its_level(
 
 ANSWERS = {
     "200": ("GET", "/health", b""),
-    "401": ("GET", RULES, b""),  # the lenient client sends no credentials for this one
+    "401": ("GET", USERS, b""),  # the lenient client sends no credentials for this one
     "404": ("GET", "/api/v1/nowhere", b""),
-    "405": ("PATCH", RULES, b"{}"),
-    "413": ("POST", INSPECTIONS, b"x" * (MAX_JSON_BYTES + 1)),
-    "422": ("POST", INSPECTIONS, b'{"readings": []}'),
-    "500": ("GET", RULES, b""),
+    "405": ("PATCH", USERS, b"{}"),
+    "413": ("POST", KEYS, b"x" * (MAX_JSON_BYTES + 1)),
+    "422": ("POST", KEYS, b'{"readings": []}'),
+    "500": ("GET", USERS, b""),
 }
-
-
-@pytest.mark.parametrize("expected", ANSWERS)
-async def test_every_answer_echoes_the_request_id(
-    lenient: httpx.AsyncClient,
-    hexa: Hexa,
-    logs: LogCapture,
-    monkeypatch: pytest.MonkeyPatch,
-    expected: str,
-) -> None:
-    method, path, body = ANSWERS[expected]
-    headers = {"X-Request-ID": SANE, "content-type": "application/json"}
-    if expected == "401":
-        headers["Authorization"] = "Bearer not-a-token"
-    if expected == "500":
-
-        async def explode(**_: object) -> None:
-            raise RuntimeError("a bug")
-
-        monkeypatch.setattr(hexa.service(RuleService), "page", explode)
-
-    response = await lenient.request(method, path, content=body, headers=headers)
-
-    assert response.status_code == int(expected)
-    assert response.headers["x-request-id"] == SANE
-    if expected != "200":
-        assert response.headers["content-type"] == "application/problem+json"
-    [event] = logs.access(SANE)
-    assert event["status"] == int(expected)
-
-
-async def test_an_unexpected_error_is_logged_with_the_request_id_and_its_traceback(
-    lenient: httpx.AsyncClient, hexa: Hexa, logs: LogCapture, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def explode(**_: object) -> None:
-        raise RuntimeError("a bug")
-
-    monkeypatch.setattr(hexa.service(RuleService), "page", explode)
-
-    await lenient.get(RULES, headers={"X-Request-ID": SANE})
-
-    [error] = [e for e in logs.events() if e["level"] == "error"]
-    assert error["request_id"] == SANE
-    assert (
-        error["exception"].startswith("Traceback") and "RuntimeError: a bug" in error["exception"]
-    )
 
 
 @pytest.mark.parametrize(
@@ -197,41 +104,6 @@ async def test_requests_without_an_id_get_different_ones(client: httpx.AsyncClie
     assert first.headers["x-request-id"] != second.headers["x-request-id"]
 
 
-async def test_a_submitted_jobs_run_logs_under_the_accepting_request_id(
-    client: httpx.AsyncClient, hexa: Hexa, logs: LogCapture
-) -> None:
-    inspection = await create_inspection(client)
-
-    accepted = await client.post(
-        f"{INSPECTIONS}/{inspection['id']}/submit", headers={"X-Request-ID": SANE}
-    )
-    job = await finished_job(client, hexa, accepted.json()["job_id"])
-
-    assert job["status"] == "done"
-    run = [e for e in logs.events() if e.get("job_id") == job["id"]]
-    assert [e["event"] for e in run] == [
-        f"job {job['id']} (validate_inspection) started",
-        f"job {job['id']} ended done",
-    ]
-    assert {e["request_id"] for e in run} == {SANE}
-
-
-async def test_a_packets_run_logs_under_the_accepting_request_id(
-    client: httpx.AsyncClient, hexa: Hexa, logs: LogCapture
-) -> None:
-    packet = b"inspection,subject,key,value,unit\nINS-1,pump,temp,50,C\n"
-
-    accepted = await client.post(
-        "/api/v1/packets",
-        files={"file": ("p.csv", packet, "text/csv")},
-        headers={"X-Request-ID": SANE},
-    )
-    job = await finished_job(client, hexa, accepted.json()["job_id"])
-
-    run = [e for e in logs.events() if e.get("job_id") == job["id"]]
-    assert run and {e["request_id"] for e in run} == {SANE}
-
-
 def test_a_websocket_is_logged_once_when_it_ends_without_its_token(
     app: FastAPI, hexa: Hexa, logs: LogCapture
 ) -> None:
@@ -252,3 +124,49 @@ def test_a_websocket_is_logged_once_when_it_ends_without_its_token(
     )
     assert (event["principal_kind"], event["principal_id"]) == ("service", "ops")
     assert token not in logs.text
+
+
+@pytest.mark.parametrize("expected", ANSWERS)
+async def test_every_answer_echoes_the_request_id(
+    lenient: httpx.AsyncClient,
+    hexa: Hexa,
+    logs: LogCapture,
+    monkeypatch: pytest.MonkeyPatch,
+    expected: str,
+) -> None:
+    method, path, body = ANSWERS[expected]
+    headers = {"X-Request-ID": SANE, "content-type": "application/json"}
+    if expected == "401":
+        headers["Authorization"] = "Bearer not-a-token"
+    if expected == "500":
+
+        async def explode(**_: object) -> None:
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(hexa.users, "page", explode)
+
+    response = await lenient.request(method, path, content=body, headers=headers)
+
+    assert response.status_code == int(expected)
+    assert response.headers["x-request-id"] == SANE
+    if expected != "200":
+        assert response.headers["content-type"] == "application/problem+json"
+    [event] = logs.access(SANE)
+    assert event["status"] == int(expected)
+
+
+async def test_an_unexpected_error_is_logged_with_the_request_id_and_its_traceback(
+    lenient: httpx.AsyncClient, hexa: Hexa, logs: LogCapture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def explode(**_: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(hexa.users, "page", explode)
+
+    await lenient.get(USERS, headers={"X-Request-ID": SANE})
+
+    [error] = [e for e in logs.events() if e["level"] == "error"]
+    assert error["request_id"] == SANE
+    assert (
+        error["exception"].startswith("Traceback") and "RuntimeError: a bug" in error["exception"]
+    )

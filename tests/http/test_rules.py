@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.http.api import RULES, assert_problem, create_rule, rule_body
+from tests.http.api import assert_problem
+from tests.http.inspection_api import RULES, create_rule, rule_body
 
 KINDS_WITH_PARAMS: list[tuple[str, dict[str, Any]]] = [
     ("required", {}),

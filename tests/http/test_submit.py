@@ -10,14 +10,8 @@ from typing import Any
 import httpx
 
 from hexa.bootstrap import Hexa
-from tests.http.api import (
-    INSPECTIONS,
-    JOBS,
-    assert_problem,
-    create_inspection,
-    create_rule,
-    finished_job,
-)
+from tests.http.api import JOBS, assert_problem, finished_job
+from tests.http.inspection_api import INSPECTIONS, create_inspection, create_rule
 
 
 async def _submit(client: httpx.AsyncClient, inspection_id: str) -> dict[str, Any]:

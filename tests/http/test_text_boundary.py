@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.http.api import INSPECTIONS, RULES, assert_problem
+from tests.http.api import assert_problem
 from tests.http.backends import BACKENDS, served
+from tests.http.inspection_api import INSPECTIONS, RULES
 
 JSON = {"content-type": "application/json"}
 

@@ -14,9 +14,9 @@ from hexa.adapters.unit_of_work import PORTS, BackendUnitOfWork
 from hexa.bootstrap import open_backend
 from hexa.config import load_settings
 from hexa.domain.errors import NotFound, Unavailable
-from tests.builders import a_rule
+from tests.builders import a_user
 
-RULE = a_rule()
+USER = a_user()
 
 
 class OneSession:
@@ -36,7 +36,7 @@ async def test_a_pool_out_of_connections_is_unavailable_not_a_crash(tmp_path: Pa
     try:
         async with engine.connect():  # holds the only connection
             with pytest.raises(Unavailable, match="TimeoutError"):
-                await SqlSession(engine).rules.page(limit=1)
+                await SqlSession(engine).repository("users").page(limit=1)  # type: ignore[union-attr]
     finally:
         await engine.dispose()
 
@@ -60,12 +60,12 @@ async def test_a_failed_tidy_up_neither_hides_the_error_nor_fails_what_committed
     try:
         with pytest.raises(NotFound):
             async with unit() as uow:
-                await uow.rules.get("nope")
+                await uow.users.get("nope")
         async with unit() as uow:
-            await uow.rules.add(RULE)
+            await uow.users.add(USER)
             await uow.commit()
         async with unit() as uow:
-            assert await uow.rules.get(RULE.id) == RULE
+            assert await uow.users.get(USER.id) == USER
     finally:
         await engine.dispose()
 
@@ -81,6 +81,6 @@ async def test_the_pool_settings_size_the_pool_a_request_waits_on(tmp_path: Path
     try:
         async with database.engine.connect():  # holds the only connection
             with pytest.raises(Unavailable, match="TimeoutError"):
-                await database.session().rules.page(limit=1)
+                await database.session().repository("users").page(limit=1)  # type: ignore[union-attr]
     finally:
         await database.close()

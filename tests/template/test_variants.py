@@ -32,7 +32,10 @@ NAMES = {"project_name": "Acme QC", "project_slug": "acme-qc", "package_name": "
 FULL = Variant("full", NAMES)
 MINIMAL = Variant(
     "minimal",
-    NAMES | dict.fromkeys(("mongo", "redis", "worker", "admin_ui", "k8s", "postman"), False),
+    NAMES
+    | dict.fromkeys(
+        ("mongo", "redis", "worker", "admin_ui", "k8s", "postman", "example_domain"), False
+    ),
 )
 VARIANTS = (FULL, MINIMAL)
 FAST_TESTS = ("tests/unit", "tests/contract", "tests/http")

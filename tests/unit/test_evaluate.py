@@ -11,7 +11,8 @@ from hexa.domain.checks import Maximum, Minimum, Range, check_from
 from hexa.domain.inspections import Inspection, Reading
 from hexa.domain.rules import Rule, Severity
 from hexa.domain.validation import Verdict, evaluate
-from tests.builders import T0, a_rule, an_inspection
+from tests.builders import T0
+from tests.inspection_builders import a_rule, an_inspection
 
 KEYS = st.sampled_from(["temp", "pressure", "seal"])
 NUMBERS = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False) | st.integers(-(10**6), 10**6)

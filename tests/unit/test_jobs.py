@@ -4,10 +4,9 @@ import pytest
 
 from hexa.domain.errors import InvalidTransition
 from hexa.domain.jobs import DURATION_BUCKETS, Job, JobProgress, JobStatus, duration_bucket
-from hexa.domain.validation import VALIDATE_INSPECTION
-from tests.builders import T0
+from tests.builders import ONE_JOB, T0
 
-JOB = Job("job-1", VALIDATE_INSPECTION, {"inspection_id": "i-1"})
+JOB = Job("job-1", ONE_JOB, {"inspection_id": "i-1"})
 
 
 def test_a_job_goes_from_queued_through_running_to_done() -> None:

@@ -12,7 +12,8 @@ from hexa.domain.errors import ValidationError
 from hexa.domain.inspections import MAX_READINGS, Inspection, Reading
 from hexa.domain.packets import PacketFormat, PacketReader, csv_fields, inspections_of, judge
 from hexa.domain.validation import evaluate
-from tests.builders import T0, a_rule
+from tests.builders import T0
+from tests.inspection_builders import a_rule
 
 PACKET = (
     "\ufeffinspection,subject,key,value,unit\r\n"

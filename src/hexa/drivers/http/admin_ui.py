@@ -15,7 +15,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
-from starlette.responses import RedirectResponse
+from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -91,11 +91,16 @@ class _Files:
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    """Mounts the UI at `/admin-ui/` (and sends `/admin-ui` there), when its files exist."""
+    """Mounts the UI at `/admin-ui/` (and sends `/admin-ui` there), when its files exist,
+    with the list of its screen modules (`screens/index.json`): the shell loads each."""
     directory = Path(settings.admin_ui_dir) if settings.admin_ui_dir else DEFAULT_DIRECTORY
     if not (directory / "index.html").is_file():
         log.warning("admin UI not served: no index.html in %s (set ADMIN_UI_DIR)", directory)
         return
     to_the_ui = RedirectResponse(f"{PREFIX}/", status_code=308)
     app.router.routes.append(Route(PREFIX, _Headed(to_the_ui), include_in_schema=False))
+    listing = JSONResponse(sorted(p.name for p in (directory / "screens").glob("*.js")))
+    app.router.routes.append(
+        Route(f"{PREFIX}/screens/index.json", _Headed(listing), include_in_schema=False)
+    )
     app.router.routes.append(Mount(PREFIX, app=_Headed(_Files(directory)), name="admin-ui"))

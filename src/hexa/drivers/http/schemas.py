@@ -1,130 +1,15 @@
-"""The JSON shapes of the API, and their translation from and to domain objects."""
+"""The JSON shapes the core's API shares (pages, jobs), from and to domain objects."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, Field
 
-from hexa.domain.checks import KINDS
-from hexa.domain.inspections import Inspection, Reading
 from hexa.domain.jobs import JobProgress
-from hexa.domain.rules import Rule
-from hexa.services.rules import RuleDraft
-
-# Strict, so "12" stays text and 12 stays a number: rules treat them differently.
-Value = StrictBool | StrictInt | StrictFloat | StrictStr
-RuleKind = Literal["required", "min", "max", "range", "one_of", "regex", "equals"]
-assert set(RuleKind.__args__) == set(KINDS)  # type: ignore[attr-defined]
 
 Item = TypeVar("Item")
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RuleIn(_In):
-    name: str = Field(min_length=1, max_length=200)
-    key: str = Field(min_length=1, max_length=200)
-    kind: RuleKind
-    params: dict[str, Any] = Field(
-        default_factory=dict,
-        description="min: {min}; max: {max}; range: {min, max}; one_of: {options}; "
-        "regex: {pattern} (RE2, whole value); equals: {expected}; required: {}",
-    )
-    severity: Literal["error", "warning"] = "error"
-    enabled: StrictBool = True
-    description: str = Field("", max_length=2000)
-
-    def draft(self) -> RuleDraft:
-        return RuleDraft(**self.model_dump())
-
-
-class RuleOut(BaseModel):
-    id: str
-    name: str
-    key: str
-    kind: str
-    params: dict[str, Any]
-    severity: str
-    enabled: bool
-    description: str
-    version: int
-    created_at: datetime
-    updated_at: datetime
-
-    @classmethod
-    def of(cls, rule: Rule) -> RuleOut:
-        return cls(
-            id=rule.id,
-            name=rule.name,
-            key=rule.key,
-            kind=rule.check.kind,
-            params=rule.check.params(),
-            severity=rule.severity.value,
-            enabled=rule.enabled,
-            description=rule.description,
-            version=rule.version,
-            created_at=rule.created_at,
-            updated_at=rule.updated_at,
-        )
-
-
-class ReadingIO(_In):
-    key: str = Field(min_length=1, max_length=200)
-    value: Value
-    unit: str | None = Field(None, max_length=50)
-
-    def reading(self) -> Reading:
-        return Reading(self.key, self.value, self.unit)
-
-
-class InspectionIn(_In):
-    subject: str = Field(min_length=1, max_length=500)
-    readings: list[ReadingIO] = Field(default_factory=list, max_length=1000)
-    notes: str = Field("", max_length=10_000)
-    inspector: str | None = Field(None, max_length=200)
-
-
-class InspectionPatch(_In):
-    """A merge patch: the fields given replace the stored ones; `readings` as a whole."""
-
-    subject: str | None = Field(None, min_length=1, max_length=500)
-    readings: list[ReadingIO] | None = Field(None, max_length=1000)
-    notes: str | None = Field(None, max_length=10_000)
-    inspector: str | None = Field(None, max_length=200)
-
-
-class InspectionOut(BaseModel):
-    id: str
-    subject: str
-    inspector: str | None
-    readings: list[ReadingIO]
-    notes: str
-    status: str
-    version: int
-    created_at: datetime
-    updated_at: datetime
-    submitted_at: datetime | None
-
-    @classmethod
-    def of(cls, inspection: Inspection) -> InspectionOut:
-        return cls(
-            id=inspection.id,
-            subject=inspection.subject,
-            inspector=inspection.inspector,
-            readings=[
-                ReadingIO(key=r.key, value=r.value, unit=r.unit) for r in inspection.readings
-            ],
-            notes=inspection.notes,
-            status=inspection.status.value,
-            version=inspection.version,
-            created_at=inspection.created_at,
-            updated_at=inspection.updated_at,
-            submitted_at=inspection.submitted_at,
-        )
 
 
 class PageOut(BaseModel, Generic[Item]):

@@ -16,14 +16,9 @@ from hexa.drivers.http.dependencies import (
     etag,
 )
 from hexa.drivers.http.guarded import GuardedRoute
+from hexa.drivers.http.inspection_schemas import InspectionIn, InspectionOut, InspectionPatch
 from hexa.drivers.http.openapi import problems
-from hexa.drivers.http.schemas import (
-    InspectionIn,
-    InspectionOut,
-    InspectionPatch,
-    JobAccepted,
-    PageOut,
-)
+from hexa.drivers.http.schemas import JobAccepted, PageOut
 from hexa.services.inspections import InspectionService
 
 router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"], route_class=GuardedRoute)

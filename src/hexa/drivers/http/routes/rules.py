@@ -13,8 +13,9 @@ from hexa.drivers.http.dependencies import (
     etag,
 )
 from hexa.drivers.http.guarded import GuardedRoute
+from hexa.drivers.http.inspection_schemas import RuleIn, RuleOut
 from hexa.drivers.http.openapi import problems
-from hexa.drivers.http.schemas import PageOut, RuleIn, RuleOut
+from hexa.drivers.http.schemas import PageOut
 from hexa.services.rules import RuleService
 
 router = APIRouter(prefix="/api/v1/rules", tags=["rules"], route_class=GuardedRoute)

@@ -1,7 +1,7 @@
 // The audit log: newest first, in cursor pages, filtered by action and actor (kept in the
 // address, so a filtered view is a link), each entry's detail in a dialog.
-import { get, withQuery } from './api.js';
-import { html, useState, Dialog, Pager, ProblemNote, go, usePages, when } from './ui.js';
+import { get, withQuery } from '../api.js';
+import { html, useState, Dialog, Pager, ProblemNote, go, usePages, when } from '../ui.js';
 
 export function Audit({ params }) {
   const action = params.get('action') || '';
@@ -50,3 +50,6 @@ export function Audit({ params }) {
         <div class="actions"><button type="button" onClick=${() => setShown(null)}>Close</button></div>`}
     </${Dialog}>`;
 }
+
+// What the shell lists in its navigation (app.js), in `order`, for callers with `scope`.
+export const screen = { path: 'audit', title: 'Audit log', scope: 'admin', order: 70, view: Audit };

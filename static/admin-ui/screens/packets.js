@@ -1,6 +1,6 @@
 // Packets: upload a CSV or JSON-lines file; its job then runs live on the job's page.
-import { upload } from './api.js';
-import { html, useState, Field, go, useSubmit } from './ui.js';
+import { upload } from '../api.js';
+import { html, useState, Field, go, useSubmit } from '../ui.js';
 
 export function Packets() {
   const [file, setFile] = useState(null);
@@ -20,3 +20,6 @@ export function Packets() {
       <div class="actions"><button class="primary" type="submit" disabled=${!file || form.busy}>Upload and validate</button></div>
     </form>`;
 }
+
+// What the shell lists in its navigation (app.js), in `order`, for callers with `scope`.
+export const screen = { path: 'packets', title: 'Packets', scope: 'inspections:write', order: 50, view: Packets };

@@ -1,7 +1,7 @@
 // Jobs: one job's page, live over its WebSocket (status, progress, summary, error, the
 // report's downloads), and a way to reach any job by its id.
-import { followJob, get } from './api.js';
-import { html, useEffect, useRef, useState, Field, ProblemNote, go, when } from './ui.js';
+import { followJob, get } from '../api.js';
+import { html, useEffect, useRef, useState, Field, ProblemNote, go, when } from '../ui.js';
 
 const JOBS = '/api/v1/jobs';
 const ENDS = { 4401: 'Your session ended: sign in again.', 4403: 'You may not read jobs.', 4404: 'There is no such job.' };
@@ -113,3 +113,6 @@ export function Jobs() {
       <p class="hint">Packet uploads and submitted inspections link to their job.</p>
     </form>`;
 }
+
+// What the shell lists in its navigation (app.js), in `order`, for callers with `scope`.
+export const screen = { path: 'jobs', title: 'Jobs', scope: 'jobs:read', order: 60, view: Jobs, item: Job };

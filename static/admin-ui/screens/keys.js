@@ -1,8 +1,8 @@
 // API keys: create (the token shown once), list, rotate with a grace period, revoke.
-import { get, post, remove } from './api.js';
+import { get, post, remove } from '../api.js';
 import {
   html, useState, Dialog, Confirm, Field, Pager, ProblemNote, usePages, useSubmit, when,
-} from './ui.js';
+} from '../ui.js';
 
 const KEYS = '/api/admin/api-keys';
 const SCOPES = ['inspections:read', 'inspections:write', 'rules:read', 'rules:write', 'jobs:read', 'admin'];
@@ -159,3 +159,6 @@ export function Keys() {
       action="Revoke key" onConfirm=${revoke.submit} onClose=${() => setRevoking(null)}
       problem=${revoke.problem} />`;
 }
+
+// What the shell lists in its navigation (app.js), in `order`, for callers with `scope`.
+export const screen = { path: 'keys', title: 'API keys', scope: 'admin', order: 10, view: Keys };

@@ -1,10 +1,10 @@
 // Validation rules: list, create, edit, delete, enable or disable. The form's parameter
 // fields follow the kind; a refused parameter (a bad regex, min above max) is marked on
 // its own field with the server's reason.
-import { get, ifMatch, may, post, put, remove } from './api.js';
+import { get, ifMatch, may, post, put, remove } from '../api.js';
 import {
   html, useState, Confirm, Field, Pager, ProblemNote, usePages, useSubmit,
-} from './ui.js';
+} from '../ui.js';
 
 const RULES = '/api/v1/rules';
 // Each kind's parameters: [name, label, input type].
@@ -155,3 +155,6 @@ export function Rules({ me }) {
       message="Inspections judged from now on no longer meet this rule."
       action="Delete rule" onConfirm=${del.submit} onClose=${() => setDeleting(null)} problem=${del.problem} />`;
 }
+
+// What the shell lists in its navigation (app.js), in `order`, for callers with `scope`.
+export const screen = { path: 'rules', title: 'Rules', scope: 'rules:read', order: 30, view: Rules };

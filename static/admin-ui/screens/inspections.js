@@ -1,9 +1,9 @@
 // Inspections: a filtered list, a draft recorded with its readings, and one inspection's
 // page where a draft is submitted and its verdict and findings are shown when judged.
-import { get, may, post } from './api.js';
+import { get, may, post } from '../api.js';
 import {
   html, useEffect, useState, Field, Pager, ProblemNote, go, usePages, useSubmit, when,
-} from './ui.js';
+} from '../ui.js';
 import { JobView } from './jobs.js';
 
 const INSPECTIONS = '/api/v1/inspections';
@@ -130,3 +130,9 @@ export function Inspection({ me, id }) {
     </div>`}
     ${jobId && html`<h2>Validation</h2><${JobView} id=${jobId} onEnd=${load} />`}`;
 }
+
+// What the shell lists in its navigation (app.js), in `order`, for callers with `scope`.
+export const screen = {
+  path: 'inspections', title: 'Inspections', scope: 'inspections:read', order: 40,
+  view: Inspections, item: Inspection,
+};

@@ -1,7 +1,7 @@
 // Users: cursor pages, change a role, disable or enable an account. Your own row cannot
 // demote or disable you (the API refuses it too).
-import { get, ifMatch, patch } from './api.js';
-import { html, useState, Pager, ProblemNote, usePages, when } from './ui.js';
+import { get, ifMatch, patch } from '../api.js';
+import { html, useState, Pager, ProblemNote, usePages, when } from '../ui.js';
 
 const USERS = '/api/admin/users';
 const ROLES = ['admin', 'inspector', 'viewer'];
@@ -57,3 +57,6 @@ export function Users({ me }) {
     </table>
     <${Pager} pages=${pages} label="Users" />`;
 }
+
+// What the shell lists in its navigation (app.js), in `order`, for callers with `scope`.
+export const screen = { path: 'users', title: 'Users', scope: 'admin', order: 20, view: Users };
