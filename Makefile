@@ -9,7 +9,7 @@ PORT   ?= 8000
 export HOST PORT
 
 .PHONY: help install install-dev install-ops run serve worker migrate test test-fast smoke \
-	compose-test fuzz bench lint lock clean browser vendor screenshots
+	compose-test fuzz bench lint lock clean browser vendor screenshots aggregate test-template
 
 help:
 	@echo "make run      install, migrate and serve on http://$(HOST):$(PORT)"
@@ -20,6 +20,7 @@ help:
 	@echo "make compose-test  PostgreSQL, MongoDB and Redis from docker-compose.test.yml, then make test"
 	@echo "make bench    Hexa's reads against bare FastAPI and a bare SQLAlchemy read, in one run"
 	@echo "make fuzz     schemathesis against a served app for FUZZ_SECONDS (default 900)"
+	@echo "make aggregate NAME=equipment FIELDS=\"serial:text location:text?\"  a new aggregate, every layer"
 	@echo "make lint     ruff and mypy"
 	@echo "make lock     re-export requirements/*.txt from pyproject.toml"
 	@echo "make vendor   refresh the admin UI's vendored JavaScript from npm"
@@ -114,6 +115,12 @@ fuzz: install-dev
 	scripts/with-test-services.sh sh -c '$(BIN)/python scripts/fuzz_api.py \
 		--max-time $$(( $(FUZZ_SECONDS) / 2 )) --database-url "$$HEXA_TEST_POSTGRES_URL" \
 		--report-dir var/fuzz/postgres'
+
+# A new aggregate through every layer, with its tests: make aggregate NAME=equipment
+# FIELDS="serial:text location:text? commissioned:date" (docs/template.md).
+aggregate: install-dev
+	@test -n "$(NAME)" || { echo 'make aggregate: NAME is missing, e.g. NAME=equipment FIELDS="serial:text"'; exit 2; }
+	$(BIN)/python scripts/add_aggregate.py $(NAME) $(FIELDS)
 
 lint: install-dev
 	$(BIN)/ruff check src tests

@@ -21,7 +21,7 @@ from pathlib import Path
 from hexa.adapters.security.passwords import Argon2PasswordHasher
 from hexa.bootstrap import build, migrate
 from hexa.config import load_settings
-from hexa.domain.access import Principal, PrincipalKind, Scope
+from hexa.domain.access import Principal, PrincipalKind, every_scope
 from hexa.domain.errors import Unauthenticated
 
 
@@ -49,14 +49,14 @@ async def bench(persistence: str, n: int, database_url: str | None) -> dict[str,
     settings = load_settings(**overrides)
     if persistence == "sql":
         migrate(settings)
-    ops = Principal(PrincipalKind.SERVICE, "bench", frozenset(Scope))
+    ops = Principal(PrincipalKind.SERVICE, "bench", frozenset(every_scope()))
     async with build(settings, hasher=Argon2PasswordHasher.fast_for_tests()) as hexa:
         issued = await hexa.api_keys.create(
-            ops, name="bench", scopes=frozenset(Scope), expires_at=None
+            ops, name="bench", scopes=frozenset(every_scope()), expires_at=None
         )
         token = issued.token
         flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
-        jwt_token = hexa.tokens.issue("bench", frozenset(Scope), kind="service")
+        jwt_token = hexa.tokens.issue("bench", frozenset(every_scope()), kind="service")
         service = hexa.api_keys
 
         async def cold() -> object:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hexa.domain.access import Scope
+from hexa.domain.access import JOBS_READ
 from hexa.domain.api_keys import ApiKey, KeyToken, secret_digest
 from hexa.domain.audit import AuditEntry
 from hexa.domain.identity import new_id
@@ -28,7 +28,7 @@ def an_api_key(name: str = "scanner", **fields: Any) -> ApiKey:
     return ApiKey(
         kid=token.kid,
         name=name,
-        scopes=frozenset({Scope.INSPECTIONS_READ, Scope.JOBS_READ}),
+        scopes=frozenset({JOBS_READ}),
         secret_hash=secret_digest(token.secret, b"pepper" * 6),
         created_at=T0,
         created_by="service:ops",

@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Protocol, cast
 
 from hexa.config import ConfigError, Settings, load_settings
-from hexa.domain.access import ROLE_SCOPES, Role
+from hexa.domain.access import Role, role_scopes
 from hexa.domain.users import User
 
 
@@ -130,7 +130,7 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
         print("hexa: --minutes must be 1 to 1440", file=sys.stderr)
         return 2
     tokens = access_tokens(settings)
-    scopes = ROLE_SCOPES[Role(args.role)]
+    scopes = role_scopes(Role(args.role))
     print(
         tokens.issue(args.subject, scopes, kind="service", lifetime=timedelta(minutes=args.minutes))
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hexa.adapters.clock import SystemClock
 from hexa.adapters.security.tokens import JwtAccessTokens
-from hexa.domain.access import ROLE_SCOPES, Role
+from hexa.domain.access import Role, role_scopes
 from tests.cli.test_cli import hexa
 
 SECRET = "s" * 40
@@ -54,4 +54,4 @@ def test_token_prints_an_operator_token_with_the_role_scopes(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     claims = JwtAccessTokens(SECRET, clock=SystemClock()).read(result.stdout.strip())
     assert claims.subject == "ops" and claims.kind == "service"
-    assert claims.scopes == ROLE_SCOPES[Role.INSPECTOR]
+    assert claims.scopes == role_scopes(Role.INSPECTOR)

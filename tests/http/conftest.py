@@ -13,7 +13,7 @@ from hexa.adapters.mail import ConsoleMailer
 from hexa.adapters.security.passwords import Argon2PasswordHasher
 from hexa.bootstrap import Hexa, build
 from hexa.config import Settings, load_settings
-from hexa.domain.access import ROLE_SCOPES, Role
+from hexa.domain.access import Role, role_scopes
 from hexa.drivers.http.app import create_app
 
 TEST_SECRET = "x" * 40
@@ -34,7 +34,7 @@ def settings(tmp_path: Path) -> Settings:
 
 def admin_headers(hexa: Hexa) -> dict[str, str]:
     """An operator token with every scope, as `hexa token ops --role admin` prints."""
-    token = hexa.tokens.issue("ops", ROLE_SCOPES[Role.ADMIN], kind="service")
+    token = hexa.tokens.issue("ops", role_scopes(Role.ADMIN), kind="service")
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -15,7 +15,7 @@ USERS = "/api/admin/users"
 
 
 async def new_key(client: httpx.AsyncClient, *scopes: str, **fields: object) -> dict:  # type: ignore[type-arg]
-    body = {"name": "line 3 scanner", "scopes": list(scopes or ["inspections:read"])} | fields
+    body = {"name": "line 3 scanner", "scopes": list(scopes or ["jobs:read"])} | fields
     response = await client.post(KEYS, json=body)
     assert response.status_code == 201, response.text
     assert response.headers["location"] == f"{KEYS}/{response.json()['kid']}"

@@ -19,12 +19,12 @@ from hexa.adapters.security.passwords import Argon2PasswordHasher
 from hexa.adapters.security.tokens import AUDIENCE, ISSUER, key_id
 from hexa.bootstrap import Hexa, build
 from hexa.config import Settings
-from hexa.domain.access import Principal, PrincipalKind, Scope
+from hexa.domain.access import Principal, PrincipalKind, every_scope
 from hexa.drivers.http.app import create_app
 from tests.http.conftest import TEST_SECRET
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-ADMIN = Principal(PrincipalKind.SERVICE, "ops", frozenset(Scope))
+ADMIN = Principal(PrincipalKind.SERVICE, "ops", frozenset(every_scope()))
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def unsigned() -> str:
 
 
 def tampered() -> str:
-    header, _, signature = signed(claims(scope="rules:read")).split(".")
+    header, _, signature = signed(claims(scope="jobs:read")).split(".")
     return f"{header}.{_b64(claims(scope='admin'))}.{signature}"
 
 

@@ -12,7 +12,7 @@ from hexa.adapters.clock import FrozenClock
 from hexa.adapters.security.passwords import Argon2PasswordHasher
 from hexa.bootstrap import Hexa, build
 from hexa.config import Settings
-from hexa.domain.access import ROLE_SCOPES, Role, Scope
+from hexa.domain.access import JOBS_READ, Role, every_scope, role_scopes
 from hexa.drivers.http.app import create_app
 from tests.http.api import assert_problem
 from tests.http.inspection_api import RULES
@@ -71,7 +71,9 @@ async def test_a_key_with_one_flipped_character_is_refused(
     anonymous: httpx.AsyncClient, hexa: Hexa
 ) -> None:
     token = (
-        await hexa.api_keys.create(ADMIN, name="k", scopes=frozenset(Scope), expires_at=None)
+        await hexa.api_keys.create(
+            ADMIN, name="k", scopes=frozenset(every_scope()), expires_at=None
+        )
     ).token
     assert (await anonymous.get(RULES, headers={"X-API-Key": token})).status_code == 200
     for position in (5, 25, len(token) - 1):
@@ -85,7 +87,7 @@ async def test_an_expired_key_is_refused(
     anonymous: httpx.AsyncClient, hexa: Hexa, clock: FrozenClock
 ) -> None:
     issued = await hexa.api_keys.create(
-        ADMIN, name="k", scopes=frozenset(Scope), expires_at=NOW + timedelta(minutes=1)
+        ADMIN, name="k", scopes=frozenset(every_scope()), expires_at=NOW + timedelta(minutes=1)
     )
     headers = {"X-API-Key": issued.token}
     assert (await anonymous.get(RULES, headers=headers)).status_code == 200
@@ -96,7 +98,9 @@ async def test_an_expired_key_is_refused(
 async def test_a_revoked_key_is_refused_even_when_verification_was_cached(
     anonymous: httpx.AsyncClient, hexa: Hexa
 ) -> None:
-    issued = await hexa.api_keys.create(ADMIN, name="k", scopes=frozenset(Scope), expires_at=None)
+    issued = await hexa.api_keys.create(
+        ADMIN, name="k", scopes=frozenset(every_scope()), expires_at=None
+    )
     headers = {"X-API-Key": issued.token}
     for _ in range(3):  # warm the verification cache
         assert (await anonymous.get(RULES, headers=headers)).status_code == 200
@@ -107,7 +111,7 @@ async def test_a_revoked_key_is_refused_even_when_verification_was_cached(
 async def test_a_valid_caller_without_the_scope_is_403(
     anonymous: httpx.AsyncClient, hexa: Hexa
 ) -> None:
-    viewer = hexa.tokens.issue("watcher", ROLE_SCOPES[Role.VIEWER], kind="service")
+    viewer = hexa.tokens.issue("watcher", role_scopes(Role.VIEWER), kind="service")
     response = await anonymous.post(
         RULES,
         headers={"Authorization": f"Bearer {viewer}"},
@@ -115,7 +119,7 @@ async def test_a_valid_caller_without_the_scope_is_403(
     )
     assert_problem(response, 403)
     key = await hexa.api_keys.create(
-        ADMIN, name="k", scopes=frozenset({Scope.JOBS_READ}), expires_at=None
+        ADMIN, name="k", scopes=frozenset({JOBS_READ}), expires_at=None
     )
     assert_problem(await anonymous.get(RULES, headers={"X-API-Key": key.token}), 403)
 

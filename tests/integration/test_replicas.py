@@ -12,11 +12,11 @@ import pytest
 from hexa.adapters.security.passwords import Argon2PasswordHasher
 from hexa.bootstrap import Hexa, build, migrate
 from hexa.config import load_settings
-from hexa.domain.access import Principal, PrincipalKind, Scope
+from hexa.domain.access import Principal, PrincipalKind, every_scope
 from hexa.drivers.http.app import create_app
 
 SECRET = "r" * 40
-OPS = Principal(PrincipalKind.SERVICE, "ops", frozenset(Scope))
+OPS = Principal(PrincipalKind.SERVICE, "ops", frozenset(every_scope()))
 
 
 @pytest.fixture

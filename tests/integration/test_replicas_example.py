@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hexa.bootstrap import Hexa
-from hexa.domain.access import Scope
+from hexa.domain.access import every_scope
 from tests.integration.test_replicas import OPS, _signed_in, _warm, client, replicas  # noqa: F401 - fixtures
 
 
@@ -13,7 +13,9 @@ async def test_a_key_revoked_on_one_replica_stops_at_once_on_the_other(
     replicas: tuple[Hexa, Hexa],
 ) -> None:
     a, b = replicas
-    issued = await a.api_keys.create(OPS, name="k", scopes=frozenset(Scope), expires_at=None)
+    issued = await a.api_keys.create(
+        OPS, name="k", scopes=frozenset(every_scope()), expires_at=None
+    )
     headers = {"X-API-Key": issued.token}
     async with client(a) as on_a:
         for _ in range(3):  # replica A now holds the key in its verification cache

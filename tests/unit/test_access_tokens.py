@@ -9,7 +9,7 @@ import pytest
 
 from hexa.adapters.clock import FrozenClock
 from hexa.adapters.security.tokens import LEEWAY_SECONDS, VERIFIED_KEPT, JwtAccessTokens
-from hexa.domain.access import ROLE_SCOPES, Role
+from hexa.domain.access import Role, role_scopes
 from hexa.domain.errors import Unauthenticated
 from tests.builders import T0
 
@@ -19,7 +19,7 @@ SECRET = "s" * 40
 def test_a_remembered_token_still_expires() -> None:
     clock = FrozenClock(T0)
     tokens = JwtAccessTokens(SECRET, clock=clock, lifetime=timedelta(minutes=5))
-    token = tokens.issue("u1", ROLE_SCOPES[Role.VIEWER], session_id="s1")
+    token = tokens.issue("u1", role_scopes(Role.VIEWER), session_id="s1")
     first = tokens.read(token)
     assert tokens.read(token) is first  # remembered, not decoded again
     clock.advance(timedelta(minutes=5, seconds=LEEWAY_SECONDS))
@@ -29,7 +29,7 @@ def test_a_remembered_token_still_expires() -> None:
 
 def test_only_the_exact_text_verified_is_remembered() -> None:
     tokens = JwtAccessTokens(SECRET, clock=FrozenClock(T0))
-    token = tokens.issue("u1", ROLE_SCOPES[Role.ADMIN])
+    token = tokens.issue("u1", role_scopes(Role.ADMIN))
     tokens.read(token)
     header, payload, signature = token.split(".")
     flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]

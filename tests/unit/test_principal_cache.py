@@ -4,11 +4,11 @@ and a change announced late rather than never."""
 from __future__ import annotations
 
 from hexa.adapters.memory.rate_limit import MemoryChangeCounter
-from hexa.domain.access import Principal, PrincipalKind, Scope
+from hexa.domain.access import JOBS_READ, Principal, PrincipalKind
 from hexa.domain.errors import Unavailable
 from hexa.services.principals import PrincipalCache
 
-ALICE = Principal(PrincipalKind.USER, "alice", frozenset({Scope.RULES_READ}), session_id="s1")
+ALICE = Principal(PrincipalKind.USER, "alice", frozenset({JOBS_READ}), session_id="s1")
 KEY = ("alice", "s1")
 
 

@@ -45,7 +45,7 @@ def api_key_record(key: ApiKey) -> dict[str, Any]:
     return {
         "id": key.kid,
         "name": key.name,
-        "scopes": sorted(s.value for s in key.scopes),
+        "scopes": sorted(key.scopes),
         "secret_hash": key.secret_hash,
         "created_at": key.created_at,
         "created_by": key.created_by,

@@ -1,20 +1,25 @@
-"""Who may do what: scopes, the roles that grant them, and the principal of a request."""
+"""Who may do what: scopes, the roles that grant them, and the principal of a request.
+
+The core has two scopes, `jobs:read` and `admin`; each area's domain module declares its
+own in a `SCOPES` table, with the roles besides `admin` that grant each (the example
+domain's `inspections:read`...; an aggregate's `equipment:read`). They are found by the
+modules the project has, so adding an area or leaving one out edits nothing here.
+"""
 
 from __future__ import annotations
 
+import functools
+import importlib
+import pkgutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NewType
 
 from hexa.domain.errors import ValidationError
 
-
-class Scope(StrEnum):
-    INSPECTIONS_READ = "inspections:read"
-    INSPECTIONS_WRITE = "inspections:write"
-    RULES_READ = "rules:read"
-    RULES_WRITE = "rules:write"
-    JOBS_READ = "jobs:read"
-    ADMIN = "admin"
+# A permission, as tokens and API keys carry it ("jobs:read").
+Scope = NewType("Scope", str)
 
 
 class Role(StrEnum):
@@ -23,13 +28,31 @@ class Role(StrEnum):
     VIEWER = "viewer"
 
 
-ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
-    Role.ADMIN: frozenset(Scope),
-    Role.INSPECTOR: frozenset(
-        {Scope.INSPECTIONS_READ, Scope.INSPECTIONS_WRITE, Scope.RULES_READ, Scope.JOBS_READ}
-    ),
-    Role.VIEWER: frozenset({Scope.INSPECTIONS_READ, Scope.RULES_READ, Scope.JOBS_READ}),
+JOBS_READ = Scope("jobs:read")
+ADMIN = Scope("admin")
+SCOPES: Mapping[Scope, tuple[Role, ...]] = {
+    JOBS_READ: (Role.INSPECTOR, Role.VIEWER),
+    ADMIN: (),
 }
+
+
+@functools.cache
+def every_scope() -> Mapping[Scope, tuple[Role, ...]]:
+    """Every scope this project knows, the core's and each area's, with the roles that
+    grant it besides `admin` (which grants them all)."""
+    found: dict[Scope, tuple[Role, ...]] = {}
+    package = importlib.import_module(__package__ or "")
+    for info in sorted(pkgutil.iter_modules(package.__path__)):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        found.update(getattr(module, "SCOPES", {}))
+    return found
+
+
+def role_scopes(role: Role) -> frozenset[Scope]:
+    """The scopes a person with `role` holds."""
+    return frozenset(
+        scope for scope, roles in every_scope().items() if role is Role.ADMIN or role in roles
+    )
 
 
 class PrincipalKind(StrEnum):
@@ -48,7 +71,7 @@ class Principal:
     session_id: str | None = None
 
     def may(self, scope: Scope) -> bool:
-        return scope in self.scopes or Scope.ADMIN in self.scopes
+        return scope in self.scopes or ADMIN in self.scopes
 
     @property
     def actor(self) -> str:
@@ -57,7 +80,8 @@ class Principal:
 
 
 def parse_scopes(names: list[str] | tuple[str, ...]) -> frozenset[Scope]:
-    unknown = [n for n in names if n not in Scope._value2member_map_]
+    known = every_scope()
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValidationError(f"unknown scopes {unknown}; known: {[s.value for s in Scope]}")
+        raise ValidationError(f"unknown scopes {unknown}; known: {sorted(known)}")
     return frozenset(Scope(n) for n in names)

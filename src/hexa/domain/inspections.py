@@ -14,11 +14,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from hexa.domain.access import Role, Scope
 from hexa.domain.errors import InvalidTransition, ValidationError
 from hexa.domain.text import check_text, flaw
 
 ReadingValue = str | int | float | bool
 
+# Who may read and record inspections, besides an admin.
+INSPECTIONS_READ = Scope("inspections:read")
+INSPECTIONS_WRITE = Scope("inspections:write")
+SCOPES = {
+    INSPECTIONS_READ: (Role.INSPECTOR, Role.VIEWER),
+    INSPECTIONS_WRITE: (Role.INSPECTOR,),
+}
 MAX_READINGS = 1000
 MAX_TEXT = 10_000
 

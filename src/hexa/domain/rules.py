@@ -7,9 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from hexa.domain.access import Role, Scope
 from hexa.domain.checks import Check
 from hexa.domain.errors import ValidationError
 from hexa.domain.text import check_text
+
+# Who may read and change rules, besides an admin (who alone may change them).
+RULES_READ = Scope("rules:read")
+RULES_WRITE = Scope("rules:write")
+SCOPES = {RULES_READ: (Role.INSPECTOR, Role.VIEWER), RULES_WRITE: ()}
 
 
 class Severity(StrEnum):

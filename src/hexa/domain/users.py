@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
-from hexa.domain.access import ROLE_SCOPES, Role, Scope
+from hexa.domain.access import Role, Scope, role_scopes
 from hexa.domain.errors import ValidationError
 from hexa.domain.text import check_text
 
@@ -43,7 +43,7 @@ class User:
 
     @property
     def scopes(self) -> frozenset[Scope]:
-        return ROLE_SCOPES[self.role]
+        return role_scopes(self.role)
 
     @property
     def may_sign_in(self) -> bool:

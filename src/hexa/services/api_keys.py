@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from hexa.domain.access import Principal, PrincipalKind, Scope
+from hexa.domain.access import Principal, PrincipalKind, Scope, parse_scopes
 from hexa.domain.api_keys import ApiKey, KeyToken, Verification, secret_digest
 from hexa.domain.errors import Conflict, NotFound, Unauthenticated, Unavailable, ValidationError
 from hexa.ports.clock import Clock
@@ -49,6 +49,7 @@ class ApiKeyService:
     async def create(
         self, actor: Principal, *, name: str, scopes: frozenset[Scope], expires_at: datetime | None
     ) -> IssuedKey:
+        scopes = parse_scopes(sorted(scopes))  # unknown scopes: a 422, never a stored key
         now = self._clock.now()
         if expires_at is not None and expires_at <= now:
             raise ValidationError("expires_at must be in the future")

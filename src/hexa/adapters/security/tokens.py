@@ -21,8 +21,8 @@ from typing import Any
 
 import jwt
 
-from hexa.domain.access import Scope
-from hexa.domain.errors import Unauthenticated
+from hexa.domain.access import Scope, parse_scopes
+from hexa.domain.errors import Unauthenticated, ValidationError
 from hexa.domain.identity import new_id
 from hexa.ports.clock import Clock
 from hexa.ports.security import AccessClaims
@@ -75,7 +75,7 @@ class JwtAccessTokens:
             "nbf": now,
             "exp": now + (lifetime or self._lifetime),
             "jti": new_id(),
-            "scope": " ".join(sorted(s.value for s in scopes)),
+            "scope": " ".join(sorted(scopes)),
             "kind": kind,
         }
         if session_id is not None:
@@ -149,6 +149,6 @@ def _text(claims: dict[str, Any], name: str) -> str:
 def _scopes(claims: dict[str, Any]) -> frozenset[Scope]:
     names = _text(claims, "scope").split() if claims["scope"] else []
     try:
-        return frozenset(Scope(n) for n in names)
-    except ValueError:
+        return parse_scopes(names)
+    except ValidationError:
         raise Unauthenticated("the access token carries an unknown scope") from None

@@ -15,7 +15,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from hexa.domain.access import Principal, Scope
+from hexa.domain.access import ADMIN, JOBS_READ, Principal, Scope
 from hexa.domain.api_keys import looks_like_api_key
 from hexa.domain.errors import Forbidden, Unauthenticated
 from hexa.drivers.http.dependencies import Services, services_of
@@ -97,9 +97,5 @@ def is_guard(call: object) -> bool:
 
 
 Caller = Annotated[Principal, Depends(signed_in)]
-InspectionsReader = Annotated[Principal, Depends(require(Scope.INSPECTIONS_READ))]
-InspectionsWriter = Annotated[Principal, Depends(require(Scope.INSPECTIONS_WRITE))]
-RulesReader = Annotated[Principal, Depends(require(Scope.RULES_READ))]
-RulesWriter = Annotated[Principal, Depends(require(Scope.RULES_WRITE))]
-JobsReader = Annotated[Principal, Depends(require(Scope.JOBS_READ))]
-Admin = Annotated[Principal, Depends(require(Scope.ADMIN))]
+JobsReader = Annotated[Principal, Depends(require(JOBS_READ))]
+Admin = Annotated[Principal, Depends(require(ADMIN))]

@@ -20,6 +20,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from hexa.domain.access import every_scope
 from hexa.drivers.http.auth import is_guard
 from hexa.drivers.http.dependencies import required_version
 from hexa.drivers.http.problems import PROBLEM_JSON
@@ -104,6 +105,17 @@ def complete(document: dict[str, Any], routes: list[APIRoute]) -> None:
                 }
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    _name_the_scopes(schemas)
+
+
+def _name_the_scopes(schemas: dict[str, Any]) -> None:
+    """Scopes are strings the areas of this project declare: the schema names them all,
+    so a client (and a fuzzer) knows which an API key may be given."""
+    known = sorted(every_scope())
+    for schema in schemas.values():
+        scopes = schema.get("properties", {}).get("scopes")
+        if scopes and scopes.get("type") == "array":
+            scopes["items"] = {"type": "string", "enum": known}
 
 
 def _implied(route: APIRoute, operation: dict[str, Any], guarded: bool) -> set[int]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
 
-from hexa.domain.inspections import InspectionStatus
-from hexa.drivers.http.auth import InspectionsReader, InspectionsWriter
+from fastapi import APIRouter, Depends, Response, status
+
+from hexa.domain.access import Principal
+from hexa.domain.inspections import INSPECTIONS_READ, INSPECTIONS_WRITE, InspectionStatus
+from hexa.drivers.http.auth import require
 from hexa.drivers.http.dependencies import (
     OptionalVersion,
     PagingParams,
@@ -22,6 +25,8 @@ from hexa.drivers.http.schemas import JobAccepted, PageOut
 from hexa.services.inspections import InspectionService
 
 router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"], route_class=GuardedRoute)
+InspectionsReader = Annotated[Principal, Depends(require(INSPECTIONS_READ))]
+InspectionsWriter = Annotated[Principal, Depends(require(INSPECTIONS_WRITE))]
 BUSY = 10
 
 

@@ -19,7 +19,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from hexa.bootstrap import Hexa
-from hexa.domain.access import Principal, Scope
+from hexa.domain.access import JOBS_READ, Principal
 from hexa.domain.api_keys import looks_like_api_key
 from hexa.domain.errors import DomainError, NotFound, Unauthenticated, Unavailable
 from hexa.domain.jobs import JobProgress
@@ -46,8 +46,8 @@ async def follow_job(websocket: WebSocket, job_id: str) -> None:
         await websocket.close(UNAVAILABLE, error.detail[:120])
         return
     websocket.state.principal = principal  # for the access event (`RequestLog`)
-    if not principal.may(Scope.JOBS_READ):
-        await websocket.close(FORBIDDEN, f"this needs the {Scope.JOBS_READ} scope")
+    if not principal.may(JOBS_READ):
+        await websocket.close(FORBIDDEN, f"this needs the {JOBS_READ} scope")
         return
     try:
         await _follow(websocket, hexa, job_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from hexa.domain.access import Scope
+from hexa.domain.access import ADMIN
 from hexa.drivers.http.auth import require
 from hexa.drivers.http.dependencies import Services
 from hexa.drivers.http.guarded import GuardedRoute
@@ -13,7 +13,7 @@ from hexa.drivers.http.metrics import exposition
 
 router = APIRouter(route_class=GuardedRoute)
 BUSY = 80
-_admin_only = require(Scope.ADMIN)
+_admin_only = require(ADMIN)
 
 
 @router.get("/metrics", include_in_schema=False)

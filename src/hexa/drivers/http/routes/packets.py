@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from hexa.config import Settings
+from hexa.domain.access import Principal
 from hexa.domain.errors import TooLarge
+from hexa.domain.inspections import INSPECTIONS_WRITE
 from hexa.domain.packets import PacketFormat
-from hexa.drivers.http.auth import InspectionsWriter
+from hexa.drivers.http.auth import require
 from hexa.drivers.http.dependencies import RequestId, Services
 from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.limits import MULTIPART_OVERHEAD_BYTES
@@ -18,6 +21,7 @@ from hexa.drivers.http.schemas import JobAccepted
 from hexa.services.packets import PacketService
 
 router = APIRouter(prefix="/api/v1/packets", tags=["packets"], route_class=GuardedRoute)
+InspectionsWriter = Annotated[Principal, Depends(require(INSPECTIONS_WRITE))]
 PATH = "/api/v1/packets"
 BUSY = 60
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
 
-from hexa.drivers.http.auth import RulesReader, RulesWriter
+from fastapi import APIRouter, Depends, Response, status
+
+from hexa.domain.access import Principal
+from hexa.domain.rules import RULES_READ, RULES_WRITE
+from hexa.drivers.http.auth import require
 from hexa.drivers.http.dependencies import (
     OptionalVersion,
     PagingParams,
@@ -19,6 +23,8 @@ from hexa.drivers.http.schemas import PageOut
 from hexa.services.rules import RuleService
 
 router = APIRouter(prefix="/api/v1/rules", tags=["rules"], route_class=GuardedRoute)
+RulesReader = Annotated[Principal, Depends(require(RULES_READ))]
+RulesWriter = Annotated[Principal, Depends(require(RULES_WRITE))]
 BUSY = 20
 
 
