@@ -21,6 +21,7 @@ help:
 	@echo "make bench    Hexa's reads against bare FastAPI and a bare SQLAlchemy read, in one run"
 	@echo "make fuzz     schemathesis against a served app for FUZZ_SECONDS (default 900)"
 	@echo "make aggregate NAME=equipment FIELDS=\"serial:text location:text?\"  a new aggregate, every layer"
+	@echo "make test-template  the template's wider matrix of answers (copier copy)"
 	@echo "make lint     ruff and mypy"
 	@echo "make lock     re-export requirements/*.txt from pyproject.toml"
 	@echo "make vendor   refresh the admin UI's vendored JavaScript from npm"
@@ -66,6 +67,12 @@ worker: install
 
 test: install-dev install-ops browser
 	scripts/with-test-services.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The template's wider matrix (tests/template/test_matrix.py): a copy without each optional
+# part, and some pairs, each through its own checks. `make test` runs two copies only.
+test-template: install-dev
+	@test -d tests/template || { echo "make test-template: the template's own tests are in Hexa, not in a copy"; exit 2; }
+	HEXA_TEMPLATE_MATRIX=1 scripts/with-test-services.sh $(BIN)/python -m pytest tests/template $(PYTEST_ARGS)
 
 # The system Chromium the admin UI's browser tests drive (installed when missing and root;
 # nothing to do in a project made without the admin UI).

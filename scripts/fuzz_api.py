@@ -48,14 +48,6 @@ CHECKS = ",".join(
         "problem_details_for_errors",
     )
 )
-ALL_SCOPES = [
-    "inspections:read",
-    "inspections:write",
-    "rules:read",
-    "rules:write",
-    "jobs:read",
-    "admin",
-]
 
 
 def _free_port() -> int:
@@ -122,10 +114,12 @@ def _operator(env: dict[str, str], directory: Path) -> str:
 def _api_key(base: str, operator: str) -> str:
     """A fresh API key with every scope, made just before its run: the admin run may
     have revoked every key it could list."""
+    from hexa.domain.access import every_scope  # the scopes of the areas this project has
+
     made = httpx.post(
         f"{base}/api/admin/api-keys",
         headers={"Authorization": f"Bearer {operator}"},
-        json={"name": "fuzzing", "scopes": ALL_SCOPES},
+        json={"name": "fuzzing", "scopes": sorted(every_scope())},
         timeout=10,
     )
     made.raise_for_status()

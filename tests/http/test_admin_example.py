@@ -42,7 +42,7 @@ async def test_a_key_only_grants_its_scopes(
 async def test_rotation_keeps_the_old_token_for_the_grace_period(
     client: httpx.AsyncClient, anonymous: httpx.AsyncClient
 ) -> None:
-    key = await new_key(client)
+    key = await new_key(client, "inspections:read")
     rotated = await client.post(f"{KEYS}/{key['kid']}/rotate", json={"grace_seconds": 3600})
     assert rotated.status_code == 200
     new_token = rotated.json()["token"]
@@ -92,7 +92,7 @@ async def test_flags_and_numbers_are_not_guessed_from_other_types(
     user = await sign_up(anonymous)
     for active in (0, 1, "false", "true"):
         assert_problem(await client.patch(f"{USERS}/{user['id']}", json={"active": active}), 422)
-    key = await new_key(client)
+    key = await new_key(client, "inspections:read")
     for grace in ("7", 7.0, True):
         refused = await client.post(f"{KEYS}/{key['kid']}/rotate", json={"grace_seconds": grace})
         assert_problem(refused, 422)

@@ -69,7 +69,7 @@ async def test_the_queue_length_counts_jobs_waiting_for_a_worker(
 async def test_api_key_checks_are_counted_by_outcome(
     client: httpx.AsyncClient, anonymous: httpx.AsyncClient
 ) -> None:
-    key = await new_key(client)
+    key = await new_key(client, "inspections:read")
     kid = key["kid"]
     presented = {
         key["token"]: 200,

@@ -25,6 +25,8 @@ from tests.template.copies import (
     install,
     leftover_names,
     pinned,
+    scratch_postgres,
+    serve,
     unrendered,
 )
 
@@ -49,14 +51,42 @@ ONLY_FOR = {
 }
 
 
+# The aggregate each copy adds, and the tests it is then held to: its own, the request
+# models, and the migrations' match with the tables.
+AGGREGATE = ("NAME=equipment", "FIELDS=serial:text location:text? commissioned:date")
+AGGREGATE_TESTS = (
+    "tests/unit/test_equipment.py", "tests/contract/test_equipment_repository.py",
+    "tests/http/test_equipment.py", "tests/http/test_input_types.py",
+    "tests/integration/test_migrations.py",
+)  # fmt: skip
+
+
 def _made(variant: Variant, where: Path) -> Project:
     project = Project(variant, where / variant.name)
     copied = copy(variant, project.path)
     if copied.returncode != 0:
         pytest.fail(f"copier copy failed:\n{copied.stdout}{copied.stderr}")
-    if install(project).returncode == 0:
-        check(project, FAST_TESTS)
+    if install(project).returncode != 0:
+        return project
+    check(project, FAST_TESTS)
+    serve(project)
+    project.run("aggregate", ["make", "aggregate", *AGGREGATE])
+    check(project, AGGREGATE_TESTS, label="aggregate-", env=_servers(variant))
     return project
+
+
+def _servers(variant: Variant) -> dict[str, str]:
+    """The full copy's aggregate runs over PostgreSQL too, in a database of its own (and
+    over the Mongo fake, as every contract suite does where Mongo is kept)."""
+    prefix = variant.package.upper()
+    if not variant.kept("mongo"):
+        return {}
+    url = scratch_postgres(f"{variant.package}_{variant.name}")
+    stairway = scratch_postgres(f"{variant.package}_{variant.name}_stairway")
+    if url is None or stairway is None:
+        return {}
+    return {f"{prefix}_TEST_POSTGRES_URL": url, f"{prefix}_TEST_POSTGRES_STAIRWAY_URL": stairway,
+            f"{prefix}_REQUIRE_POSTGRES": "1"}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +131,60 @@ def test_its_dependencies_are_those_of_what_it_kept(project: Project) -> None:
     assert template["project"]["name"] == "hexa"
 
 
-@pytest.mark.parametrize("check", ["install", "ruff", "format", "mypy", "import-linter",
-                                   "tests", "serve"])  # fmt: skip
+ROUND = ("ruff", "format", "mypy", "import-linter", "collect", "tests")
+CHECKS = ["install", *ROUND, "serve", "aggregate", *(f"aggregate-{c}" for c in ROUND)]
+
+
+@pytest.mark.parametrize("check", CHECKS)
 def test_its_own_check_passes(project: Project, check: str) -> None:
     outcome = project.outcomes.get(check)
     assert outcome is not None, f"not run: {[o.report for o in project.outcomes.values()]}"
     assert outcome.returncode == 0, outcome.report[-6000:]
+
+
+def _snapshot(path: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(path)): p.read_bytes()
+        for p in path.rglob("*")
+        if p.is_file()
+        and not {".venv", ".mypy_cache", ".ruff_cache", "__pycache__"}
+        & set(p.relative_to(path).parts)
+    }
+
+
+def test_renaming_again_changes_nothing(project: Project) -> None:
+    before = _snapshot(project.path)
+
+    again = project.run(
+        "rename-again",
+        ["python3", "scripts/rename_project.py", project.variant.package,
+         "--slug", project.variant.cli, "--name", str(project.variant.answers["project_name"])],
+    )  # fmt: skip
+
+    assert again.returncode == 0, again.report
+    assert _snapshot(project.path) == before
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        (AGGREGATE, "exists already"),
+        (("NAME=class", "FIELDS=serial:text"), "is a Python keyword"),
+        (("NAME=gauge", "FIELDS=reading:blob"), "the type is one of"),
+        (("NAME=gauge", "FIELDS=reading:text reading:integer"), "is named twice"),
+        (("NAME=gauge", "FIELDS=version:integer"), "a name every aggregate has"),
+    ],
+    ids=["exists", "keyword", "type", "twice", "reserved"],
+)
+def test_an_aggregate_it_cannot_make_is_one_line_and_nothing_written(
+    projects: dict[str, Future[Project]], arguments: tuple[str, ...], says: str
+) -> None:
+    project = projects["minimal"].result(timeout=900)
+    before = _snapshot(project.path)
+
+    refused = project.run("aggregate-refused", ["make", "--no-print-directory", "aggregate",
+                                                *arguments])  # fmt: skip
+
+    assert refused.returncode != 0
+    assert "add_aggregate: " in refused.output and says in refused.output, refused.report
+    assert _snapshot(project.path) == before
