@@ -25,7 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RESERVED_FIELDS = {"id", "version", "created_at", "updated_at", "changes", "now"}
+# Names every aggregate has, or that its generated code uses beside the fields.
+RESERVED_FIELDS = {
+    "id", "version", "created_at", "updated_at", "changes", "now", "actor", "cls", "self",
+    "record", "new_id", "uow", "current", "revised", "limit", "after", "if_version",
+    "caller", "body", "response", "hexa", "checked", "changed", "new", "fields",
+}  # fmt: skip
+# Names an aggregate cannot take: tables, lines of revisions and unit-of-work attributes
+# the project has already (its own tables are read from the SQL adapters).
+RESERVED_NAMES = {"core", "example", "alembic_version", "commit", "rollback", "conftest"}
 TYPES = {"date-time": "datetime"}
 
 
@@ -98,6 +106,11 @@ class Aggregate:
     def upper(self) -> str:
         return self.name.upper()
 
+    @property
+    def bundle(self) -> str:
+        """The composition root's bundle of services: the package's name in PascalCase."""
+        return "".join(part.capitalize() for part in self.package.split("_"))
+
     def files(self) -> dict[str, str]:
         p, n = f"src/{self.package}", self.name
         written = {
@@ -144,6 +157,10 @@ def parse(package: str, name: str, specs: list[str], root: Path) -> Aggregate:
         )  # fmt: skip
         if (root / f"src/{package}/{layer}/{name}.py").exists()
     ] + [str(d) for d in (root / "db/migrations/versions" / name,) if d.exists()]
+    if name in RESERVED_NAMES | _tables_and_lines(root, package):
+        raise Refused(
+            f"NAME {name!r} is taken: a table, a line of revisions or a unit-of-work name"
+        )
     if taken or name in _ports(root, package):
         raise Refused(f"NAME {name!r} exists already ({', '.join(taken) or 'a repository port'})")
     if not specs:
@@ -175,6 +192,16 @@ def _ports(root: Path, package: str) -> set[str]:
     return found
 
 
+def _tables_and_lines(root: Path, package: str) -> set[str]:
+    """The project's SQL tables and its lines of revisions (branch labels)."""
+    found: set[str] = set()
+    for module in (root / f"src/{package}/adapters/sql").glob("*.py"):
+        found |= set(re.findall(r'sa\.Table\(\s*"([a-z_0-9]+)"', module.read_text()))
+    for revision in (root / "db/migrations/versions").rglob("*.py"):
+        found |= set(re.findall(r'branch_labels = \("([a-z_0-9]+)",\)', revision.read_text()))
+    return found
+
+
 def _package(root: Path) -> str:
     found = [p.parent.name for p in (root / "src").glob("*/__init__.py")]
     if len(found) != 1:
@@ -198,6 +225,22 @@ def domain(a: Aggregate) -> str:
     args = ", ".join(f.name for f in a.fields)
     params = "".join(f"        {f.name}: {f.python},\n" for f in a.fields)
     checks = "\n".join(_check(f) for f in a.fields)
+    times = [f for f in a.fields if f.kind == "datetime"]
+    stored = ".in_milliseconds()" if times else ""
+    precision = ""
+    if times:
+        cut = ", ".join(
+            f"{f.name}=None if self.{f.name} is None else _milliseconds(self.{f.name})"
+            if f.optional
+            else f"{f.name}=_milliseconds(self.{f.name})"
+            for f in times
+        )
+        precision = f'''
+
+    def in_milliseconds(self) -> {C}:
+        """Times as every store keeps them, to the millisecond (MongoDB keeps no more)."""
+        return dataclasses.replace(self, {cut})'''
+
     return f'''"""{C}: {", ".join(f.name for f in a.fields)}. Made by `make aggregate`: its invariants
 live in `checked`, which every new version passes."""
 
@@ -216,7 +259,7 @@ from {P}.domain.text import check_text
 {a.upper}_WRITE = Scope("{a.name}:write")
 SCOPES = {{{a.upper}_READ: (Role.INSPECTOR, Role.VIEWER), {a.upper}_WRITE: (Role.INSPECTOR,)}}
 MAX_TEXT = 500
-MAX_DIGITS = 30
+MAX_DECIMAL = 40  # written out, as SQL stores it
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +277,7 @@ class {C}:
         id: str,
 {params}        now: datetime,
     ) -> {C}:
-        return cls(id, {args}, 1, now, now).checked()
+        return cls(id, {args}, 1, now, now){stored}.checked()
 
     def changed(self, changes: dict[str, Any], *, now: datetime) -> {C}:
         """The next version, with the fields in `changes` replaced."""
@@ -243,17 +286,27 @@ class {C}:
             raise ValidationError(f"{a.words} has no field {{sorted(unknown)}}")
         return dataclasses.replace(
             self, **changes, version=self.version + 1, updated_at=now
-        ).checked()
+        ){stored}.checked()
 
     def checked(self) -> {C}:
         """Itself, once every field holds what {a.words} may hold; `ValidationError`
         naming the first field that does not."""
 {checks}
-        return self
+        return self{precision}
 
 
 FIELDS = frozenset({{{", ".join(f'"{f.name}"' for f in a.fields)}}})
-'''
+{_milliseconds_helper(times)}'''
+
+
+def _milliseconds_helper(times: list[Field]) -> str:
+    if not times:
+        return ""
+    return """
+
+def _milliseconds(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+"""
 
 
 def _check(f: Field) -> str:
@@ -271,8 +324,8 @@ def _check(f: Field) -> str:
                 raise ValidationError(f"{f.name} is longer than {{MAX_TEXT}} characters")''',
         "integer": f'''            if not -(2**63) <= {value} < 2**63:
                 raise ValidationError("{f.name} is beyond a 64-bit integer")''',
-        "decimal": f'''            if not {value}.is_finite() or len({value}.as_tuple().digits) > MAX_DIGITS:
-                raise ValidationError(f"{f.name} must be a finite number of {{MAX_DIGITS}} digits at most")''',
+        "decimal": f'''            if not {value}.is_finite() or len(str({value})) > MAX_DECIMAL:
+                raise ValidationError(f"{f.name} must be a finite number of {{MAX_DECIMAL}} characters at most")''',
         "datetime": f'''            if {value}.tzinfo is None:
                 raise ValidationError("{f.name} must carry its offset from UTC")''',
     }.get(f.kind)
@@ -280,6 +333,12 @@ def _check(f: Field) -> str:
         return required.rstrip("\n")
     if not f.optional:
         return required + body.replace("            ", "        ")
+    lines = body.splitlines()
+    if len(lines) == 2:  # one condition: `if x is not None and ...`, not an if in an if
+        condition = lines[0].strip().removeprefix("if ").removesuffix(":")
+        return f"        if {value} is not None and {condition}:\n    {lines[1].lstrip()}".replace(
+            "\n    raise", "\n            raise"
+        )
     return guard + body
 
 
@@ -366,6 +425,8 @@ def records(a: Aggregate) -> str:
     )
     sql_entity = ", ".join(
         f'{f.name}=None if record["{f.name}"] is None else Decimal(record["{f.name}"])'
+        if f.kind == "decimal" and f.optional
+        else f'{f.name}=Decimal(record["{f.name}"])'
         if f.kind == "decimal"
         else f'{f.name}=record["{f.name}"]'
         for f in a.fields
@@ -555,7 +616,7 @@ class Mongo{C}Repository(MongoRepository[{C}]):
 
 
 def _{n}(db: AsyncDatabase[Document]) -> Mongo{C}Repository:
-    return Mongo{C}Repository(db.{n}, StagedWrites("{a.words}"))
+    return Mongo{C}Repository(db["{n}"], StagedWrites("{a.words}"))
 
 
 # What a Mongo session finds here, by port (`{P}.adapters.mongo.database`).
@@ -681,14 +742,12 @@ def schemas(a: Aggregate) -> str:
     )
     kinds = {f.kind for f in a.fields}
     dt = sorted({"datetime"} | ({"date"} if "date" in kinds else set()))
-    pyd = (
-        ["BaseModel", "ConfigDict", "Field"]
-        + (["StrictBool"] if "boolean" in kinds else [])
-        + (["StrictInt"] if "integer" in kinds else [])
-    )
-    typing = ["Annotated", "Any"] if kinds & {"decimal", "date"} else []
+    pyd = ["BaseModel", "ConfigDict", "Field"] + (["StrictBool"] if "boolean" in kinds else [])
+    typing = ["Annotated", "Any"] if kinds & {"decimal", "date"} else ["Annotated"]
     if kinds & {"decimal", "date"}:
         pyd.append("BeforeValidator")
+    if "decimal" in kinds:
+        pyd.append("WithJsonSchema")
     extra = ""
     if "date" in kinds:
         extra += """
@@ -711,7 +770,11 @@ def _decimal_text(value: Any) -> Any:
 
 
 # An exact decimal as the schema says it: text, e.g. "12.50".
-DecimalText = Annotated[Decimal, BeforeValidator(_decimal_text)]"""
+DecimalText = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_text),
+    WithJsonSchema({"type": "string", "examples": ["12.50"]}),
+]"""
     return f'''"""The JSON shapes of {a.words}, from and to the domain's."""
 
 from __future__ import annotations
@@ -1024,8 +1087,9 @@ async def test_pages_run_in_id_order_after_the_given_id(uow) -> None:
 
 
 def http_tests(a: Aggregate) -> str:
-    P, n = a.package, a.name
+    P, n, B = a.package, a.name, a.bundle
     first = a.fields[0]
+    empty = "{}, " if any(not f.optional for f in a.fields) else ""  # nothing to send
     return f'''"""`{a.path}` through the app, over memory, SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -1036,7 +1100,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from {P}.bootstrap import Hexa
+from {P}.bootstrap import {B}
 from {P}.domain.access import Role, role_scopes
 from tests.http.api import assert_problem
 from tests.http.backends import BACKENDS, served
@@ -1049,7 +1113,7 @@ OTHER = {_sample_body(a, "other")}
 @pytest.fixture(params=BACKENDS)
 async def api(
     request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[tuple[Hexa, httpx.AsyncClient]]:
+) -> AsyncIterator[tuple[{B}, httpx.AsyncClient]]:
     """The app over one backend, and a client signed in as an admin."""
     postgres = request.getfixturevalue("postgres_server") if request.param == "postgres" else None
     async with served(request.param, tmp_path, postgres) as both:
@@ -1057,12 +1121,12 @@ async def api(
 
 
 @pytest.fixture
-def client(api: tuple[Hexa, httpx.AsyncClient]) -> httpx.AsyncClient:
+def client(api: tuple[{B}, httpx.AsyncClient]) -> httpx.AsyncClient:
     return api[1]
 
 
 @pytest.fixture
-def viewer(api: tuple[Hexa, httpx.AsyncClient]) -> dict[str, str]:
+def viewer(api: tuple[{B}, httpx.AsyncClient]) -> dict[str, str]:
     token = api[0].tokens.issue("viewer", role_scopes(Role.VIEWER), kind="service")
     return {{"Authorization": f"Bearer {{token}}"}}
 
@@ -1121,7 +1185,7 @@ async def test_the_list_pages_through_every_{n}(client: httpx.AsyncClient) -> No
     assert made <= set(seen) and len(seen) == len(set(seen))
 
 
-@pytest.mark.parametrize("body", [{{}}, BODY | {{"unknown": 1}}, {{k: [] for k in BODY}}])
+@pytest.mark.parametrize("body", [{empty}BODY | {{"unknown": 1}}, {{k: [] for k in BODY}}])
 async def test_a_body_it_cannot_take_is_a_422_problem(
     client: httpx.AsyncClient, body: dict[str, object]
 ) -> None:

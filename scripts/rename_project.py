@@ -22,6 +22,7 @@ the project exists: renaming again is this script's job, never `copier update`'s
 from __future__ import annotations
 
 import argparse
+import io
 import keyword
 import os
 import re
@@ -29,20 +30,26 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tokenize
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-# The template's own names; a renamed copy of this script carries its project's.
-PACKAGE = "hexa"
-SLUG = "hexa"
-TITLE = "Hexa"
+# The names this tree carries now: the template's, or, in a renamed copy of this script,
+# its project's (the directives keep each in its own form).
+PACKAGE = "hexa"  # rename: package
+SLUG = "hexa"  # rename: slug
+TITLE = "Hexa"  # rename: title
 
 SKIPPED_DIRS = {".git", ".venv", ".venv-ops", "node_modules", ".mypy_cache", ".ruff_cache",
                 ".pytest_cache", ".hypothesis", "var", "__pycache__"}  # fmt: skip
 SKIPPED_FILES = {".copier-answers.yml"}
 # CLI verbs: the command before them is the console script, named by the slug.
-VERBS = "serve|worker-alive|worker|migrate|create-admin|token"
+VERBS = "serve|worker-alive|worker|migrate|create-admin|token|--help"
+# What follows a name that is a host's first label: hexa.example.com (a DNS name: the slug).
+HOST = re.compile(r"\.[a-z0-9-]+\.[a-z]{2,}\b")
+# A line ending so keeps its one quoted value in that form of the new names.
+DIRECTIVE = re.compile(r'"[^"]*"(?=\s+# rename: (package|slug|title)$)', re.MULTILINE)
 
 # The optional parts, each known by a path that exists while it is kept, and what
 # only it needs: runtime dependencies, then those of the dev group.
@@ -75,6 +82,10 @@ def check_names(names: Names) -> str | None:
         return f"package name {names.package!r} is a Python keyword or a standard module"
     if names.package != PACKAGE and PACKAGE in re.split(r"[_0-9]+", names.package):
         return f"package name {names.package!r}: keep the template's own name out of it"
+    if names.slug != SLUG and SLUG in names.slug.split("-"):
+        return f"project slug {names.slug!r}: keep the template's own name out of it"
+    if names.title != TITLE and TITLE.lower() in names.title.lower().split():
+        return f"project name {names.title!r}: keep the template's own name out of it"
     if not re.fullmatch(r"[a-z]([a-z0-9-]{0,38}[a-z0-9])?", names.slug):
         return f"project slug {names.slug!r}: lowercase letters, digits and -, as in a DNS name"
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}", names.title):
@@ -82,40 +93,98 @@ def check_names(names: Names) -> str | None:
     return None
 
 
-def renamer(names: Names, path: Path) -> Callable[[str], str]:
-    """The text rule for one file: which name each occurrence of the template's becomes."""
+def renamer(names: Names, path: Path, modules: frozenset[str]) -> Callable[[str], str]:
+    """The text rule for one file: which name each occurrence of the current ones becomes.
+    `modules` are the package's top-level modules: `hexa.cli` is a module path, while
+    `hexa.example.com` or `hexa.postman_collection.json` take the slug."""
+    old = Names(PACKAGE, SLUG, TITLE)
     in_python = path.suffix in (".py", ".pyi")
     in_kubernetes = path.parts[:1] == ("k8s",)
+    forms = sorted({old.package, old.package.upper(), old.pascal, old.title, old.slug}, key=len)
     pattern = re.compile(
         rf"(?P<before>bin/|BIN / \"|prog=\"|[-/]?)"
-        rf"(?<![A-Za-z0-9])(?P<name>{PACKAGE}|{TITLE}|{PACKAGE.upper()})(?![a-z0-9])"
-        rf"(?P<after>\.[a-z_]|-|(?: |\", \")(?:{VERBS})\b)?"
+        rf"(?<![A-Za-z0-9])(?P<name>{'|'.join(map(re.escape, reversed(forms)))})(?![a-z0-9])"
+        rf"(?P<after>\.[a-z_]+|-|(?: |\", \")(?:{VERBS})\b)?"
     )
 
-    def replace(match: re.Match[str]) -> str:
-        before, name, after = match["before"], match["name"], match["after"] or ""
-        if name == PACKAGE.upper():
-            new = names.package.upper()
-        elif name == TITLE and name != PACKAGE:
-            new = names.pascal if in_python else names.title
-        elif after.startswith("."):
-            new = names.package  # a module path
-        elif before in ("bin/", 'BIN / "', 'prog="', "-") or after and not after.startswith("."):
-            new = names.slug  # the CLI command, or part of a hyphenated name
-        elif in_kubernetes:
-            new = names.slug  # object names and labels are DNS names
-        else:
-            new = names.package
-        return before + new + after
+    def rename(text: str) -> str:
+        prose = _prose_spans(text) if in_python else None
 
-    return lambda text: pattern.sub(replace, text)
+        def _a_host(match: re.Match[str]) -> bool:
+            return HOST.match(match.string, match.end("name")) is not None
+
+        def _in_code(match: re.Match[str]) -> bool:
+            return prose is not None and not _within(prose, match.start("name"))
+
+        def replace(match: re.Match[str]) -> str:
+            before, name, after = match["before"], match["name"], match["after"] or ""
+            if name == old.package.upper() and name != old.package:
+                new = names.package.upper()
+            elif name in (old.pascal, old.title) and name not in (old.package, old.slug):
+                in_prose = prose is None or _within(prose, match.start("name"))
+                new = names.title if in_prose else names.pascal
+            elif name == old.slug and name != old.package:
+                new = names.slug
+            elif after.startswith(".") and (after[1:] in modules or _in_code(match)):
+                new = names.package  # a module path, or an attribute of a variable so named
+            elif after.startswith(".") and not _a_host(match):
+                new = names.package  # a logger's name, a file's (acme_qc.db)
+            elif after.startswith(".") or before in ("bin/", 'BIN / "', 'prog="', "-"):
+                new = names.slug  # a host name, the CLI, part of a hyphenated name
+            elif after or in_kubernetes:
+                new = names.slug  # the CLI before a verb; object names and labels are DNS
+            else:
+                new = names.package
+            return before + new + after
+
+        kept = {m.start(): getattr(names, m[1]) for m in DIRECTIVE.finditer(text)}
+        renamed = pattern.sub(replace, DIRECTIVE.sub(lambda m: f'"{kept[m.start()]}"', text))
+        return renamed
+
+    return rename
 
 
-def rename_paths(root: Path, names: Names) -> None:
+def _prose_spans(text: str) -> list[tuple[int, int]] | None:
+    """Where Python text holds words rather than code: its strings and comments, by
+    offset; a string that is only a name (`"Hexa"` in `__all__`) is code. None when the
+    text does not tokenize."""
+    offsets = [0]
+    for line in text.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+    spans = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type not in (tokenize.STRING, tokenize.COMMENT):
+                continue
+            if token.type == tokenize.STRING and token.string.strip("\"'").isidentifier():
+                continue
+            start = offsets[token.start[0] - 1] + token.start[1]
+            end = offsets[token.end[0] - 1] + token.end[1]
+            spans.append((start, end))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return spans
+
+
+def _within(spans: list[tuple[int, int]], offset: int) -> bool:
+    return any(start <= offset < end for start, end in spans)
+
+
+def package_modules(root: Path) -> frozenset[str]:
+    """The top-level modules of the package(s) under src/ (both, in an update's render)."""
+    return frozenset(
+        child.stem if child.suffix == ".py" else child.name
+        for package in (root / "src").glob("*/__init__.py")
+        for child in package.parent.iterdir()
+        if child.suffix == ".py" or (child / "__init__.py").exists()
+    )
+
+
+def rename_paths(root: Path, names: Names, modules: frozenset[str]) -> None:
     """Renames files and folders whose names carry the template's name, deepest first;
     where the new path exists already (an update's fresh render), files move over it."""
     for path in sorted(_walk(root, dirs=True), key=lambda p: len(p.parts), reverse=True):
-        new_name = renamer(names, path.relative_to(root))(path.name)
+        new_name = renamer(names, path.relative_to(root), modules)(path.name)
         if new_name == path.name:
             continue
         target = path.with_name(new_name)
@@ -131,14 +200,14 @@ def rename_paths(root: Path, names: Names) -> None:
             path.replace(target)
 
 
-def rename_texts(root: Path, names: Names) -> list[Path]:
+def rename_texts(root: Path, names: Names, modules: frozenset[str]) -> list[Path]:
     changed = []
     for path in _walk(root, dirs=False):
         try:
             text = path.read_text(encoding="utf-8")
         except (UnicodeDecodeError, OSError):
             continue  # images and other binaries carry no names
-        new = renamer(names, path.relative_to(root))(text)
+        new = renamer(names, path.relative_to(root), modules)(text)
         if path.relative_to(root) == Path("pyproject.toml"):
             new = _project_metadata(new, names)
         if new != text:
@@ -293,7 +362,8 @@ def _canonical(name: str) -> str:
 
 def _walk(root: Path, *, dirs: bool) -> Iterable[Path]:
     for path in root.iterdir():
-        if path.name in SKIPPED_DIRS or path.name in SKIPPED_FILES or path.is_symlink():
+        skipped = path.name in SKIPPED_DIRS or path.name.endswith("_cache")
+        if skipped or path.name in SKIPPED_FILES or path.is_symlink():
             continue
         if path.is_dir():
             yield from _walk(path, dirs=dirs)
@@ -324,8 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     if not (root / "pyproject.toml").exists():
         print(f"rename_project: {root} has no pyproject.toml", file=sys.stderr)
         return 2
-    rename_paths(root, names)
-    if rename_texts(root, names):
+    modules = package_modules(root)
+    rename_paths(root, names, modules)
+    if rename_texts(root, names, modules):
         format_python(root)
     if args.description:
         set_description(root, args.description)

@@ -17,9 +17,18 @@ from tests.template.copies import Variant, copy
         ({"package_name": "json"}, "would hide a module"),
         ({"package_name": "hexa_qc"}, "keep the template's own name out"),
         ({"project_slug": "Acme QC"}, "as in a DNS name"),
+        ({"project_slug": "hexa-tools"}, "out of the slug"),
         ({"redis": False, "worker": True}, "the worker takes its jobs from Redis"),
     ],
-    ids=["not-an-identifier", "keyword", "shadows-stdlib", "template-name", "slug", "worker"],
+    ids=[
+        "not-an-identifier",
+        "keyword",
+        "shadows-stdlib",
+        "template-name",
+        "slug",
+        "template-slug",
+        "worker",
+    ],  # fmt: skip
 )
 def test_a_bad_answer_is_refused_with_its_reason_and_nothing_written(
     answers: dict[str, object], says: str, tmp_path: Path

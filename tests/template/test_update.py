@@ -92,7 +92,7 @@ def test_an_update_keeps_the_projects_changes_and_brings_the_templates(
     assert "Acme's own rule" in users.read_text()
     assert "Acme runs this for its plants." in readme.read_text()
     fixed = (project / "src" / "acme_qc" / "domain" / "errors.py").read_text()
-    assert 'RELEASE_NOTE = "a later AcmeQc fix"' in fixed  # renamed and formatted as ours
+    assert 'RELEASE_NOTE = "a later Acme QC fix"' in fixed  # renamed, and formatted as ours
     assert "A note of Acme QC v2." in (project / "docs" / "architecture.md").read_text()
     assert not (project / "src" / "hexa").exists()
     assert "_commit: v2" in (project / ".copier-answers.yml").read_text()

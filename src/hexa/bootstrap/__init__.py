@@ -29,6 +29,7 @@ from hexa.bootstrap.health import worker_alive
 from hexa.bootstrap.mail import mailer as configured_mailer
 from hexa.bootstrap.shared import queueing, shared_state
 from hexa.config import Settings
+from hexa.domain.access import every_scope
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import BlobStore, ProgressStore
 from hexa.ports.security import Mailer, PasswordHasher
@@ -127,6 +128,7 @@ async def build(
             changes=shared.changes,
         )
         principals = PrincipalCache(shared.sign_ins)
+        every_scope()  # each area's scopes, read now rather than by the first request
         yield Hexa(
             settings=settings,
             runner=runner,

@@ -51,7 +51,9 @@ def pool_usage(database: Database | None) -> Callable[[], Mapping[str, int] | No
 
 
 def migrate(settings: Settings, revision: str = "heads") -> None:
-    """Brings the schema at DATABASE_URL to `revision`: forward, or back to an older one."""
+    """Brings the schema at DATABASE_URL to `revision`: forward, or back to an older one.
+    `head` means every line's head, as `heads` does (the core's and each area's)."""
+    revision = "heads" if revision == "head" else revision
     if revision not in ("head", "heads"):
         # A revision behind the database's is a rollback; upgrade alone would do nothing.
         try:

@@ -30,7 +30,7 @@ class Role(StrEnum):
 
 JOBS_READ = Scope("jobs:read")
 ADMIN = Scope("admin")
-SCOPES: Mapping[Scope, tuple[Role, ...]] = {
+SCOPES: dict[Scope, tuple[Role, ...]] = {
     JOBS_READ: (Role.INSPECTOR, Role.VIEWER),
     ADMIN: (),
 }
@@ -44,7 +44,10 @@ def every_scope() -> Mapping[Scope, tuple[Role, ...]]:
     package = importlib.import_module(__package__ or "")
     for info in sorted(pkgutil.iter_modules(package.__path__)):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
-        found.update(getattr(module, "SCOPES", {}))
+        for scope, roles in getattr(module, "SCOPES", {}).items():
+            if scope in found:
+                raise RuntimeError(f"scope {scope} is declared twice ({info.name})")
+            found[scope] = roles
     return found
 
 

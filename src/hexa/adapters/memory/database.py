@@ -14,6 +14,7 @@ class MemoryDatabase:
     def __init__(self) -> None:
         self.tables: dict[str, MemoryTable[Any]] = {}
         self.audit: list[AuditEntry] = []
+        repositories(__package__)  # every area's module, imported now, not in a request
 
     def session(self, *, read_only: bool = False) -> MemorySession:
         return MemorySession(self)

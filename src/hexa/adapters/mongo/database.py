@@ -16,6 +16,7 @@ class MongoDatabase:
     def __init__(self, client: AsyncMongoClient[Document], database: str) -> None:
         self.client = client
         self.db = client[database]
+        repositories(__package__)  # every area's module, imported now, not in a request
 
     @classmethod
     def from_uri(cls, uri: str, **options: Any) -> MongoDatabase:

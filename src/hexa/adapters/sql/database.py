@@ -101,6 +101,7 @@ READ_ONLY = "hexa_read_only"
 class SqlDatabase:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        repositories(__package__)  # every area's module, imported now, not in a request
         # Read-only units connect through a copy of the engine that carries their options
         # (same pool): nothing to set on each connection they check out. SQLite: the
         # driver is in autocommit and `_begin` begins nothing. PostgreSQL: each read is

@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
 
     docs = settings.env == "dev" or settings.allow_public_docs
     app = _HexaApp(
-        title="Hexa",
+        title="Hexa API",
         version="0.1.0",
         lifespan=lifespan,
         docs_url="/docs" if docs else None,
