@@ -157,12 +157,12 @@ def parse(package: str, name: str, specs: list[str], root: Path) -> Aggregate:
         )  # fmt: skip
         if (root / f"src/{package}/{layer}/{name}.py").exists()
     ] + [str(d) for d in (root / "db/migrations/versions" / name,) if d.exists()]
+    if taken or name in _ports(root, package):
+        raise Refused(f"NAME {name!r} exists already ({', '.join(taken) or 'a repository port'})")
     if name in RESERVED_NAMES | _tables_and_lines(root, package):
         raise Refused(
             f"NAME {name!r} is taken: a table, a line of revisions or a unit-of-work name"
         )
-    if taken or name in _ports(root, package):
-        raise Refused(f"NAME {name!r} exists already ({', '.join(taken) or 'a repository port'})")
     if not specs:
         raise Refused('FIELDS is empty: name at least one, e.g. FIELDS="serial:text"')
     fields: list[Field] = []

@@ -120,9 +120,12 @@ def renamer(names: Names, path: Path, modules: frozenset[str]) -> Callable[[str]
             before, name, after = match["before"], match["name"], match["after"] or ""
             if name == old.package.upper() and name != old.package:
                 new = names.package.upper()
-            elif name in (old.pascal, old.title) and name not in (old.package, old.slug):
+            elif name == old.title and name not in (old.package, old.slug):
+                # Hexa's title is its class name too: code takes PascalCase, words the title.
                 in_prose = prose is None or _within(prose, match.start("name"))
                 new = names.title if in_prose else names.pascal
+            elif name == old.pascal and name not in (old.package, old.slug):
+                new = names.pascal
             elif name == old.slug and name != old.package:
                 new = names.slug
             elif after.startswith(".") and (after[1:] in modules or _in_code(match)):
@@ -315,7 +318,8 @@ def prune_pyproject(root: Path, package: str, dropped: set[str]) -> None:
     text = re.sub(r'(\s*)"([a-z_][a-z0-9_.]*)",(?=\s)', module_gone, text)
     if "pymongo-async-mock" in dropped:
         text = text.replace(', "pymongo_async_mock.*"', "")
-    pyproject.write_text(text, encoding="utf-8")
+    if text != "".join(lines):  # untouched otherwise: make reinstalls what is newer
+        pyproject.write_text(text, encoding="utf-8")
 
 
 def prune_requirements(path: Path, dropped: set[str]) -> None:
