@@ -110,6 +110,10 @@ def renamer(names: Names, path: Path, modules: frozenset[str]) -> Callable[[str]
     def rename(text: str) -> str:
         prose = _prose_spans(text) if in_python else None
 
+        def _a_key(match: re.Match[str]) -> bool:
+            # A Redis key or an image tag (hexa:queue, hexa:0.1.0): the package, as in code.
+            return match.string.startswith(":", match.end("name"))
+
         def _a_host(match: re.Match[str]) -> bool:
             return HOST.match(match.string, match.end("name")) is not None
 
@@ -134,7 +138,7 @@ def renamer(names: Names, path: Path, modules: frozenset[str]) -> Callable[[str]
                 new = names.package  # a logger's name, a file's (acme_qc.db)
             elif after.startswith(".") or before in ("bin/", 'BIN / "', 'prog="', "-"):
                 new = names.slug  # a host name, the CLI, part of a hyphenated name
-            elif after or in_kubernetes:
+            elif after or (in_kubernetes and not _a_key(match)):
                 new = names.slug  # the CLI before a verb; object names and labels are DNS
             else:
                 new = names.package

@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"run_postman_smoke: {error}", file=sys.stderr)
         return 2
     variables["baseUrl"] = args.base_url.rstrip("/")
+    variables["keyScopes"] = json.dumps(key_scopes())
     with tempfile.TemporaryDirectory(prefix="hexa-smoke-") as scratch:
         # Credentials go in a file of our own, never on a command line others can read.
         environment = Path(scratch) / "environment.json"
@@ -108,6 +109,13 @@ def install_newman(directory: Path) -> Path:
     if result.returncode != 0 or not binary.exists():
         raise SmokeError(f"npm could not install newman {NEWMAN_VERSION}:\n{result.stderr}")
     return binary
+
+
+def key_scopes() -> list[str]:
+    """The smoke's API key gets every scope of the project's areas, but `admin`."""
+    from hexa.domain.access import ADMIN, every_scope
+
+    return sorted(scope for scope in every_scope() if scope != ADMIN)
 
 
 def every_collection() -> list[Path]:

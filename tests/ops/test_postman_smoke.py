@@ -15,11 +15,14 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_cli import ADMIN, _environment, _free_port, _wait_until_live, hexa
-from tests.e2e.test_background_jobs import OwnRedis, Stack
+from tests.families import kept_adapters
 from tests.ops.files import ROOT
+from tests.processes import OwnRedis, Stack
 
 SCRIPT = ROOT / "scripts" / "run_postman_smoke.py"
 COLLECTION = ROOT / "postman" / "hexa.postman_collection.json"
+# The example domain's folder of the smoke, where the project kept it.
+EXAMPLE = ROOT / "postman" / "hexa-example.postman_collection.json"
 SECRET = "s" * 40
 
 
@@ -27,25 +30,31 @@ SECRET = "s" * 40
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if shutil.which("npm") is None or shutil.which("node") is None:
         pytest.fail("the smoke needs node and npm (Debian: apt-get install npm)")
-    if shutil.which("redis-server") is None:
+    with_worker = kept_adapters("arq") == [
+        "arq"
+    ]  # the production shape; else the app runs its own jobs
+    if with_worker and shutil.which("redis-server") is None:
         if os.environ.get("HEXA_REQUIRE_REDIS") == "1":
             pytest.fail("HEXA_REQUIRE_REDIS=1 but redis-server is not installed")
         pytest.skip("no redis-server: install it (scripts/redis-tmp.sh does) to run these")
     directory = tmp_path_factory.mktemp("smoke")
-    redis = OwnRedis(directory)
-    redis.start()
-    port = _free_port()
+    redis = OwnRedis(directory) if with_worker else None
     env = {
         "DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'hexa.db'}", "ENV": "test",
-        "REDIS_URL": redis.url, "QUEUE_BACKEND": "arq", "BLOB_BACKEND": "sql",
+        "QUEUE_BACKEND": "inprocess", "BLOB_BACKEND": "sql",
         "JWT_SECRET": SECRET, "API_KEY_PEPPER": SECRET, "LOG_FORMAT": "json",
     }  # fmt: skip
+    if redis is not None:
+        redis.start()
+        env |= {"REDIS_URL": redis.url, "QUEUE_BACKEND": "arq"}
+    port = _free_port()
     assert hexa("migrate", cwd=directory, **env).returncode == 0
     created = hexa("create-admin", ADMIN[0], cwd=directory, HEXA_ADMIN_PASSWORD=ADMIN[1], **env)
     assert created.returncode == 0, created.stderr
     running = Stack(env, directory, base=f"http://127.0.0.1:{port}")
     running.start("serve", "serve", "--port", str(port))
-    running.start("worker", "worker")
+    if with_worker:
+        running.start("worker", "worker")
     try:
         with (directory / "serve.log").open() as log:
             _wait_until_live(running.processes["serve"], running.base, log)
@@ -53,7 +62,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     finally:
         for name in list(running.processes):
             running.stop(name)
-        redis.stop()
+        if redis is not None:
+            redis.stop()
         print(running.logs())
 
 
@@ -74,7 +84,9 @@ def test_the_smoke_passes_with_a_token_minted_under_the_apps_settings(stack: Sta
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr
     assert "assertions (0 failed)" in result.stdout
     assert "Admin signs in" not in result.stdout  # the token stood in for it
-    assert "the job ends done" in result.stdout and "A revoked key is refused" in result.stdout
+    assert "A revoked key is refused" in result.stdout
+    if EXAMPLE.exists():
+        assert "the job ends done" in result.stdout
 
 
 def test_the_smoke_passes_signed_in_as_an_admin(stack: Stack) -> None:
