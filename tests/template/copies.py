@@ -46,10 +46,11 @@ class Variant:
         return str(self.answers["project_slug"])
 
     def kept(self, part: str) -> bool:
-        value = self.answers.get(part, True)
-        if part == "worker" and "worker" not in self.answers:
-            value = self.answers.get("redis", True)
-        return bool(value)
+        """As Copier answers it: the worker follows Redis, k8s the worker, by default."""
+        if part in self.answers:
+            return bool(self.answers[part])
+        follows = {"worker": "redis", "k8s": "worker"}.get(part)
+        return self.kept(follows) if follows else True
 
 
 @dataclass

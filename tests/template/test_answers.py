@@ -19,6 +19,7 @@ from tests.template.copies import Variant, copy
         ({"project_slug": "Acme QC"}, "as in a DNS name"),
         ({"project_slug": "hexa-tools"}, "out of the slug"),
         ({"redis": False, "worker": True}, "the worker takes its jobs from Redis"),
+        ({"worker": False, "k8s": True}, "the Kubernetes manifests run the worker"),
     ],
     ids=[
         "not-an-identifier",
@@ -28,6 +29,7 @@ from tests.template.copies import Variant, copy
         "slug",
         "template-slug",
         "worker",
+        "k8s",
     ],  # fmt: skip
 )
 def test_a_bad_answer_is_refused_with_its_reason_and_nothing_written(
