@@ -402,6 +402,22 @@ class {C}UnitOfWorkFactory(Protocol):
 # --- the adapters ------------------------------------------------------------------------
 
 
+def _as(f: Field, convert: str, value: str) -> str:
+    """`value` for a decimal field converted by `convert` (None kept where the field is
+    optional); any other field's as it is."""
+    if f.kind != "decimal":
+        return value
+    return (
+        f"None if {value} is None else {convert}({value})" if f.optional else f"{convert}({value})"
+    )
+
+
+def _column(f: Field, *, indent: int) -> str:
+    """Its column, alike in the table and in the migration that makes it."""
+    kind = f.spec.column.replace("MAX_TEXT", "500")
+    return f'{" " * indent}sa.Column("{f.name}", {kind}, nullable={f.optional}),'
+
+
 def records(a: Aggregate) -> str:
     P, C, n = a.package, a.cls, a.name
     to_mongo = "\n".join(
@@ -416,23 +432,12 @@ def records(a: Aggregate) -> str:
         else f'        "{f.name}": document["{f.name}"],'
         for f in a.fields
     )
-    decimal_in = [f for f in a.fields if f.kind == "decimal"]
     sql_record = "\n".join(
-        f'        "{f.name}": None if {n}.{f.name} is None else str({n}.{f.name}),'
-        if f.kind == "decimal"
-        else f'        "{f.name}": {n}.{f.name},'
-        for f in a.fields
+        f'        "{f.name}": {_as(f, "str", f"{n}.{f.name}")},' for f in a.fields
     )
-    sql_entity = ", ".join(
-        f'{f.name}=None if record["{f.name}"] is None else Decimal(record["{f.name}"])'
-        if f.kind == "decimal" and f.optional
-        else f'{f.name}=Decimal(record["{f.name}"])'
-        if f.kind == "decimal"
-        else f'{f.name}=record["{f.name}"]'
-        for f in a.fields
-    )
+    sql_entity = ", ".join(f"{f.name}={_as(f, 'Decimal', f'record[{f.name!r}]')}" for f in a.fields)
     imports = ["from typing import Any"]
-    if decimal_in or any(f.kind == "decimal" for f in a.fields):
+    if any(f.kind == "decimal" for f in a.fields):
         imports.append("from decimal import Decimal")
     if any(f.kind == "date" for f in a.fields):
         imports.append("from datetime import date")
@@ -507,10 +512,7 @@ REPOSITORIES = {{"{n}": _{n}}}
 
 def sql(a: Aggregate) -> str:
     P, C, n = a.package, a.cls, a.name
-    columns = "\n".join(
-        f'    sa.Column("{f.name}", {f.spec.column.replace("MAX_TEXT", str(500))}, nullable={f.optional}),'
-        for f in a.fields
-    )
+    columns = "\n".join(_column(f, indent=4) for f in a.fields)
     return f'''"""{C} in SQL: its table, and its repository."""
 
 from __future__ import annotations
@@ -551,10 +553,7 @@ REPOSITORIES = {{"{n}": Sql{C}Repository}}
 
 def migration(a: Aggregate) -> str:
     P, n = a.package, a.name
-    columns = "\n".join(
-        f'        sa.Column("{f.name}", {f.spec.column.replace("MAX_TEXT", str(500))}, nullable={f.optional}),'
-        for f in a.fields
-    )
+    columns = "\n".join(_column(f, indent=8) for f in a.fields)
     return f'''"""{a.words}: its table, a line of revisions of its own (made by `make aggregate`)
 
 Revision ID: {n}_0001
@@ -732,14 +731,7 @@ def schemas(a: Aggregate) -> str:
     outs = "\n".join(
         f"    {f.name}: {f.spec.schema_out}{' | None' if f.optional else ''}" for f in a.fields
     )
-    copied = "\n".join(
-        f"            {f.name}=None if {n}.{f.name} is None else str({n}.{f.name}),"
-        if f.kind == "decimal" and f.optional
-        else f"            {f.name}=str({n}.{f.name}),"
-        if f.kind == "decimal"
-        else f"            {f.name}={n}.{f.name},"
-        for f in a.fields
-    )
+    copied = "\n".join(f"            {f.name}={_as(f, 'str', f'{n}.{f.name}')}," for f in a.fields)
     kinds = {f.kind for f in a.fields}
     dt = sorted({"datetime"} | ({"date"} if "date" in kinds else set()))
     pyd = ["BaseModel", "ConfigDict", "Field"] + (["StrictBool"] if "boolean" in kinds else [])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -18,6 +17,8 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from hexa.server_urls import check_mongo_uri, check_redis_url
 
 RepositoryBackend = Literal["memory", "sql", "mongo"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -150,14 +151,14 @@ class Settings(BaseSettings):
     @classmethod
     def _redis_url(cls, value: str | None) -> str | None:
         if value:
-            _check_redis_url(value)
+            check_redis_url(value)
         return value or None
 
     @field_validator("mongo_uri")
     @classmethod
     def _mongo_uri(cls, value: str | None) -> str | None:
         if value:
-            _check_mongo_uri(value)
+            check_mongo_uri(value)
         return value or None
 
     @model_validator(mode="after")
@@ -255,54 +256,6 @@ def _worker_kept() -> bool:
     """Whether this project kept the arq worker: one made from the template without it
     runs its jobs in-process even when it has Redis."""
     return importlib.util.find_spec(f"{__package__}.drivers.worker") is not None
-
-
-def _check_redis_url(value: str) -> None:
-    """The shape redis-py and arq accept, checked here so a typo is one line at start-up
-    rather than a traceback from the first connection."""
-    url = urlsplit(value)
-    try:
-        port = url.port
-    except ValueError:
-        raise ValueError("the Redis URL's port must be a number from 1 to 65535") from None
-    if url.scheme == "unix":
-        if not url.path:
-            raise ValueError("a unix:// Redis URL needs a socket path")
-        return
-    if url.scheme not in ("redis", "rediss"):
-        raise ValueError("not a Redis URL: use redis://, rediss:// or unix://")
-    if not url.hostname:
-        raise ValueError("the Redis URL names no host (e.g. redis://127.0.0.1:6379/0)")
-    if port == 0:
-        raise ValueError("the Redis URL's port must be 1 to 65535")
-    database = url.path.lstrip("/")
-    if database and not database.isdigit():
-        raise ValueError("the Redis URL's database must be a number (redis://host:6379/0)")
-
-
-def _check_mongo_uri(value: str) -> None:
-    """mongodb://host[:port][,host...]/db or mongodb+srv://host/db, checked without the DNS
-    lookup PyMongo makes for +srv. Hosts are named in errors, credentials never."""
-    scheme, _, rest = value.partition("://")
-    if scheme not in ("mongodb", "mongodb+srv") or not rest:
-        raise ValueError("not a MongoDB URI: use mongodb:// or mongodb+srv://")
-    hosts = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
-    if not hosts:
-        raise ValueError("the MongoDB URI names no host (e.g. mongodb://127.0.0.1:27017/hexa)")
-    for host in hosts.split(","):
-        name, port = _host_and_port(host)
-        if not name or (port and not (port.isdigit() and 0 < int(port) < 65536)):
-            raise ValueError(f"the MongoDB URI has a malformed host {host!r}")
-    if scheme == "mongodb+srv" and ("," in hosts or ":" in hosts):
-        raise ValueError("a mongodb+srv URI names one host and no port")
-
-
-def _host_and_port(host: str) -> tuple[str, str]:
-    if host.startswith("["):  # [IPv6]:port
-        name, _, port = host[1:].partition("]")
-        return name, port.removeprefix(":")
-    name, _, port = host.partition(":")
-    return name, port
 
 
 def load_settings(**overrides: object) -> Settings:
