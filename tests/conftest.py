@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from tests.servers import mongo_uri, postgres_url, redis_server_url
+from tests.servers import S3Server, mongo_uri, postgres_url, redis_server_url, s3_server
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +30,24 @@ def redis_url() -> Iterator[str]:
 def mongo_server() -> Iterator[str]:
     with mongo_uri() as uri:
         yield uri
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Server]:
+    with s3_server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(s3: S3Server) -> Iterator[str]:
+    """A new, empty bucket for one test, emptied and removed after it."""
+    name = f"hexa-test-{uuid.uuid4().hex[:12]}"
+    client = s3.client()
+    client.create_bucket(Bucket=name)
+    yield name
+    for upload in client.list_multipart_uploads(Bucket=name).get("Uploads", []):
+        client.abort_multipart_upload(Bucket=name, Key=upload["Key"], UploadId=upload["UploadId"])
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
+        for item in page.get("Contents", []):
+            client.delete_object(Bucket=name, Key=item["Key"])
+    client.delete_bucket(Bucket=name)

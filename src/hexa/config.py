@@ -4,6 +4,7 @@ starts. A wrong value stops start-up with one line naming the setting."""
 from __future__ import annotations
 
 import importlib.util
+import re
 from typing import Literal
 
 from pydantic import (
@@ -18,7 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from hexa.server_urls import check_mongo_uri, check_redis_url
+from hexa.server_urls import check_http_endpoint, check_mongo_uri, check_redis_url
 
 RepositoryBackend = Literal["memory", "sql", "mongo"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -42,7 +43,11 @@ _SECRET_BEARING = {
     "JWT_PREVIOUS_SECRETS",
     "API_KEY_PEPPER",
     "SMTP_PASSWORD",
+    "AWS_SECRET_ACCESS_KEY",
 }
+# An S3 key prefix: folders of safe characters, ending in `/` when not empty.
+_S3_PREFIX = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9._-]{0,99}/){0,8}")
+MAX_PRESIGN_TTL = 3600
 
 
 class ConfigError(Exception):
@@ -94,8 +99,20 @@ class Settings(BaseSettings):
     env: Literal["dev", "test", "prod"] = "dev"
     allow_public_docs: bool = False
     max_upload_bytes: int = Field(20 * 1024 * 1024, gt=0)
-    blob_backend: Literal["local", "sql"] = "local"
+    blob_backend: Literal["local", "sql", "s3"] = "local"
     blob_dir: str = "./var/blobs"
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    s3_region: str | None = None
+    aws_region: str | None = None
+    s3_endpoint: str | None = None
+    s3_public_endpoint: str | None = None
+    # Unset: the platform's credentials (an instance role, IRSA, EKS Pod Identity).
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: SecretStr | None = None
+    s3_presign_ttl: int = Field(300, ge=1, le=MAX_PRESIGN_TTL)
+    attachment_max_bytes: int = Field(25 * 1024 * 1024, gt=0)
+    attachments_per_inspection: int = Field(20, ge=1, le=1000)
     # The admin UI's files; unset: `static/admin-ui` of the source tree (`make run`).
     admin_ui_dir: str | None = None
     job_timeout_seconds: int = Field(600, ge=1)
@@ -154,6 +171,27 @@ class Settings(BaseSettings):
             check_redis_url(value)
         return value or None
 
+    @field_validator("s3_endpoint", "s3_public_endpoint")
+    @classmethod
+    def _s3_endpoint(cls, value: str | None) -> str | None:
+        return check_http_endpoint(value) if value else None
+
+    @field_validator("s3_prefix")
+    @classmethod
+    def _s3_prefix(cls, value: str) -> str:
+        if value and not value.endswith("/"):
+            value += "/"  # `hexa` and `hexa/` mean the same folder
+        if not _S3_PREFIX.fullmatch(value) or ".." in value:
+            raise ValueError("folders of letters, digits, '.', '_' and '-', e.g. hexa/prod/")
+        return value
+
+    @field_validator("s3_bucket")
+    @classmethod
+    def _s3_bucket(cls, value: str | None) -> str | None:
+        if value and not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", value):
+            raise ValueError("not a bucket name: 3 to 63 of a-z, 0-9, '.' and '-'")
+        return value or None
+
     @field_validator("mongo_uri")
     @classmethod
     def _mongo_uri(cls, value: str | None) -> str | None:
@@ -184,6 +222,13 @@ class Settings(BaseSettings):
                     f"{name} must be a secret of at least {MIN_JWT_SECRET_BYTES} bytes "
                     f"outside ENV=dev (ENV is {self.env})"
                 )
+        if self.blob_backend == "s3" and not self.s3_bucket:
+            raise ValueError("BLOB_BACKEND is s3 but S3_BUCKET is not set")
+        if bool(self.aws_access_key_id) != bool(self.aws_secret_access_key):
+            raise ValueError(
+                "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither "
+                "(the platform's credentials)"
+            )
         if self.mailer == "smtp" and not self.smtp_host:
             raise ValueError("MAILER is smtp but SMTP_HOST is not set")
         return self
@@ -234,6 +279,10 @@ class Settings(BaseSettings):
         if self.redis_host:
             return f"redis://{self.redis_host}:{self.redis_port}/0"
         return None
+
+    @property
+    def resolved_s3_region(self) -> str:
+        return self.s3_region or self.aws_region or "us-east-1"
 
     @property
     def previous_jwt_secrets(self) -> tuple[str, ...]:

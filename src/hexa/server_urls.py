@@ -52,3 +52,22 @@ def _host_and_port(host: str) -> tuple[str, str]:
         return name, port.removeprefix(":")
     name, _, port = host.partition(":")
     return name, port
+
+
+def check_http_endpoint(value: str) -> str:
+    """An S3 endpoint: http(s)://host[:port][/path], no credentials, query or fragment.
+    Answers it without a trailing slash."""
+    url = urlsplit(value)
+    try:
+        port = url.port
+    except ValueError:
+        raise ValueError("the endpoint's port must be a number from 1 to 65535") from None
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise ValueError("not an endpoint URL (e.g. http://127.0.0.1:9000 or https://s3.example)")
+    if url.username or url.password:
+        raise ValueError(
+            "put credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, not the URL"
+        )
+    if url.query or url.fragment or port == 0:
+        raise ValueError("an endpoint URL has no query, fragment or port 0")
+    return value.rstrip("/")

@@ -1,24 +1,21 @@
-"""The JobQueue, ProgressStore, JobTally and BlobStore contracts, for every adapter:
-in-process and arq (a real Redis) queues, memory and Redis progress and tallies, the
-local-directory blob store."""
+"""The JobQueue, ProgressStore and JobTally contracts, for every adapter:
+in-process and arq (a real Redis) queues, memory and Redis progress and tallies (the
+BlobStore's: test_blob_store.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
-from datetime import timedelta
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
 
-from hexa.adapters.local_blobs import LocalBlobStore
 from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryJobTally, MemoryProgressStore
-from hexa.domain.errors import NotFound, ValidationError
+from hexa.domain.errors import NotFound
 from hexa.domain.jobs import Job, JobKind, JobOutcome, JobProgress, JobTotals, duration_bucket
-from hexa.ports.jobs import BlobStore, JobQueue, JobTally, ProgressStore
+from hexa.ports.jobs import JobQueue, JobTally, ProgressStore
 from tests.builders import BATCH_JOB, ONE_JOB, T0
 from tests.families import kept_adapters
 
@@ -289,167 +286,3 @@ async def test_attempts_are_counted_by_kind_and_outcome_and_durations_bucketed(
     assert packets.counts[duration_bucket(0.1)] == 2  # 0.07 and 0.1 share the 0.1 bucket
     assert packets.counts[-1] == 1  # over the last bound: +Inf
     assert totals.durations[single].counts[0] == 1
-
-
-@pytest.fixture(params=["local", "sqlite", "postgres"])
-async def blobs(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BlobStore]:
-    if request.param == "local":
-        yield LocalBlobStore(tmp_path / "blobs")
-        return
-    from hexa.adapters.sql.blobs import SqlBlobStore
-    from tests.contract.conftest import _sql
-
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_server")
-    database = await _sql(url)
-    try:
-        yield SqlBlobStore(database.engine)
-    finally:
-        await database.close()
-
-
-async def _chunks(*parts: bytes, fail: bool = False) -> AsyncIterator[bytes]:
-    for part in parts:
-        yield part
-    if fail:
-        raise ValidationError("line 3: bad")
-
-
-async def _read(blobs: BlobStore, name: str) -> bytes:
-    return b"".join([chunk async for chunk in blobs.read(name)])
-
-
-async def test_a_blob_reads_back_as_written(blobs: BlobStore) -> None:
-    size = await blobs.put("packet-1.csv", _chunks(b"a,b\n", b"", b"c" * 300_000))
-    assert size == 4 + 300_000
-    assert await _read(blobs, "packet-1.csv") == b"a,b\n" + b"c" * 300_000
-
-
-async def test_a_failed_put_keeps_nothing_and_spares_the_old_blob(blobs: BlobStore) -> None:
-    await blobs.put("report-1.jsonl", _chunks(b"old"))
-    with pytest.raises(ValidationError):
-        await blobs.put("report-1.jsonl", _chunks(b"new", fail=True))
-    with pytest.raises(ValidationError):
-        await blobs.put("packet-2.csv", _chunks(b"x", fail=True))
-    assert await _read(blobs, "report-1.jsonl") == b"old"
-    with pytest.raises(NotFound):
-        await _read(blobs, "packet-2.csv")
-
-
-async def test_delete_is_idempotent(blobs: BlobStore) -> None:
-    await blobs.put("packet-3.csv", _chunks(b"x"))
-    await blobs.delete("packet-3.csv")
-    await blobs.delete("packet-3.csv")
-    with pytest.raises(NotFound):
-        await _read(blobs, "packet-3.csv")
-
-
-@pytest.mark.parametrize("name", ["../etc/passwd", "a/b", "", ".hidden", "x" * 300])
-async def test_names_that_could_escape_the_store_are_refused(blobs: BlobStore, name: str) -> None:
-    async def empty() -> AsyncIterable[bytes]:
-        return
-        yield b""
-
-    with pytest.raises(ValidationError):
-        await blobs.put(name, empty())
-
-
-async def test_a_sweep_spares_every_completed_blob(blobs: BlobStore) -> None:
-    await blobs.put("packet-4.csv", _chunks(b"kept"))
-    with pytest.raises(ValidationError):
-        await blobs.put("packet-5.csv", _chunks(b"x", fail=True))
-    assert await blobs.sweep(older_than=timedelta(0)) == 0  # the failed put tidied itself
-    assert await _read(blobs, "packet-4.csv") == b"kept"
-
-
-async def test_a_blob_of_many_chunks_reads_back_whole_and_a_new_put_replaces_it(
-    blobs: BlobStore,
-) -> None:
-    big = bytes(range(256)) * (10 * 1024)  # 2.5 MiB: several of any store's chunks
-    pieces = [big[i : i + 100_000] for i in range(0, len(big), 100_000)]
-    assert await blobs.put("report-9.jsonl", _chunks(*pieces)) == len(big)
-    assert await _read(blobs, "report-9.jsonl") == big
-    await blobs.put("report-9.jsonl", _chunks(b"rewritten"))
-    assert await _read(blobs, "report-9.jsonl") == b"rewritten"
-
-
-async def test_a_sql_blob_left_unfinished_is_swept_once_old_enough(sqlite_url: str) -> None:
-    from datetime import UTC, datetime
-
-    import sqlalchemy as sa
-
-    from hexa.adapters.sql.blobs import SqlBlobStore
-    from hexa.adapters.sql.tables import blob_chunks
-    from hexa.adapters.sql.tables import blobs as blob_rows
-    from tests.contract.conftest import _sql
-
-    database = await _sql(sqlite_url)
-    store = SqlBlobStore(database.engine)
-    try:
-        await store.put("packet-7.csv", _chunks(b"kept"))
-        async with database.engine.begin() as connection:  # what a killed upload leaves
-            for blob_id, age in (("old", timedelta(days=2)), ("fresh", timedelta(0))):
-                created = datetime.now(UTC) - age
-                await connection.execute(
-                    sa.insert(blob_rows).values(
-                        id=blob_id, name=None, size=0, chunks=0, created_at=created
-                    )
-                )
-                await connection.execute(
-                    sa.insert(blob_chunks).values(blob_id=blob_id, seq=0, data=b"half")
-                )
-        assert await store.sweep(older_than=timedelta(days=1)) == 1
-        assert await store.sweep(older_than=timedelta(days=1)) == 0
-        assert await _read(store, "packet-7.csv") == b"kept"
-    finally:
-        await database.close()
-
-
-async def test_a_blob_read_over_many_pages_and_chunks_comes_back_whole(
-    blobs: BlobStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from hexa.adapters.sql import blobs as sql_blobs
-
-    monkeypatch.setattr(sql_blobs, "CHUNK_BYTES", 1000)
-    monkeypatch.setattr(sql_blobs, "CHUNKS_PER_READ", 3)
-    data = bytes(range(256)) * 40  # 10,240 bytes: 11 chunks, 4 pages, in SQL
-    assert await blobs.put("packet-8.csv", _chunks(data[:7], data[7:5000], data[5000:])) == len(
-        data
-    )
-    assert await _read(blobs, "packet-8.csv") == data
-
-
-async def test_puts_of_one_name_at_once_both_succeed_and_one_of_them_is_kept(
-    blobs: BlobStore,
-) -> None:
-    async def slow(content: bytes) -> AsyncIterator[bytes]:
-        for piece in (content[:2], content[2:]):
-            await asyncio.sleep(0.01)
-            yield piece
-
-    sizes = await asyncio.gather(
-        *(blobs.put("report-5.jsonl", slow(c)) for c in (b"first", b"second", b"third"))
-    )
-    assert sizes == [5, 6, 5]
-    assert await _read(blobs, "report-5.jsonl") in (b"first", b"second", b"third")
-    assert await blobs.sweep(older_than=timedelta(0)) == 0  # nothing left behind
-
-
-async def test_a_put_cancelled_midway_keeps_nothing_and_spares_the_old_blob(
-    blobs: BlobStore,
-) -> None:
-    await blobs.put("report-6.jsonl", _chunks(b"old"))
-    arrived = asyncio.Event()
-
-    async def endless() -> AsyncIterator[bytes]:
-        yield b"new"
-        arrived.set()
-        await asyncio.sleep(60)
-        yield b"never"
-
-    putting = asyncio.create_task(blobs.put("report-6.jsonl", endless()))
-    await arrived.wait()
-    putting.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await putting
-    assert await _read(blobs, "report-6.jsonl") == b"old"
-    assert await blobs.sweep(older_than=timedelta(0)) == 0

@@ -1,33 +1,27 @@
-"""Blobs as files in one local directory (a volume every app replica and worker mounts).
+"""Blobs as files under one local directory (a volume every app replica and worker mounts).
 
 A blob is written to a temporary name and renamed when complete, so a reader never sees
-half a file and a failed upload leaves nothing behind.
+half a file and a failed upload leaves nothing behind. Names with `/` are folders.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
+import os
+import stat
 import time
 from collections.abc import AsyncIterable, AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from hexa.domain.errors import NotFound, ValidationError
+from hexa.adapters.blob_names import checked_name
+from hexa.domain.errors import NotFound
 from hexa.domain.identity import new_id
+from hexa.ports.blobs import BlobInfo
 
-_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 READ_CHUNK = 256 * 1024
-
-
-def checked_name(name: str) -> str:
-    """The name, if it is one a blob store accepts: a file name that cannot leave its
-    directory (the same rule in every store, so blobs can move between them)."""
-    if not _SAFE_NAME.fullmatch(name) or ".." in name:
-        raise ValidationError(f"not a blob name: {name!r}")
-    return name
 
 
 class LocalBlobStore:
@@ -39,11 +33,10 @@ class LocalBlobStore:
 
     async def put(self, name: str, chunks: AsyncIterable[bytes]) -> int:
         target = self._path(name)
-        await asyncio.to_thread(self._directory.mkdir, parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.{new_id()}.partial")
         size = 0
         try:
-            with partial.open("wb") as file:
+            with await asyncio.to_thread(_created, partial) as file:
                 async for chunk in chunks:
                     # Small writes go to the page cache: cheaper inline than in a thread.
                     file.write(chunk)
@@ -58,24 +51,54 @@ class LocalBlobStore:
         path = self._path(name)
         try:
             file: BinaryIO = await asyncio.to_thread(path.open, "rb")
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise NotFound(f"blob {name} not found") from None
         with file:
             while chunk := await asyncio.to_thread(file.read, READ_CHUNK):
                 yield chunk
+
+    async def stat(self, name: str) -> BlobInfo:
+        try:
+            found = await asyncio.to_thread(self._path(name).stat)
+        except (FileNotFoundError, NotADirectoryError):
+            raise NotFound(f"blob {name} not found") from None
+        if not stat.S_ISREG(found.st_mode):  # a folder of other blobs
+            raise NotFound(f"blob {name} not found")
+        return BlobInfo(size=found.st_size)
 
     async def sweep(self, *, older_than: timedelta) -> int:
         return await asyncio.to_thread(self._sweep, time.time() - older_than.total_seconds())
 
     def _sweep(self, cutoff: float) -> int:
         swept = 0
-        for partial in self._directory.glob(".*.partial"):
+        for partial in self._directory.rglob(".*.partial"):
             with contextlib.suppress(FileNotFoundError):  # another sweeper got there first
                 if partial.stat().st_mtime < cutoff:
                     partial.unlink()
                     swept += 1
+        # Folders emptied by deletes (an inspection's attachments); a put about to write
+        # into one touched it, so a folder older than the cutoff is not in use.
+        for folder, _, _ in sorted(os.walk(self._directory), reverse=True):
+            path = Path(folder)
+            if path != self._directory:
+                with contextlib.suppress(OSError):  # not empty, or already gone
+                    if path.stat().st_mtime < cutoff:
+                        path.rmdir()
         return swept
 
     async def delete(self, name: str) -> None:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError, IsADirectoryError):
             await asyncio.to_thread(self._path(name).unlink)
+
+
+def _created(path: Path) -> BinaryIO:
+    """`path` opened for writing, its folder made first; once more if a sweep removed
+    that folder (empty and old) in between."""
+    for attempt in (1, 2):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return path.open("wb")
+        except FileNotFoundError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")

@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Protocol, cast
 
+from hexa.adapters.blob_links import AppLinkedBlobs, BlobLinks
 from hexa.adapters.clock import SystemClock
 from hexa.adapters.local_blobs import LocalBlobStore
 from hexa.adapters.memory.jobs import InProcessHeartbeat
@@ -30,8 +31,9 @@ from hexa.bootstrap.mail import mailer as configured_mailer
 from hexa.bootstrap.shared import queueing, shared_state
 from hexa.config import Settings
 from hexa.domain.access import every_scope
+from hexa.ports.blobs import BlobStore
 from hexa.ports.clock import Clock
-from hexa.ports.jobs import BlobStore, ProgressStore
+from hexa.ports.jobs import ProgressStore
 from hexa.ports.security import Mailer, PasswordHasher
 from hexa.services.api_keys import ApiKeyService
 from hexa.services.audit import AuditService
@@ -96,7 +98,9 @@ async def build(
         uow = unit_of_work_factory(backends, placement)
         shared = shared_state(settings, clock, stack)
         progress = progress or shared.progress
-        blobs = blobs or await _blob_store(settings, backends, stack)
+        blob_checks: tuple[HealthCheck, ...] = ()
+        if blobs is None:
+            blobs, blob_checks = await _blob_store(settings, backends, stack, clock)
         jobs = queueing(settings, stack)
         dispatcher = JobDispatcher(
             uow,
@@ -156,12 +160,14 @@ async def build(
             metrics=MetricsReader(jobs.queue, shared.tally, api_keys, runner.kinds),
             areas={type(service): service for area in areas for service in area.services},
             pool_usage=_pool_usage(backends),
+            blobs=blobs,
             health_checks=(
                 *(
                     HealthCheck("database" if name == "sql" else name, backend.ping)
                     for name, backend in backends.items()
                 ),
                 *shared.checks,
+                *blob_checks,
                 HealthCheck("worker", worker_alive(heartbeat, clock), critical=False),
             ),
         )
@@ -176,19 +182,26 @@ def _pool_usage(backends: Mapping[str, Database]) -> Callable[[], Mapping[str, i
 
 
 async def _blob_store(
-    settings: Settings, backends: dict[str, Database], stack: AsyncExitStack
-) -> BlobStore:
-    """A local directory (a volume every replica and worker mounts), or the SQL database
-    at DATABASE_URL, whichever backend the repositories use."""
+    settings: Settings, backends: dict[str, Database], stack: AsyncExitStack, clock: Clock
+) -> tuple[BlobStore, tuple[HealthCheck, ...]]:
+    """A local directory (a volume every replica and worker mounts), the SQL database at
+    DATABASE_URL, or an S3 bucket; with the health check of the bucket. The first two
+    cannot sign links: the app signs routes of its own for them."""
+    if settings.blob_backend == "s3":
+        from hexa.bootstrap.s3 import blob_store as s3_store
+
+        store = await s3_store(settings, stack)
+        return store, (HealthCheck("s3", store.ping),)
+    links = BlobLinks(derived_key(settings, "blob-links"), clock)
     if settings.blob_backend == "local":
-        return LocalBlobStore(Path(settings.blob_dir))
+        return AppLinkedBlobs(LocalBlobStore(Path(settings.blob_dir)), links), ()
     database = backends.get("sql")
     if database is None:
         database = await open_backend("sql", settings)  # checks the schema is migrated
         stack.push_async_callback(database.close)
     from hexa.bootstrap.sql import blob_store
 
-    return blob_store(database)
+    return AppLinkedBlobs(blob_store(database), links), ()
 
 
 async def check(settings: Settings) -> None:

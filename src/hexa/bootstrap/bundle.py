@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from hexa.config import Settings
+from hexa.ports.blobs import BlobStore
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import Heartbeat, JobQueue, ProgressStore
 from hexa.ports.security import AccessTokens
@@ -48,6 +49,9 @@ class Hexa:
     audit: AuditService
     tokens: AccessTokens
     metrics: MetricsReader
+    # Where packets, reports and attachments live; the app's blob routes stream through
+    # it when it cannot sign links of its own.
+    blobs: BlobStore | None = None
     areas: Mapping[type, object] = field(default_factory=dict)
     health_checks: tuple[HealthCheck, ...] = field(default=())
     # The SQL pool's connections in use and idle, and its limit; None without SQL.

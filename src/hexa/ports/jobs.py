@@ -1,8 +1,9 @@
-"""Running work in the background, reporting how far it has got, and the files it reads."""
+"""Running work in the background and reporting how far it has got (the files jobs
+read and write: `hexa.ports.blobs`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -49,28 +50,6 @@ class ProgressStore(Protocol):
     def watch(self, job_id: str) -> AbstractAsyncContextManager[ProgressFeed]:
         """Listens for saves of one job from the moment it is entered; read `get` after
         entering to lose nothing in between."""
-        ...
-
-
-class BlobStore(Protocol):
-    """Files too big for a request or a row: uploaded packets and their reports."""
-
-    async def put(self, name: str, chunks: AsyncIterable[bytes]) -> int:
-        """Stores the chunks under `name` as they arrive, without holding them all, and
-        answers the size. All or nothing: if the chunks raise, nothing is stored."""
-        ...
-
-    def read(self, name: str) -> AsyncIterator[bytes]:
-        """The stored bytes, chunk by chunk. Raises `NotFound` for an unknown name."""
-        ...
-
-    async def delete(self, name: str) -> None:
-        """Removes the blob; nothing happens if there is none."""
-        ...
-
-    async def sweep(self, *, older_than: timedelta) -> int:
-        """Removes what writes that never completed left behind (a process killed in the
-        middle of a `put`) once it is older than that; answers how many were removed."""
         ...
 
 

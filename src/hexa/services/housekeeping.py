@@ -14,8 +14,9 @@ from datetime import timedelta
 
 from hexa.domain.errors import NotFound, StaleVersion
 from hexa.domain.jobs import Job
+from hexa.ports.blobs import BlobStore
 from hexa.ports.clock import Clock
-from hexa.ports.jobs import BlobStore, ProgressStore
+from hexa.ports.jobs import ProgressStore
 from hexa.ports.uow import UnitOfWorkFactory
 from hexa.services.audit import record
 

@@ -19,9 +19,10 @@ from hexa.domain.jobs import Job, JobProgress, OutboxEntry
 from hexa.domain.packets import PacketFinding, PacketFormat, PacketReader, PacketRow, judge
 from hexa.domain.rules import Severity
 from hexa.domain.validation import VALIDATE_INSPECTION, VALIDATE_PACKET
+from hexa.ports.blobs import BlobStore
 from hexa.ports.clock import Clock
 from hexa.ports.inspections import InspectionsUnitOfWorkFactory
-from hexa.ports.jobs import BlobStore, ProgressStore
+from hexa.ports.jobs import ProgressStore
 from hexa.services.audit import record as audit
 from hexa.services.dispatch import JobDispatcher
 

@@ -15,11 +15,13 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from hexa.adapters.local_blobs import READ_CHUNK, checked_name
+from hexa.adapters.blob_names import checked_name
+from hexa.adapters.local_blobs import READ_CHUNK
 from hexa.adapters.sql.repositories import translated_errors
 from hexa.adapters.sql.tables import blob_chunks, blobs
 from hexa.domain.errors import Conflict, NotFound, Unavailable
 from hexa.domain.identity import new_id
+from hexa.ports.blobs import BlobInfo
 
 CHUNK_BYTES = 1024 * 1024
 CHUNKS_PER_READ = 4
@@ -111,6 +113,15 @@ class SqlBlobStore:
                 for start in range(0, len(data), READ_CHUNK):
                     yield data[start : start + READ_CHUNK]
             seq += len(rows)
+
+    async def stat(self, name: str) -> BlobInfo:
+        async with translated_errors("blob"), self._engine.connect() as connection:
+            size = await connection.scalar(
+                sa.select(blobs.c.size).where(blobs.c.name == checked_name(name))
+            )
+        if size is None:
+            raise NotFound(f"blob {name} not found")
+        return BlobInfo(size=size)
 
     async def delete(self, name: str) -> None:
         async with self._writing() as connection:

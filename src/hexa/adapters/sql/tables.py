@@ -134,7 +134,7 @@ blobs = sa.Table(
     "blobs",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column("name", sa.String(200), nullable=True, unique=True),
+    sa.Column("name", sa.String(512), nullable=True, unique=True),
     sa.Column("size", sa.BigInteger, nullable=False),
     sa.Column("chunks", sa.Integer, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False, index=True),

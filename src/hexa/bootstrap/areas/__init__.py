@@ -18,8 +18,9 @@ from typing import Protocol, cast
 from hexa.adapters.unit_of_work import BackendUnitOfWork
 from hexa.config import Settings
 from hexa.domain.jobs import Job, JobKind
+from hexa.ports.blobs import BlobStore
 from hexa.ports.clock import Clock
-from hexa.ports.jobs import BlobStore, ProgressStore
+from hexa.ports.jobs import ProgressStore
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.jobs import JobHandler
 

@@ -1,0 +1,31 @@
+"""The one rule for blob names, the same in every store so blobs can move between them."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from hexa.domain.errors import ValidationError
+
+_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}"
+# Up to eight segments: `inspections/{id}/attachments/{aid}` is four.
+_SAFE_NAME = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT}){{0,7}}")
+MAX_NAME = 512
+
+
+def checked_name(name: str) -> str:
+    """The name, if a blob store accepts it: `/`-separated segments, none of which can
+    leave the store's root (no empty, `.`-led or `..` part, no backslash, no NUL)."""
+    if len(name) > MAX_NAME or not _SAFE_NAME.fullmatch(name) or ".." in name:
+        raise ValidationError(f"not a blob name: {name[:80]!r}")
+    return name
+
+
+def attachment_disposition(filename: str) -> str:
+    """`Content-Disposition` that downloads the blob as `filename` (RFC 6266): an ASCII
+    fallback for old clients, and the name itself, percent-encoded, for the rest."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\%' else "_" for c in filename
+    )
+    encoded = quote(filename, safe="")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"

@@ -1,0 +1,84 @@
+"""Files too big for a request or a row: uploaded packets, their reports, attachments.
+
+A blob has a name made by the server (`inspections/{id}/attachments/{aid}`), never by a
+client. Besides storing and reading, a store hands out links: a ticket a client uploads
+with, and a download URL, both expiring. An object store signs them itself (presigned
+S3 URLs); a store that cannot (a directory, SQL rows, memory) has the app sign routes of
+its own that stream through it (`hexa.adapters.blob_links`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class BlobInfo:
+    """What a store knows of a stored blob without reading it."""
+
+    size: int
+    content_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UploadTicket:
+    """How a client sends one blob's bytes: `method` to `url` with these `headers`; for
+    a POST, a multipart form of `fields` followed by the file (named `file`, last)."""
+
+    method: Literal["PUT", "POST"]
+    url: str
+    expires_at: datetime
+    headers: Mapping[str, str] = field(default_factory=dict)
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+class BlobStore(Protocol):
+    async def put(self, name: str, chunks: AsyncIterable[bytes]) -> int:
+        """Stores the chunks under `name` as they arrive, without holding them all, and
+        answers the size. All or nothing: if the chunks raise, nothing is stored and a
+        blob already of that name is kept."""
+        ...
+
+    def read(self, name: str) -> AsyncIterator[bytes]:
+        """The stored bytes, chunk by chunk. Raises `NotFound` for an unknown name."""
+        ...
+
+    async def stat(self, name: str) -> BlobInfo:
+        """The stored blob's size (and content type, where the store keeps one). Raises
+        `NotFound` for an unknown name."""
+        ...
+
+    async def delete(self, name: str) -> None:
+        """Removes the blob; nothing happens if there is none."""
+        ...
+
+    async def sweep(self, *, older_than: timedelta) -> int:
+        """Removes what writes that never completed left behind (a process killed in the
+        middle of a `put`) once it is older than that; answers how many were removed."""
+        ...
+
+    async def upload_ticket(
+        self,
+        name: str,
+        *,
+        content_type: str,
+        size: int,
+        expires: timedelta,
+        form: bool = False,
+    ) -> UploadTicket:
+        """A ticket to upload exactly `size` bytes of `content_type` under `name`, good for
+        `expires`. `form=True` asks for a multipart POST (what a browser form sends), where
+        the store offers one; otherwise a PUT. Nothing is stored until the client sends."""
+        ...
+
+    async def download_url(
+        self, name: str, *, filename: str, content_type: str, expires: timedelta
+    ) -> str:
+        """A URL that answers the blob as a download (`Content-Disposition: attachment`
+        with `filename`, and `content_type` whatever was stored), good for `expires`.
+        It may be relative to the app (a route the app signs). Minted per call: a bearer
+        token, so never stored and never logged."""
+        ...
