@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hexa.domain.attachments import Attachment
 from hexa.domain.checks import check_from
 from hexa.domain.identity import new_id
 from hexa.domain.inspections import Inspection, Reading
@@ -39,4 +40,17 @@ def a_rule(
         severity=severity,
         enabled=enabled,
         now=T0,
+    )
+
+
+def an_attachment(inspection_id: str = "i-1", **fields: Any) -> Attachment:
+    return Attachment.declared(
+        id=fields.pop("id", None) or new_id(),
+        inspection_id=inspection_id,
+        filename=fields.pop("filename", "gauge.png"),
+        content_type=fields.pop("content_type", "image/png"),
+        size=fields.pop("size", 1234),
+        max_bytes=fields.pop("max_bytes", 10_000),
+        created_by=fields.pop("created_by", "user:ana"),
+        now=fields.pop("now", T0),
     )

@@ -255,6 +255,8 @@ class Settings(BaseSettings):
         return {
             "inspections": self.inspections_backend or self.persistence,
             "rules": self.rules_backend or self.persistence,
+            # Deleted with their inspection, in the same unit of work.
+            "attachments": self.inspections_backend or self.persistence,
             "users": users,
             "sessions": users,  # sessions live beside the users they belong to
             "api_keys": self.api_keys_backend or keys_default,

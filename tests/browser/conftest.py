@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +25,7 @@ from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwrigh
 
 from hexa.bootstrap.families import kept
 from tests.browser.served import ADMIN, Served, serve
-from tests.servers import redis_server_url
+from tests.servers import S3Server, redis_server_url
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -108,6 +109,17 @@ def served_with_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
         redis.Redis.from_url(url).flushdb()
         with serve(tmp_path_factory.mktemp("admin-ui-arq"), url) as running:
             yield running
+
+
+@pytest.fixture(scope="module")
+def served_with_s3(tmp_path_factory: pytest.TempPathFactory, s3: S3Server) -> Iterator[Served]:
+    """The app with BLOB_BACKEND=s3 on moto's S3 server: the browser uploads to it and
+    previews from it, another origin (moto answers CORS for any)."""
+    _chromium_or_skip()
+    bucket = f"hexa-ui-{uuid.uuid4().hex[:12]}"
+    s3.client().create_bucket(Bucket=bucket)
+    with serve(tmp_path_factory.mktemp("admin-ui-s3"), **s3.environment(bucket)) as running:
+        yield running
 
 
 @contextmanager

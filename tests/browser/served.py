@@ -51,13 +51,18 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def serve(directory: Path, redis_url: str | None = None) -> Iterator[Served]:
+def serve(directory: Path, redis_url: str | None = None, **more: str) -> Iterator[Served]:
     """The app; given `redis_url`, jobs go through Redis to a `hexa worker` of their own,
-    as in production (the app's event loop then only serves, so progress streams live)."""
-    settings = SETTINGS | {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'hexa.db'}",
-        "BLOB_DIR": str(directory / "blobs"),
-    }
+    as in production (the app's event loop then only serves, so progress streams live).
+    `more`: settings of the test's own (an S3 bucket's)."""
+    settings = (
+        SETTINGS
+        | {
+            "DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'hexa.db'}",
+            "BLOB_DIR": str(directory / "blobs"),
+        }
+        | more
+    )
     if redis_url:
         settings |= {"REDIS_URL": redis_url, "QUEUE_BACKEND": "arq"}
     migrated = hexa("migrate", cwd=directory, **settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -190,3 +191,45 @@ def test_every_screen_has_no_serious_accessibility_violation(
         expect(page.get_by_role("status")).to_have_count(0)  # loaded
         found[screen] = axe_violations(page)
     assert found == dict.fromkeys(screens, [])
+
+
+# A 2x2 PNG that a browser decodes, so the preview shows an image, not a broken one.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg=="
+)
+
+
+@pytest.mark.parametrize("store", ["served", "served_with_s3"])
+def test_an_image_is_attached_previewed_downloaded_and_deleted(
+    page: Any, request: pytest.FixtureRequest, store: str
+) -> None:
+    served: Served = request.getfixturevalue(store)
+    with admin_api(served) as api:
+        made = api.post("/api/v1/inspections", json={"subject": f"pump {store}"}).json()
+    sign_in(page, served)
+    page.goto(f"{served.ui}#/inspections/{made['id']}")
+    expect(page.get_by_role("heading", name="Attachments")).to_be_visible()
+    expect(page.get_by_text("No attachments.")).to_be_visible()
+    page.get_by_label("Attach a file").set_input_files(
+        {"name": "gauge ../reading.png", "mimeType": "image/png", "buffer": PNG}
+    )
+    page.get_by_role("button", name="Upload").click()
+
+    link = page.get_by_role("link", name="reading.png")
+    expect(link).to_be_visible()
+    preview = page.get_by_role("img", name="Preview of reading.png")
+    expect(preview).to_be_visible()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth === 2", arg=preview.element_handle()
+    )
+    with page.expect_download() as download:
+        link.click()
+    assert Path(download.value.path()).read_bytes() == PNG
+    assert axe_violations(page) == []
+
+    page.get_by_role("button", name="Delete reading.png").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("No attachments.")).to_be_visible()
+    with admin_api(served) as api:
+        listed = api.get(f"/api/v1/inspections/{made['id']}/attachments").json()
+    assert listed["items"] == []

@@ -48,7 +48,8 @@ async def _sql(url: str):
 async def _mongo(uri: str):
     settings = load_settings(persistence="mongo", mongo_uri=uri)
     database = await open_backend("mongo", settings)
-    for name in ("inspections", "rules", "users", "api_keys", "sessions", "audit", "job_outbox"):
+    for name in ("inspections", "rules", "attachments", "users", "api_keys", "sessions", "audit",
+                 "job_outbox"):  # fmt: skip
         await database.db[name].delete_many({})
     return database
 

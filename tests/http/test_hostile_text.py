@@ -139,6 +139,22 @@ FIELDS: dict[str, Field] = {
         "POST", "/api/admin/api-keys/{key}/rotate", {"grace_seconds": SENTINEL}
     ),
     "user.change": Field("PATCH", "/api/admin/users/{user}", {"role": SENTINEL}),
+    # Cleaned (paths, control and format characters go), so not read back as sent.
+    "attachment.filename": Field(
+        "POST",
+        INSPECTIONS + "/{inspection}/attachments",
+        {"filename": SENTINEL, "content_type": "image/png", "size": 10},
+    ),
+    "attachment.content_type": Field(
+        "POST",
+        INSPECTIONS + "/{inspection}/attachments",
+        {"filename": "a.png", "content_type": SENTINEL, "size": 10},
+    ),
+    "attachment.size": Field(
+        "POST",
+        INSPECTIONS + "/{inspection}/attachments",
+        {"filename": "a.png", "content_type": "image/png", "size": SENTINEL},
+    ),
     "register.email": Field(
         "POST", "/api/v1/auth/register", {"email": SENTINEL, "password": "p" * 12}
     ),
@@ -343,12 +359,14 @@ async def test_the_table_covers_every_write_route(app: tuple[Hexa, httpx.AsyncCl
         if method in ("POST", "PUT", "PATCH")
     }
     names = {"rule": "{rule_id}", "inspection": "{inspection_id}", "key": "{kid}",
-             "user": "{user_id}"}  # fmt: skip
+             "user": "{user_id}", "attachment": "{attachment_id}"}  # fmt: skip
     covered = {(f.method, f.path.format(**names)) for f in FIELDS.values()}
     bodiless = {
         ("POST", "/api/v1/inspections/{inspection_id}/submit"),
         ("POST", "/api/admin/api-keys/{kid}/revoke"),
         ("POST", "/api/v1/auth/logout"),
         ("POST", "/api/v1/packets"),  # multipart: the packet-cell table
+        ("POST", "/api/v1/inspections/{inspection_id}/attachments/{attachment_id}/complete"),
+        ("PUT", "/api/v1/blobs/{token}"),  # raw bytes, checked for size and type only
     }
     assert written - bodiless <= covered, written - bodiless - covered

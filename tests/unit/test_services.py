@@ -42,6 +42,7 @@ class App:
     judge: PacketJudge
     uow: UnitOfWorkFactory
     clock: FrozenClock
+    blobs: LocalBlobStore
 
 
 @pytest.fixture
@@ -52,10 +53,11 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
     queue = InProcessJobQueue()  # started per test when jobs should run
     tally = MemoryJobTally()
     dispatcher = JobDispatcher(uow, clock, queue, progress)
-    judge = PacketJudge(uow, LocalBlobStore(tmp_path), progress)
+    blobs = LocalBlobStore(tmp_path)
+    judge = PacketJudge(uow, blobs, progress)
     yield App(
         RuleService(uow, clock),
-        InspectionService(uow, clock, dispatcher),
+        InspectionService(uow, clock, dispatcher, blobs),
         validation(uow, clock, progress, judge, tally),
         dispatcher,
         queue,
@@ -63,6 +65,7 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
         judge,
         uow,
         clock,
+        blobs,
     )
     await queue.close()
 
@@ -156,7 +159,7 @@ async def test_while_progress_is_unreachable_the_outbox_answers_only_what_it_kno
     await app.queue.drain()
     await app.queue.close()  # what is handed over now stays in the queue, unstarted
     running = await app.inspections.submit((await app.inspections.record(subject="b")).id)
-    during = InspectionService(app.uow, app.clock, outage)  # accepted during the outage
+    during = InspectionService(app.uow, app.clock, outage, app.blobs)  # accepted during the outage
     waiting = await during.submit((await app.inspections.record(subject="c")).id)
 
     assert (await outage.job(ended.id)).status == "done"

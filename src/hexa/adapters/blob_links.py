@@ -10,7 +10,6 @@ and the access log names the route template, never the token.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
@@ -18,7 +17,7 @@ import jwt
 
 from hexa.adapters.blob_names import checked_name
 from hexa.domain.errors import Forbidden
-from hexa.ports.blobs import BlobInfo, UploadTicket
+from hexa.ports.blobs import BlobGrant, BlobInfo, UploadTicket
 from hexa.ports.clock import Clock
 
 ROUTE = "/api/v1/blobs/"
@@ -26,18 +25,6 @@ ALGORITHM = "HS256"
 AUDIENCE = "hexa-blobs"
 MAX_TOKEN_CHARS = 2048
 Operation = Literal["put", "get"]
-
-
-@dataclass(frozen=True, slots=True)
-class BlobGrant:
-    """What a valid link allows: `put` exactly `size` bytes of `content_type` under
-    `name`, or `get` it as `filename`."""
-
-    operation: Operation
-    name: str
-    content_type: str
-    size: int | None = None
-    filename: str | None = None
 
 
 class BlobLinks:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 from hexa.domain.errors import ValidationError
 
@@ -19,13 +18,3 @@ def checked_name(name: str) -> str:
     if len(name) > MAX_NAME or not _SAFE_NAME.fullmatch(name) or ".." in name:
         raise ValidationError(f"not a blob name: {name[:80]!r}")
     return name
-
-
-def attachment_disposition(filename: str) -> str:
-    """`Content-Disposition` that downloads the blob as `filename` (RFC 6266): an ASCII
-    fallback for old clients, and the name itself, percent-encoded, for the rest."""
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\%' else "_" for c in filename
-    )
-    encoded = quote(filename, safe="")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"

@@ -1,9 +1,10 @@
-"""Inspections and rules as plain records (dicts of JSON types), for every store."""
+"""Inspections, rules and attachments as plain records, for every store."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from hexa.domain.attachments import Attachment, AttachmentStatus
 from hexa.domain.checks import check_from
 from hexa.domain.inspections import Inspection, InspectionStatus, Reading
 from hexa.domain.rules import Rule, Severity
@@ -67,4 +68,36 @@ def rule_from(record: Any) -> Rule:
         created_at=record["created_at"],
         updated_at=record["updated_at"],
         description=record["description"],
+    )
+
+
+def attachment_record(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.id,
+        "inspection_id": attachment.inspection_id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "status": attachment.status.value,
+        "created_by": attachment.created_by,
+        "version": attachment.version,
+        "created_at": attachment.created_at,
+        "updated_at": attachment.updated_at,
+        "stored_at": attachment.stored_at,
+    }
+
+
+def attachment_from(record: Any) -> Attachment:
+    return Attachment(
+        id=record["id"],
+        inspection_id=record["inspection_id"],
+        filename=record["filename"],
+        content_type=record["content_type"],
+        size=record["size"],
+        status=AttachmentStatus(record["status"]),
+        created_by=record["created_by"],
+        version=record["version"],
+        created_at=record["created_at"],
+        updated_at=record["updated_at"],
+        stored_at=record["stored_at"],
     )

@@ -120,6 +120,7 @@ async def build(
             progress,
             job_retention=timedelta(days=settings.job_retention_days),
             blobs_of=lambda job: [name for area in areas for name in area.blobs_of(job)],
+            chores=[chore for area in areas for chore in area.chores],
         )
         if start_jobs:
             jobs.start(runner, dispatcher, housekeeping)
@@ -161,6 +162,8 @@ async def build(
             areas={type(service): service for area in areas for service in area.services},
             pool_usage=_pool_usage(backends),
             blobs=blobs,
+            blob_links=blobs.links if isinstance(blobs, AppLinkedBlobs) else None,
+            report_of=lambda job: next((b for a in areas if (b := a.report_of(job))), None),
             health_checks=(
                 *(
                     HealthCheck("database" if name == "sql" else name, backend.ping)

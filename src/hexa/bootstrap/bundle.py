@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from hexa.config import Settings
-from hexa.ports.blobs import BlobStore
+from hexa.domain.jobs import JobProgress
+from hexa.ports.blobs import BlobGrants, BlobStore
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import Heartbeat, JobQueue, ProgressStore
 from hexa.ports.security import AccessTokens
@@ -52,6 +53,10 @@ class Hexa:
     # Where packets, reports and attachments live; the app's blob routes stream through
     # it when it cannot sign links of its own.
     blobs: BlobStore | None = None
+    # The links the app signs for a store that cannot (None for S3, which signs its own).
+    blob_links: BlobGrants | None = None
+    # The blob holding a finished job's report, if its kind writes one.
+    report_of: Callable[[JobProgress], str | None] = field(default=lambda job: None)
     areas: Mapping[type, object] = field(default_factory=dict)
     health_checks: tuple[HealthCheck, ...] = field(default=())
     # The SQL pool's connections in use and idle, and its limit; None without SQL.

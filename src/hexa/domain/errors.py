@@ -35,6 +35,10 @@ class TooLarge(DomainError):
     """The input is over a size limit."""
 
 
+class UnsupportedType(DomainError):
+    """The content's media type is not one this use accepts."""
+
+
 class Unavailable(DomainError):
     """A store or service the use case needs cannot be reached right now; try again."""
 

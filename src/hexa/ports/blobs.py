@@ -13,6 +13,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
+from urllib.parse import quote
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,27 @@ class UploadTicket:
     expires_at: datetime
     headers: Mapping[str, str] = field(default_factory=dict)
     fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BlobGrant:
+    """What a link the app signed allows: `put` exactly `size` bytes of `content_type`
+    under `name`, or `get` it as `filename`."""
+
+    operation: Literal["put", "get"]
+    name: str
+    content_type: str
+    size: int | None = None
+    filename: str | None = None
+
+
+class BlobGrants(Protocol):
+    """The links the app signs for a store that cannot sign its own, read back."""
+
+    def opened(self, token: str, operation: Literal["put", "get"]) -> BlobGrant:
+        """What `token` allows, if the app signed it for `operation` and it has not
+        expired. Raises `Forbidden` otherwise."""
+        ...
 
 
 class BlobStore(Protocol):
@@ -82,3 +104,13 @@ class BlobStore(Protocol):
         It may be relative to the app (a route the app signs). Minted per call: a bearer
         token, so never stored and never logged."""
         ...
+
+
+def attachment_disposition(filename: str) -> str:
+    """`Content-Disposition` that downloads the blob as `filename` (RFC 6266): an ASCII
+    fallback for old clients, and the name itself, percent-encoded, for the rest."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\%' else "_" for c in filename
+    )
+    encoded = quote(filename, safe="")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"

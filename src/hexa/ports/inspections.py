@@ -1,5 +1,5 @@
-"""The example domain's repositories (inspections and their rules), and the unit of
-work its services use. Repositories: collections of domain objects, living inside a unit of work.
+"""The example domain's repositories (inspections, their rules and attachments), and the
+unit of work its services use. Repositories: collections of domain objects, living inside a unit of work.
 
 Every write is staged in the unit of work that made the repository and lasts only once
 that unit commits. Versions are the concurrency guard: `update` replaces the stored object
@@ -9,8 +9,10 @@ a separate read.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
+from hexa.domain.attachments import Attachment
 from hexa.domain.inspections import Inspection, InspectionStatus
 from hexa.domain.rules import Rule
 from hexa.ports.uow import UnitOfWork
@@ -73,11 +75,42 @@ class RuleRepository(Protocol):
         ...
 
 
+class AttachmentRepository(Protocol):
+    async def get(self, attachment_id: str) -> Attachment:
+        """The attachment with this id. Raises `NotFound` if there is none."""
+        ...
+
+    async def add(self, attachment: Attachment) -> None:
+        """Stores a new attachment. Raises `Conflict` if its id is taken."""
+        ...
+
+    async def update(self, attachment: Attachment, *, expected_version: int) -> None:
+        """As `InspectionRepository.update`."""
+        ...
+
+    async def delete(self, attachment_id: str, *, expected_version: int | None = None) -> None:
+        """Removes the attachment. Raises `NotFound` if there is none, and `StaleVersion` if
+        `expected_version` is given and the stored version differs."""
+        ...
+
+    async def of_inspection(self, inspection_id: str) -> list[Attachment]:
+        """Every attachment of the inspection, pending or stored, in id order (an
+        inspection holds few: ATTACHMENTS_PER_INSPECTION)."""
+        ...
+
+    async def pending_before(self, before: datetime, *, limit: int) -> list[Attachment]:
+        """Up to `limit` attachments still pending that were declared before `before`,
+        oldest first: uploads that were never completed."""
+        ...
+
+
 class InspectionsUnitOfWork(UnitOfWork, Protocol):
-    """The core's unit of work, with the inspections and rules of the same store."""
+    """The core's unit of work, with the inspections, rules and attachments of the same
+    store."""
 
     inspections: InspectionRepository
     rules: RuleRepository
+    attachments: AttachmentRepository
 
 
 class InspectionsUnitOfWorkFactory(Protocol):

@@ -9,7 +9,7 @@ mid-upload) go after a day. Meant to be run now and then by a background task.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
 
 from hexa.domain.errors import NotFound, StaleVersion
@@ -39,9 +39,11 @@ class Housekeeping:
         key_retention: timedelta = DEFAULT_KEY_RETENTION,
         job_retention: timedelta = DEFAULT_JOB_RETENTION,
         blobs_of: Callable[[Job], Iterable[str]] = lambda job: (),
+        chores: Iterable[Callable[[], Awaitable[Mapping[str, int]]]] = (),
     ) -> None:
         """`blobs_of` names the blobs a job reads and writes (each area knows its own
-        jobs'): they go when the job's record does."""
+        jobs'): they go when the job's record does. `chores` are the areas' own purges,
+        run with the rest."""
         for name, retention in (("key_retention", key_retention), ("job_retention", job_retention)):
             if retention < timedelta(0):
                 raise ValueError(f"{name} cannot be negative: live records would be purged")
@@ -52,15 +54,16 @@ class Housekeeping:
         self._key_retention = key_retention
         self._job_retention = job_retention
         self._blobs_of = blobs_of
+        self._chores = tuple(chores)
 
     async def purge(self) -> dict[str, int]:
         """Deletes ended sessions, long-ended API keys and long-ended jobs; answers how
         many of each, and of the leftovers of unfinished writes. An audit entry records
         each purge that deleted anything."""
-        return await self.purge_identity() | {
-            "jobs": await self.purge_jobs(),
-            "partial_blobs": await self._blobs.sweep(older_than=PARTIAL_BLOB_AGE),
-        }
+        purged = await self.purge_identity() | {"jobs": await self.purge_jobs()}
+        for chore in self._chores:
+            purged |= await chore()
+        return purged | {"partial_blobs": await self._blobs.sweep(older_than=PARTIAL_BLOB_AGE)}
 
     async def purge_identity(self) -> dict[str, int]:
         """Ended sessions and long-ended API keys, in one unit of work."""

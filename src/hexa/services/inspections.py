@@ -9,6 +9,7 @@ from hexa.domain.identity import new_id
 from hexa.domain.inspections import Inspection, InspectionStatus, Reading
 from hexa.domain.jobs import Job, JobProgress, OutboxEntry
 from hexa.domain.validation import VALIDATE_INSPECTION
+from hexa.ports.blobs import BlobStore
 from hexa.ports.clock import Clock
 from hexa.ports.inspections import InspectionsUnitOfWorkFactory
 from hexa.services.audit import record as audit
@@ -18,11 +19,17 @@ from hexa.services.pages import Page, fetch_page
 
 class InspectionService:
     def __init__(
-        self, uow: InspectionsUnitOfWorkFactory, clock: Clock, dispatcher: JobDispatcher
+        self,
+        uow: InspectionsUnitOfWorkFactory,
+        clock: Clock,
+        dispatcher: JobDispatcher,
+        blobs: BlobStore,
     ) -> None:
+        """`blobs` holds the inspections' attachments, which go with them."""
         self._uow = uow
         self._clock = clock
         self._dispatcher = dispatcher
+        self._blobs = blobs
 
     async def record(
         self,
@@ -85,9 +92,28 @@ class InspectionService:
         return revised
 
     async def delete(self, inspection_id: str, *, if_version: int | None = None) -> None:
+        """Removes the inspection with its attachments: their objects first, so that a
+        store that fails leaves everything in place for a retry."""
+        async with self._uow(read_only=True) as uow:
+            current = await uow.inspections.get(inspection_id)
+            attached = await uow.attachments.of_inspection(inspection_id)
+        if if_version is not None and current.version != if_version:
+            raise StaleVersion(
+                f"inspection {inspection_id} is at version {current.version}, not {if_version}"
+            )
+        for attachment in attached:
+            await self._blobs.delete(attachment.blob)
         async with self._uow() as uow:
+            # Read again: one declared meanwhile goes too.
+            attached_now = await uow.attachments.of_inspection(inspection_id)
+            for attachment in attached_now:
+                await uow.attachments.delete(attachment.id)
             await uow.inspections.delete(inspection_id, expected_version=if_version)
             await uow.commit()
+        known = {a.id for a in attached}
+        for late in attached_now:
+            if late.id not in known:
+                await self._blobs.delete(late.blob)
 
     async def submit(
         self, inspection_id: str, *, actor: str = "system", request_id: str | None = None

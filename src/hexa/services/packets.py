@@ -15,7 +15,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
 from hexa.domain.identity import new_id
-from hexa.domain.jobs import Job, JobProgress, OutboxEntry
+from hexa.domain.jobs import Job, JobProgress, JobStatus, OutboxEntry
 from hexa.domain.packets import PacketFinding, PacketFormat, PacketReader, PacketRow, judge
 from hexa.domain.rules import Severity
 from hexa.domain.validation import VALIDATE_INSPECTION, VALIDATE_PACKET
@@ -44,6 +44,13 @@ def blobs_of(job: Job) -> tuple[str, ...]:
     if job.kind == VALIDATE_PACKET:
         return (job.payload.get("blob") or packet_blob(job.id), report_blob(job.id))
     return ()
+
+
+def report_of(job: JobProgress) -> str | None:
+    """The blob of a finished packet job's report (what `report_url` links to)."""
+    if job.kind == VALIDATE_PACKET and job.status is JobStatus.DONE:
+        return report_blob(job.id)
+    return None
 
 
 class PacketService:

@@ -5,6 +5,7 @@ import {
   html, useEffect, useState, Field, Pager, ProblemNote, go, usePages, useSubmit, when,
 } from '../ui.js';
 import { JobView } from './jobs.js';
+import { Attachments } from './attachments.js';
 
 const INSPECTIONS = '/api/v1/inspections';
 const STATUSES = ['draft', 'submitted', 'passed', 'failed'];
@@ -128,7 +129,8 @@ export function Inspection({ me, id }) {
       <button class="primary" type="button" onClick=${submit.submit} disabled=${submit.busy}>Submit for validation</button>
       <${ProblemNote} problem=${submit.problem} />
     </div>`}
-    ${jobId && html`<h2>Validation</h2><${JobView} id=${jobId} onEnd=${load} />`}`;
+    ${jobId && html`<h2>Validation</h2><${JobView} id=${jobId} onEnd=${load} />`}
+    <${Attachments} me=${me} inspectionId=${id} />`;
 }
 
 // What the shell lists in its navigation (app.js), in `order`, for callers with `scope`.

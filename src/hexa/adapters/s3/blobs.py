@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 from aiohttp import ClientError as ConnectionFailure
 from botocore.exceptions import BotoCoreError, ClientError
 
-from hexa.adapters.blob_names import attachment_disposition, checked_name
+from hexa.adapters.blob_names import checked_name
 from hexa.adapters.local_blobs import READ_CHUNK
 from hexa.domain.errors import NotFound, Unavailable
-from hexa.ports.blobs import BlobInfo, UploadTicket
+from hexa.ports.blobs import BlobInfo, UploadTicket, attachment_disposition
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3.client import S3Client

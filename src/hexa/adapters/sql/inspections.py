@@ -1,10 +1,15 @@
-"""The example domain in SQL: the inspections and rules tables, and their repositories."""
+"""The example domain in SQL: the inspections, rules and attachments tables, and their
+repositories."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import sqlalchemy as sa
 
 from hexa.adapters.inspection_records import (
+    attachment_from,
+    attachment_record,
     inspection_from,
     inspection_record,
     rule_from,
@@ -12,6 +17,7 @@ from hexa.adapters.inspection_records import (
 )
 from hexa.adapters.sql.repositories import SqlRepository
 from hexa.adapters.sql.tables import UtcDateTime, metadata
+from hexa.domain.attachments import Attachment, AttachmentStatus
 from hexa.domain.inspections import Inspection, InspectionStatus
 from hexa.domain.rules import Rule
 
@@ -48,6 +54,24 @@ rules = sa.Table(
 )
 
 
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("inspection_id", sa.String(36), nullable=False, index=True),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("content_type", sa.String(100), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("stored_at", UtcDateTime, nullable=True),
+    sa.Index("ix_attachments_status_created_at", "status", "created_at"),
+)
+
+
 class SqlInspectionRepository(SqlRepository[Inspection]):
     kind = "inspection"
     table = inspections
@@ -81,5 +105,37 @@ class SqlRuleRepository(SqlRepository[Rule]):
         return await self._rows(query)
 
 
+class SqlAttachmentRepository(SqlRepository[Attachment]):
+    kind = "attachment"
+    table = attachments
+
+    _record = staticmethod(attachment_record)
+    _entity = staticmethod(attachment_from)
+
+    async def of_inspection(self, inspection_id: str) -> list[Attachment]:
+        query = (
+            sa.select(self.table)
+            .where(self.table.c.inspection_id == inspection_id)
+            .order_by(self.table.c.id)
+        )
+        return await self._rows(query)
+
+    async def pending_before(self, before: datetime, *, limit: int) -> list[Attachment]:
+        query = (
+            sa.select(self.table)
+            .where(
+                self.table.c.status == AttachmentStatus.PENDING.value,
+                self.table.c.created_at < before,
+            )
+            .order_by(self.table.c.created_at, self.table.c.id)
+            .limit(limit)
+        )
+        return await self._rows(query)
+
+
 # What a SQL session finds here, by port (`hexa.adapters.sql.database`).
-REPOSITORIES = {"inspections": SqlInspectionRepository, "rules": SqlRuleRepository}
+REPOSITORIES = {
+    "inspections": SqlInspectionRepository,
+    "rules": SqlRuleRepository,
+    "attachments": SqlAttachmentRepository,
+}

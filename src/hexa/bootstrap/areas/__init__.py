@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, cast
 
 from hexa.adapters.unit_of_work import BackendUnitOfWork
 from hexa.config import Settings
-from hexa.domain.jobs import Job, JobKind
+from hexa.domain.jobs import Job, JobKind, JobProgress
 from hexa.ports.blobs import BlobStore
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import ProgressStore
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.jobs import JobHandler
+
+Chore = Callable[[], Awaitable[Mapping[str, int]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +42,15 @@ class Core:
 @dataclass(frozen=True, slots=True)
 class Area:
     """An area's services (the drivers find each by its type), the job kinds it runs,
-    and the blobs each of its jobs leaves behind (deleted with the job's record)."""
+    the blobs each of its jobs leaves behind (deleted with the job's record), its own
+    housekeeping (each answers how many of what it removed), and the blob holding a
+    finished job's report, for the jobs that write one."""
 
     services: tuple[object, ...]
     jobs: Mapping[JobKind, JobHandler] = field(default_factory=dict)
     blobs_of: Callable[[Job], Iterable[str]] = lambda job: ()
+    chores: tuple[Chore, ...] = ()
+    report_of: Callable[[JobProgress], str | None] = lambda job: None
 
 
 class _AreaModule(Protocol):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from hexa.bootstrap.areas import Area, Core
 from hexa.domain.validation import VALIDATE_INSPECTION, VALIDATE_PACKET
+from hexa.services.attachments import AttachmentService
 from hexa.services.inspections import InspectionService
-from hexa.services.packets import PacketJudge, PacketService, blobs_of
+from hexa.services.packets import PacketJudge, PacketService, blobs_of, report_of
 from hexa.services.rules import RuleService
 from hexa.services.validation import InspectionJudge
 
@@ -15,10 +18,19 @@ def wire(core: Core) -> Area:
     packets = PacketJudge(
         core.uow, core.blobs, core.progress, progress_every=settings.packet_progress_every
     )
+    attachments = AttachmentService(
+        core.uow,
+        core.clock,
+        core.blobs,
+        max_bytes=settings.attachment_max_bytes,
+        per_inspection=settings.attachments_per_inspection,
+        link_ttl=timedelta(seconds=settings.s3_presign_ttl),
+    )
     return Area(
         services=(
             RuleService(core.uow, core.clock),
-            InspectionService(core.uow, core.clock, core.dispatcher),
+            InspectionService(core.uow, core.clock, core.dispatcher, core.blobs),
+            attachments,
             PacketService(core.uow, core.clock, core.blobs, core.dispatcher),
         ),
         jobs={
@@ -26,4 +38,6 @@ def wire(core: Core) -> Area:
             VALIDATE_PACKET: packets.run,
         },
         blobs_of=blobs_of,
+        chores=(attachments.purge_abandoned,),
+        report_of=report_of,
     )

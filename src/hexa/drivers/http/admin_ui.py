@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
@@ -27,8 +28,8 @@ PREFIX = "/admin-ui"
 # The source tree's copy; a deployment that installs the package elsewhere sets ADMIN_UI_DIR.
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[4] / "static" / "admin-ui"
 CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'{sockets}; form-action 'self'; frame-ancestors 'none'; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:{store}; "
+    "connect-src 'self'{sockets}{store}; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; object-src 'none'"
 )
 # A Host header that can only name a host and port: anything else gets no WebSocket origin
@@ -45,18 +46,33 @@ HEADERS = {
 log = logging.getLogger(__name__)
 
 
-def content_security_policy(host: str | None) -> str:
-    """The CSP, with the page's own WebSocket origins in `connect-src` (the job feed)."""
-    if host and _HOST.fullmatch(host):
-        return CSP.format(sockets=f" ws://{host} wss://{host}")
-    return CSP.format(sockets="")
+def content_security_policy(host: str | None, store: str = "") -> str:
+    """The CSP, with the page's own WebSocket origins in `connect-src` (the job feed) and
+    `store`, the blob store's origins, where attachments go up and previews come from."""
+    sockets = f" ws://{host} wss://{host}" if host and _HOST.fullmatch(host) else ""
+    return CSP.format(sockets=sockets, store=f" {store}" if store else "")
+
+
+def store_origins(settings: Settings) -> str:
+    """The origins presigned links point at with BLOB_BACKEND=s3 (none otherwise: the
+    app's own routes serve the other stores)."""
+    if settings.blob_backend != "s3":
+        return ""
+    endpoint = settings.s3_public_endpoint or settings.s3_endpoint
+    if endpoint:
+        url = urlsplit(endpoint)
+        return f"{url.scheme}://{url.netloc}"
+    # AWS: the bucket's virtual host, with and without the region in it.
+    bucket, region = settings.s3_bucket, settings.resolved_s3_region
+    return f"https://{bucket}.s3.{region}.amazonaws.com https://{bucket}.s3.amazonaws.com"
 
 
 class _Headed:
     """An ASGI app whose answers carry the UI's headers."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, store: str = "") -> None:
         self._app = app
+        self._store = store
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
@@ -65,7 +81,7 @@ class _Headed:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers.update(HEADERS)
-                headers["Content-Security-Policy"] = content_security_policy(host)
+                headers["Content-Security-Policy"] = content_security_policy(host, self._store)
                 html = headers.get("content-type", "").startswith("text/html")
                 # Scripts and styles revalidate (ETag); the HTML is never stored.
                 headers["Cache-Control"] = "no-store" if html else "no-cache"
@@ -103,4 +119,5 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.router.routes.append(
         Route(f"{PREFIX}/screens/index.json", _Headed(listing), include_in_schema=False)
     )
-    app.router.routes.append(Mount(PREFIX, app=_Headed(_Files(directory)), name="admin-ui"))
+    files = _Headed(_Files(directory), store_origins(settings))
+    app.router.routes.append(Mount(PREFIX, app=files, name="admin-ui"))

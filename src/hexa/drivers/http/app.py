@@ -70,8 +70,13 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
         for path, limit in area.body_limits(settings).items()
     }
 
+    # A path ending in `/` stands for every path under it (`/api/v1/blobs/{token}`).
+    prefixes = sorted((p for p in limits if p.endswith("/")), key=len, reverse=True)
+
     def body_limit(path: str) -> int:
-        return limits.get(path, MAX_JSON_BYTES)
+        if path in limits:
+            return limits[path]
+        return next((limits[p] for p in prefixes if path.startswith(p)), MAX_JSON_BYTES)
 
     app.add_middleware(BodySizeLimit, limit_for=body_limit)
     # Added last, so outermost: it also counts what the body limit refuses.

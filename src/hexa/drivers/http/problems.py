@@ -24,6 +24,7 @@ from hexa.domain.errors import (
     TooLarge,
     Unauthenticated,
     Unavailable,
+    UnsupportedType,
     ValidationError,
 )
 
@@ -42,6 +43,7 @@ ERROR_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (Conflict, 409, "conflict"),
     (ValidationError, 422, "invalid"),
     (TooLarge, 413, "body-too-large"),
+    (UnsupportedType, 415, "unsupported-type"),
     (Unavailable, 503, "unavailable"),
 )
 

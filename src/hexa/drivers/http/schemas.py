@@ -35,9 +35,12 @@ class JobOut(BaseModel):
     finished_at: datetime | None
     result: dict[str, Any]
     error: str | None
+    report_url: str | None = Field(
+        None, description="a finished packet's report: a link that expires; never store it"
+    )
 
     @classmethod
-    def of(cls, job: JobProgress) -> JobOut:
+    def of(cls, job: JobProgress, *, report_url: str | None = None) -> JobOut:
         return cls(
             id=job.id,
             kind=job.kind,
@@ -49,4 +52,5 @@ class JobOut(BaseModel):
             finished_at=job.finished_at,
             result=job.result,
             error=job.error,
+            report_url=report_url,
         )
