@@ -63,10 +63,12 @@ def stack(
     request: pytest.FixtureRequest, tmp_path: Path, own_redis: OwnRedis, empty_postgres: str
 ) -> Iterator[Stack]:
     """The app and a worker over PostgreSQL and Redis; packets and reports in a directory
-    both share, or (`indirect` parameter "sql") in PostgreSQL alone."""
+    both share, or (`indirect` parameter "sql") in PostgreSQL alone, or ("s3") in a bucket
+    of moto's S3 server."""
     port = _free_port()
+    blobs = getattr(request, "param", "local")
     env = {
-        "BLOB_BACKEND": getattr(request, "param", "local"),
+        "BLOB_BACKEND": blobs,
         "DATABASE_URL": empty_postgres, "REDIS_URL": own_redis.url, "QUEUE_BACKEND": "arq",
         "BLOB_DIR": str(tmp_path / "blobs"), "ENV": "test", "JWT_SECRET": SECRET,
         "API_KEY_PEPPER": SECRET, "WS_HEARTBEAT_SECONDS": "1", "JOB_TIMEOUT_SECONDS": "10",
@@ -74,6 +76,8 @@ def stack(
         "WORKER_SHUTDOWN_GRACE_SECONDS": "2", "WORKER_METRICS_PORT": str(_free_port()),
         "JOB_REDISPATCH_SECONDS": "2", "WORKER_LEASE_SECONDS": "3",
     }  # fmt: skip
+    if blobs == "s3":
+        env |= request.getfixturevalue("s3").environment(request.getfixturevalue("s3_bucket"))
     created = hexa("create-admin", ADMIN[0], cwd=tmp_path, HEXA_ADMIN_PASSWORD=ADMIN[1], **env)
     assert created.returncode == 0, created.stderr
     running = Stack(env, tmp_path, base=f"http://127.0.0.1:{port}")

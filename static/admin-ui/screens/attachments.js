@@ -101,8 +101,7 @@ export function Attachments({ me, inspectionId }) {
       </tr>`)}</tbody>
     </table>`}
     <${ProblemNote} problem=${problem} />
-    ${writer && html`<form class="panel" onSubmit=${attach} aria-labelledby="attach-title">
-      <h3 id="attach-title" class="vh">Attach a file</h3>
+    ${writer && html`<form class="panel" onSubmit=${attach} aria-label="New attachment">
       <div class="fields">
         <div class="field">
           <label for=${inputId}>Attach a file</label>
