@@ -17,7 +17,7 @@ from hexa.drivers.logs import configure_logging
 # Loggers `configure_logging` changes besides the root: restored afterwards, so that the
 # tests after this one log as before.
 _TOUCHED = ("uvicorn", "uvicorn.error", "uvicorn.asgi", "uvicorn.access", "arq", "arq.worker",
-            "alembic", "aiosqlite")  # fmt: skip
+            "alembic", "aiosqlite", "botocore", "aiobotocore")  # fmt: skip
 
 
 class LogCapture:

@@ -30,12 +30,17 @@ _LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.asgi", "arq", "arq.work
 # Chatty at INFO about nothing an operator needs (alembic announces its plugins when the
 # app checks the schema): heard from at WARNING, or when LOG_LEVEL is DEBUG.
 _CHATTY_LOGGERS = ("alembic",)
-# Their DEBUG lines print every statement with its parameters, the rows written: password
-# hashes and token digests among them. Never below INFO, whatever LOG_LEVEL says.
-_VERBATIM_LOGGERS = ("aiosqlite",)
+# Their DEBUG lines print what they handle verbatim: every statement with its parameters,
+# the rows written (password hashes, token digests); each S3 request signed, its
+# canonical form and signature, and presigned URLs (bearer links). Never below INFO,
+# whatever LOG_LEVEL says.
+_VERBATIM_LOGGERS = ("aiosqlite", "botocore", "aiobotocore")
 # Tokens can travel in a query string (`/ws/jobs/{id}?token=...`, for clients that cannot
-# set headers), and uvicorn names the full URL when it logs a WebSocket handshake.
-_QUERY_SECRET = re.compile(r"((?:token|key|secret|password)=)[^&\s\"']+", re.IGNORECASE)
+# set headers), and uvicorn names the full URL when it logs a WebSocket handshake; a
+# presigned S3 URL carries its signature, credential and session token the same way.
+_QUERY_SECRET = re.compile(
+    r"((?:token|key|secret|password|signature|credential)=)[^&\s\"']+", re.IGNORECASE
+)
 
 
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
@@ -66,7 +71,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             # `extra` fields of a plain record (the access event's) become fields too.
-            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _no_copied_message],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 *_rendering(settings.resolved_log_format, stream),
@@ -105,8 +110,16 @@ def _rendering(log_format: str, stream: TextIO) -> list[Processor]:
     return [structlog.dev.ConsoleRenderer(colors=colors, exception_formatter=plain)]
 
 
+def _no_copied_message(logger: WrappedLogger, method: str, event: EventDict) -> EventDict:
+    """Drops `message`, the raw text a handler that formatted the record first (pytest's,
+    a library's) left on it: `ExtraAdder` would copy it as a field, secrets unhidden."""
+    event.pop("message", None)
+    return event
+
+
 def hide_query_secrets(logger: WrappedLogger, method: str, event: EventDict) -> EventDict:
-    """Blanks the value of `token=`, `key=`, `secret=` and `password=` in a message."""
+    """Blanks the value of `token=`, `key=`, `secret=`, `password=`, `signature=` and
+    `credential=` (and so `X-Amz-Signature=`...) in a message."""
     message = event.get("event")
     if isinstance(message, str) and "=" in message:
         event["event"] = _QUERY_SECRET.sub(r"\1[hidden]", message)

@@ -91,11 +91,18 @@ def _fields(scope: Scope, status: int | None, seconds: float) -> dict[str, Any]:
     }
 
 
+# Paths whose last part is a signed link's token (`/api/v1/blobs/{token}`).
+_LINK_PATHS = ("/api/v1/blobs/",)
+
+
 def _route(scope: Scope) -> str:
     route = getattr(scope.get("route"), "path", None)
     if isinstance(route, str):
         return route
     path: str = scope.get("path", "")
+    for prefix in _LINK_PATHS:  # a link's token is a credential, even on a path unmatched
+        if path.startswith(prefix):
+            return prefix + "{token}"
     return path[:_UNROUTED_PATH_CHARS]
 
 
