@@ -17,7 +17,7 @@ help:
 	@echo "make test     install, start a throw-away PostgreSQL, run the whole suite"
 	@echo "make migrate  apply database migrations"
 	@echo "make smoke    the Postman collection against BASE_URL (default http://$(HOST):$(PORT))"
-	@echo "make compose-test  PostgreSQL, MongoDB and Redis from docker-compose.test.yml, then make test"
+	@echo "make compose-test  PostgreSQL, MongoDB, Redis and MinIO from docker-compose.test.yml, then make test"
 	@echo "make bench    Hexa's reads against bare FastAPI and a bare SQLAlchemy read, in one run"
 	@echo "make fuzz     schemathesis against a served app for FUZZ_SECONDS (default 900)"
 	@echo "make aggregate NAME=equipment FIELDS=\"serial:text location:text?\"  a new aggregate, every layer"
@@ -100,11 +100,13 @@ smoke: install
 COMPOSE      ?= docker compose
 COMPOSE_TEST := $(COMPOSE) -f docker-compose.test.yml
 compose-test:
-	$(COMPOSE_TEST) up --detach --wait postgres mongo redis
+	$(COMPOSE_TEST) up --detach --wait postgres mongo redis minio
 	HEXA_TEST_POSTGRES_URL=postgresql+asyncpg://hexa:hexa@127.0.0.1:$${HEXA_COMPOSE_POSTGRES_PORT:-55432}/hexa_test \
 	HEXA_TEST_POSTGRES_STAIRWAY_URL=postgresql+asyncpg://hexa:hexa@127.0.0.1:$${HEXA_COMPOSE_POSTGRES_PORT:-55432}/hexa_stairway \
 	MONGO_URI=mongodb://127.0.0.1:$${HEXA_COMPOSE_MONGO_PORT:-57017}/hexa_test \
 	HEXA_TEST_REDIS_URL=redis://127.0.0.1:$${HEXA_COMPOSE_REDIS_PORT:-56379}/0 \
+	HEXA_TEST_S3_ENDPOINT=http://127.0.0.1:$${HEXA_COMPOSE_S3_PORT:-59000} \
+	HEXA_TEST_S3_ACCESS_KEY=hexa-compose HEXA_TEST_S3_SECRET_KEY=hexa-compose-secret-not-for-production \
 	$(MAKE) test; status=$$?; $(COMPOSE_TEST) down --volumes; exit $$status
 
 # Speed as ratios against references measured in the same run (scripts/bench_http.py):

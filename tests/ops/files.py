@@ -32,7 +32,7 @@ SETTINGS = frozenset(name.upper() for name in Settings.model_fields)
 # Secret-bearing settings: from a Secret in Kubernetes, never a ConfigMap.
 SECRET_SETTINGS = frozenset(
     {"JWT_SECRET", "JWT_PREVIOUS_SECRETS", "API_KEY_PEPPER", "DATABASE_URL", "MONGO_URI",
-     "REDIS_URL", "SMTP_PASSWORD"}
+     "REDIS_URL", "SMTP_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
 )  # fmt: skip
 # Variables the build reads that are not Settings, each with a file that must read it.
 OTHER_VARIABLES = {

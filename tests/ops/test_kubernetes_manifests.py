@@ -40,6 +40,7 @@ def test_the_manifests_are_the_expected_set() -> None:
 
     assert found == {
         ("ConfigMap", "hexa-config"),
+        ("ServiceAccount", "hexa"),
         ("Deployment", "hexa-monolith"),
         ("Deployment", "hexa-worker"),
         ("Service", "hexa-monolith"),
