@@ -1,6 +1,7 @@
 """Rows per second and the worker's peak memory when validating packets end to end.
 
     scripts/with-test-services.sh .venv/bin/python scripts/bench_packets.py [--rows 10000 100000]
+        [--blobs local s3]
 
 Starts a throw-away stack in a temporary directory — `hexa serve` and `hexa worker` as
 processes over the PostgreSQL and Redis that `with-test-services.sh` provides (or SQLite
@@ -9,7 +10,8 @@ its end over `WS /ws/jobs/{id}` (as a client watching it live would), and report
 per second (upload to the close after `done`; the upload and the worker's own time are
 shown apart), the progress frames the WebSocket carried,
 and the worker's peak resident memory (VmHWM), read from /proc after each packet, with a
-fresh worker per size.
+fresh worker per size. `--blobs s3` keeps packets and reports in a bucket of moto's S3
+server, run as a process of its own on loopback (HEXA_TEST_S3_ENDPOINT: a server of yours).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -71,17 +75,61 @@ def _at(text: str) -> datetime:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--blobs", nargs="+", choices=["local", "sql", "s3"], default=["local"])
     args = parser.parse_args()
     redis = os.environ.get("HEXA_TEST_REDIS_URL")
     if not redis:
         sys.exit("bench_packets: needs Redis: run it under scripts/with-test-services.sh")
+    for store in args.blobs:
+        print(f"BLOB_BACKEND={store}")
+        with _blob_settings(store) as settings:
+            run(args.rows, redis, settings)
+
+
+@contextmanager
+def _blob_settings(store: str) -> Iterator[dict[str, str]]:
+    if store != "s3":
+        yield {"BLOB_BACKEND": store}
+        return
+    import boto3
+
+    endpoint = os.environ.get("HEXA_TEST_S3_ENDPOINT")
+    server = None
+    if not endpoint:
+        port = 8797
+        server = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        endpoint = f"http://127.0.0.1:{port}"
+    keys = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench-secret"}
+    try:
+        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **keys)
+        for _ in range(100):
+            try:
+                client.create_bucket(Bucket="hexa-bench")
+                break
+            except Exception:  # not listening yet
+                time.sleep(0.1)
+        yield {
+            "BLOB_BACKEND": "s3", "S3_BUCKET": "hexa-bench", "S3_ENDPOINT": endpoint,
+            "AWS_ACCESS_KEY_ID": keys["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": keys["aws_secret_access_key"],
+        }  # fmt: skip
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def run(sizes: list[int], redis: str, blobs: dict[str, str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         database = os.environ.get("HEXA_TEST_POSTGRES_URL") or f"sqlite+aiosqlite:///{tmp}/b.db"
         env = os.environ | {
             "DATABASE_URL": database, "REDIS_URL": redis, "QUEUE_BACKEND": "arq",
             "BLOB_DIR": f"{tmp}/blobs", "ENV": "test", "JWT_SECRET": SECRET,
             "API_KEY_PEPPER": SECRET, "MAX_UPLOAD_BYTES": str(256 * 1024 * 1024),
-            "HEXA_ADMIN_PASSWORD": ADMIN[1], "PORT": "8799",
+            "HEXA_ADMIN_PASSWORD": ADMIN[1], "PORT": "8799", **blobs,
         }  # fmt: skip
         subprocess.run([*HEXA, "migrate"], env=env, check=True, cwd=tmp)
         subprocess.run([*HEXA, "create-admin", ADMIN[0]], env=env, cwd=tmp, capture_output=True)
@@ -107,7 +155,7 @@ def main() -> None:
                 f" {'worker s':>8} {'ws updates':>10} {'last running':>12} {'status':>7}"
                 f" {'worker peak MiB':>16}"
             )
-            for rows in args.rows:
+            for rows in sizes:
                 worker = subprocess.Popen(
                     [*HEXA, "worker"], env=env, cwd=tmp, stderr=subprocess.DEVNULL
                 )
