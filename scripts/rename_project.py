@@ -56,6 +56,10 @@ DIRECTIVE = re.compile(r'"[^"]*"(?=\s+# rename: (package|slug|title)$)', re.MULT
 OPTIONAL_PARTS = {
     "mongo": ("src/{package}/adapters/mongo", ["pymongo", "pymongo-async-mock"]),
     "redis": ("src/{package}/adapters/redis", ["redis"]),
+    "s3": (
+        "src/{package}/adapters/s3",
+        ["aiobotocore", "types-aiobotocore", "moto", "flask", "flask-cors"],
+    ),
     "worker": ("src/{package}/drivers/worker", ["arq"]),
     "admin_ui": ("static/admin-ui", ["playwright", "pytest-playwright"]),
     "k8s": ("k8s", ["kubernetes-validate"]),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from hexa.bootstrap.families import kept
 
 # The family behind each adapter a suite may name; the others are always kept.
-FAMILY = {"mongo": "mongo", "mongo-fake": "mongo", "redis": "redis", "arq": "arq"}
+FAMILY = {"mongo": "mongo", "mongo-fake": "mongo", "redis": "redis", "arq": "arq", "s3": "s3"}
 
 
 def kept_adapters(*names: str) -> list[str]:

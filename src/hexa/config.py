@@ -222,6 +222,8 @@ class Settings(BaseSettings):
                     f"{name} must be a secret of at least {MIN_JWT_SECRET_BYTES} bytes "
                     f"outside ENV=dev (ENV is {self.env})"
                 )
+        if self.blob_backend == "s3" and not _kept("adapters.s3"):
+            raise ValueError("BLOB_BACKEND is s3 but this project was made without the S3 store")
         if self.blob_backend == "s3" and not self.s3_bucket:
             raise ValueError("BLOB_BACKEND is s3 but S3_BUCKET is not set")
         if bool(self.aws_access_key_id) != bool(self.aws_secret_access_key):
@@ -300,13 +302,13 @@ class Settings(BaseSettings):
     def resolved_queue_backend(self) -> str:
         if self.queue_backend:
             return self.queue_backend
-        return "arq" if self.resolved_redis_url and _worker_kept() else "inprocess"
+        return "arq" if self.resolved_redis_url and _kept("drivers.worker") else "inprocess"
 
 
-def _worker_kept() -> bool:
-    """Whether this project kept the arq worker: one made from the template without it
-    runs its jobs in-process even when it has Redis."""
-    return importlib.util.find_spec(f"{__package__}.drivers.worker") is not None
+def _kept(module: str) -> bool:
+    """Whether this project kept an optional part (the arq worker, the S3 store): one
+    made from the template without the worker runs its jobs in-process even with Redis."""
+    return importlib.util.find_spec(f"{__package__}.{module}") is not None
 
 
 def load_settings(**overrides: object) -> Settings:

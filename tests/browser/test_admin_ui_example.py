@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
+from hexa.bootstrap.families import kept
 from tests.browser.conftest import admin_api, axe_violations, sign_in
 from tests.browser.served import Served
 from tests.browser.test_admin_ui import INSPECTIONS, KINDS, PASSWORD, _packet, open_screen, person
@@ -199,7 +200,7 @@ PNG = base64.b64decode(
 )
 
 
-@pytest.mark.parametrize("store", ["served", "served_with_s3"])
+@pytest.mark.parametrize("store", ["served", *(["served_with_s3"] if kept("s3") else [])])
 def test_an_image_is_attached_previewed_downloaded_and_deleted(
     page: Any, request: pytest.FixtureRequest, store: str
 ) -> None:

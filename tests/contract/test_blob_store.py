@@ -18,9 +18,10 @@ from hexa.adapters.memory.blobs import MemoryBlobStore
 from hexa.config import load_settings
 from hexa.domain.errors import NotFound, ValidationError
 from hexa.ports.blobs import BlobStore
+from tests.families import kept_adapters
 from tests.servers import S3Server
 
-STORES = ["memory", "local", "sqlite", "postgres", "s3"]
+STORES = kept_adapters("memory", "local", "sqlite", "postgres", "s3")
 
 
 def _linked(storage: object) -> BlobStore:

@@ -18,6 +18,7 @@ from hexa.bootstrap import Hexa, build
 from hexa.config import load_settings
 from hexa.domain.access import Role, role_scopes
 from hexa.drivers.http.app import create_app
+from tests.families import kept_adapters
 from tests.log_capture import captured_logs
 from tests.servers import S3Server
 
@@ -26,7 +27,7 @@ S3_SECRET = "s3-secret-key-that-must-never-be-logged"
 PHOTO = b"\xff\xd8\xff" + b"p" * 3000
 
 
-@pytest.fixture(params=["s3", "local"])
+@pytest.fixture(params=kept_adapters("s3", "local"))
 async def graph(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[tuple[Hexa, str | None]]:

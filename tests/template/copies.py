@@ -22,7 +22,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-QUESTIONS = ("mongo", "redis", "worker", "admin_ui", "k8s", "postman", "example_domain")
+QUESTIONS = ("mongo", "redis", "s3", "worker", "admin_ui", "k8s", "postman", "example_domain")
 # Any of the template's own names, as the rename script finds them.
 TEMPLATE_NAMES = re.compile(r"(?<![A-Za-z0-9])(hexa|Hexa|HEXA)(?![a-z0-9])")
 # A Jinja expression or statement of the template's, left unrendered (Postman's own

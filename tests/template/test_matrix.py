@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(
     not os.environ.get("HEXA_TEMPLATE_MATRIX"),
     reason="the wider template matrix runs with `make test-template` (HEXA_TEMPLATE_MATRIX=1)",
 )
-PARTS = ("mongo", "redis", "worker", "admin_ui", "k8s", "postman", "example_domain")
+PARTS = ("mongo", "redis", "s3", "worker", "admin_ui", "k8s", "postman", "example_domain")
 LEFT_OUT = [
     *((part,) for part in PARTS),
     ("worker", "example_domain"),

@@ -1,6 +1,6 @@
 """Two projects made from this checkout, each held to its own checks: `full` (every
 answer at its default, a new package name) and `minimal` (SQLite only: no MongoDB,
-Redis, worker, admin UI, Kubernetes, Postman or example domain).
+Redis, S3, worker, admin UI, Kubernetes, Postman or example domain).
 
 Both are made, installed and checked at once, in the background, from the first test
 that needs them; each test then reads one check's outcome.
@@ -35,7 +35,8 @@ MINIMAL = Variant(
     "minimal",
     NAMES
     | dict.fromkeys(
-        ("mongo", "redis", "worker", "admin_ui", "k8s", "postman", "example_domain"), False
+        ("mongo", "redis", "s3", "worker", "admin_ui", "k8s", "postman", "example_domain"),
+        False,
     ),
 )
 VARIANTS = (FULL, MINIMAL)
@@ -44,6 +45,7 @@ FAST_TESTS = ("tests/unit", "tests/contract", "tests/http")
 ONLY_FOR = {
     "mongo": ({"pymongo"}, {"pymongo-async-mock"}),
     "redis": ({"redis"}, set()),
+    "s3": ({"aiobotocore"}, {"types-aiobotocore", "moto", "flask", "flask-cors"}),
     "worker": ({"arq"}, set()),
     "admin_ui": (set(), {"playwright", "pytest-playwright"}),
     "k8s": (set(), {"kubernetes-validate"}),

@@ -65,6 +65,14 @@ class _HeartbeatReader(Protocol):
     async def worker_heartbeat(self, settings: Settings) -> bool: ...
 
 
+class _Bucket(BlobStore, Protocol):
+    async def ping(self) -> None: ...
+
+
+class _BucketWiring(Protocol):
+    async def blob_store(self, settings: Settings, stack: AsyncExitStack) -> _Bucket: ...
+
+
 async def open_backend(name: str, settings: Settings) -> Database:
     """The repository backend `name` (memory, sql, mongo, redis) opened from the settings,
     as `build` opens it."""
@@ -191,9 +199,7 @@ async def _blob_store(
     DATABASE_URL, or an S3 bucket; with the health check of the bucket. The first two
     cannot sign links: the app signs routes of its own for them."""
     if settings.blob_backend == "s3":
-        from hexa.bootstrap.s3 import blob_store as s3_store
-
-        store = await s3_store(settings, stack)
+        store = await cast(_BucketWiring, family("s3", "BLOB_BACKEND")).blob_store(settings, stack)
         return store, (HealthCheck("s3", store.ping),)
     links = BlobLinks(derived_key(settings, "blob-links"), clock)
     if settings.blob_backend == "local":

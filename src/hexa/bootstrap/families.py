@@ -1,6 +1,6 @@
 """Where each technology is wired: one module of this package per family, found by name.
 
-A project made from the template without MongoDB, Redis or the worker has no module for
+A project made from the template without MongoDB, Redis, S3 or the worker has no module for
 them (nor their adapters), so the root never imports one at module level: it looks the
 family up here when the settings ask for it, and a setting that names a family the
 project left out is one clear line, not an ImportError.
@@ -22,6 +22,7 @@ TECHNOLOGIES = {
     "mongo": "MongoDB",
     "redis": "Redis",
     "arq": "the arq worker",
+    "s3": "the S3 blob store",
 }
 
 
