@@ -44,6 +44,7 @@ _SECRET_BEARING = {
     "API_KEY_PEPPER",
     "SMTP_PASSWORD",
     "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
 }
 # An S3 key prefix: folders of safe characters, ending in `/` when not empty.
 _S3_PREFIX = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9._-]{0,99}/){0,8}")
@@ -110,6 +111,7 @@ class Settings(BaseSettings):
     # Unset: the platform's credentials (an instance role, IRSA, EKS Pod Identity).
     aws_access_key_id: str | None = None
     aws_secret_access_key: SecretStr | None = None
+    aws_session_token: SecretStr | None = None
     s3_presign_ttl: int = Field(300, ge=1, le=MAX_PRESIGN_TTL)
     attachment_max_bytes: int = Field(25 * 1024 * 1024, gt=0)
     attachments_per_inspection: int = Field(20, ge=1, le=1000)
@@ -185,6 +187,13 @@ class Settings(BaseSettings):
             raise ValueError("folders of letters, digits, '.', '_' and '-', e.g. hexa/prod/")
         return value
 
+    @field_validator("s3_region", "aws_region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value and not re.fullmatch(r"[a-z]{2}(-[a-z0-9]+){1,4}", value):
+            raise ValueError("not a region name (e.g. eu-west-3)")
+        return value or None
+
     @field_validator("s3_bucket")
     @classmethod
     def _s3_bucket(cls, value: str | None) -> str | None:
@@ -226,6 +235,11 @@ class Settings(BaseSettings):
             raise ValueError("BLOB_BACKEND is s3 but this project was made without the S3 store")
         if self.blob_backend == "s3" and not self.s3_bucket:
             raise ValueError("BLOB_BACKEND is s3 but S3_BUCKET is not set")
+        if self.s3_public_endpoint and not self.s3_endpoint:
+            raise ValueError(
+                "S3_PUBLIC_ENDPOINT is set but S3_ENDPOINT is not: on AWS, links are signed "
+                "for AWS's own host; set both for an S3-compatible store"
+            )
         if bool(self.aws_access_key_id) != bool(self.aws_secret_access_key):
             raise ValueError(
                 "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither "

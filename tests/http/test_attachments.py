@@ -292,3 +292,61 @@ async def test_abandoned_uploads_are_swept_with_whatever_was_sent(
     left = (await client.get(attachments(inspection["id"]))).json()["items"]
     assert [item["id"] for item in left] == [stored["id"]]
     assert not stored_files(hexa, declared["id"])
+
+
+async def test_two_completes_at_once_both_answer_stored(client: httpx.AsyncClient) -> None:
+    import asyncio
+
+    inspection = await create_inspection(client)
+    declared = await declare(client, inspection["id"])
+    upload = declared.json()["upload"]
+    await client.put(upload["url"], content=PNG, headers=upload["headers"])
+    location = declared.headers["Location"]
+    answers = await asyncio.gather(*(client.post(f"{location}/complete") for _ in range(4)))
+    assert [a.status_code for a in answers] == [200] * 4
+    assert {a.json()["status"] for a in answers} == {"stored"}
+
+
+async def test_a_store_that_fails_to_delete_leaves_an_object_never_a_record_without_one(
+    client: httpx.AsyncClient, hexa: Hexa, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    from hexa.domain.errors import Unavailable
+
+    inspection = await create_inspection(client)
+    stored = await uploaded(client, inspection["id"])
+
+    async def down(name: str) -> None:
+        raise Unavailable("the store is down")
+
+    assert hexa.blobs is not None
+    monkeypatch.setattr(hexa.blobs, "delete", down)
+    path = f"{attachments(inspection['id'])}/{stored['id']}"
+    assert (await client.delete(path)).status_code == 204
+    assert_problem(await client.get(path), 404)
+    assert "outlives its record" in caplog.text
+
+
+async def test_an_upload_cut_short_by_the_body_limit_logs_no_link(
+    client: httpx.AsyncClient, caplog: Any
+) -> None:
+    inspection = await create_inspection(client)
+    upload = (await declare(client, inspection["id"])).json()["upload"]
+    token = upload["url"].rsplit("/", 1)[1]
+
+    async def endless():  # chunked: the limit counts it as it comes, then cuts it
+        for _ in range(100):
+            yield b"x" * 1024
+
+    caplog.set_level("DEBUG")
+    cut = await client.put(upload["url"], content=endless(), headers=upload["headers"])
+    assert_problem(cut, 413)
+    served = [r.getMessage() for r in caplog.records if not r.name.startswith("httpx")]
+    assert served and not [line for line in served if token in line]
+
+
+def test_a_path_under_the_links_is_logged_as_its_template_even_unmatched() -> None:
+    from hexa.drivers.http.request_log import route_template
+
+    scope = {"type": "http", "path": "/api/v1/blobs/eyJ.secret.token/extra"}
+    assert route_template(scope) == "/api/v1/blobs/{token}"
+    assert route_template({"type": "http", "path": "/nowhere"}) == "/nowhere"

@@ -204,6 +204,8 @@ async def test_an_unreachable_endpoint_stops_start_up_with_one_line_naming_it(
         ({"s3_bucket": "Bad_Bucket"}, "not a bucket name"),
         ({"s3_prefix": "../up"}, "S3_PREFIX"),
         ({"aws_access_key_id": "AKIA"}, "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+        ({"s3_public_endpoint": "https://files.example"}, "S3_ENDPOINT is not"),
+        ({"s3_region": "eu west 3"}, "S3_REGION='eu west 3': not a region name"),
     ],
 )
 def test_wrong_s3_settings_are_one_line_each(overrides: dict[str, object], message: str) -> None:
@@ -229,3 +231,39 @@ def test_the_region_falls_back_to_aws_region_then_us_east_1() -> None:
 
 def test_a_prefix_without_its_slash_is_a_folder_all_the_same() -> None:
     assert load_settings(s3_prefix="hexa/prod").s3_prefix == "hexa/prod/"
+
+
+async def test_a_link_that_cannot_be_signed_is_unavailable_not_an_error(
+    store: S3BlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signing reads credentials, which a role refreshes from STS: when that fails, the
+    answer is a 503 to retry, not a 500."""
+    from botocore.exceptions import NoCredentialsError
+
+    async def no_credentials(*args: object, **kwargs: object) -> str:
+        raise NoCredentialsError()
+
+    monkeypatch.setattr(store._signer, "generate_presigned_url", no_credentials)
+    monkeypatch.setattr(store._signer, "generate_presigned_post", no_credentials)
+    for form in (False, True):
+        with pytest.raises(Unavailable):
+            await store.upload_ticket(
+                NAME, content_type="text/plain", size=1, expires=TTL, form=form
+            )
+    with pytest.raises(Unavailable):
+        await store.download_url(NAME, filename="a", content_type="text/plain", expires=TTL)
+
+
+async def test_a_failed_put_closes_what_it_was_reading(store: S3BlobStore) -> None:
+    closed = []
+
+    async def source() -> AsyncIterator[bytes]:
+        try:
+            yield b"x"
+            raise ValidationError("line 2: bad")
+        finally:
+            closed.append(True)
+
+    with pytest.raises(ValidationError):
+        await store.put("packet-4.csv", source())
+    assert closed == [True]

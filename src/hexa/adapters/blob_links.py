@@ -1,7 +1,7 @@
 """Links to blobs for stores that cannot sign their own (a directory, SQL, memory).
 
 The app signs them instead: an upload ticket or a download URL is a route of the app
-(`/api/v1/blobs/{token}`) whose token says which blob, what may be done with it, and
+(`APP_LINKS` + token) whose token says which blob, what may be done with it, and
 until when, HMAC-signed (a JWT, HS256, with a key derived for this purpose alone). Like
 a presigned S3 URL it is a bearer credential: it lives minutes, is minted per request,
 and the access log names the route template, never the token.
@@ -17,10 +17,9 @@ import jwt
 
 from hexa.adapters.blob_names import checked_name
 from hexa.domain.errors import Forbidden
-from hexa.ports.blobs import BlobGrant, BlobInfo, UploadTicket
+from hexa.ports.blobs import APP_LINKS, BlobGrant, BlobInfo, UploadTicket
 from hexa.ports.clock import Clock
 
-ROUTE = "/api/v1/blobs/"
 ALGORITHM = "HS256"
 AUDIENCE = "hexa-blobs"
 MAX_TOKEN_CHARS = 2048
@@ -42,7 +41,7 @@ class BlobLinks:
         )
         return UploadTicket(
             method="PUT",
-            url=ROUTE + token,
+            url=APP_LINKS + token,
             expires_at=expires_at,
             headers={"Content-Type": content_type},
         )
@@ -51,7 +50,7 @@ class BlobLinks:
         self, name: str, *, filename: str, content_type: str, expires: timedelta
     ) -> str:
         claims = {"op": "get", "name": checked_name(name), "type": content_type, "file": filename}
-        return ROUTE + self._sign(claims, self._clock.now() + expires)
+        return APP_LINKS + self._sign(claims, self._clock.now() + expires)
 
     def opened(self, token: str, operation: Operation) -> BlobGrant:
         """What `token` allows, if it is one of these links, for `operation`, and not yet

@@ -94,11 +94,9 @@ class LocalBlobStore:
 def _created(path: Path) -> BinaryIO:
     """`path` opened for writing, its folder made first; once more if a sweep removed
     that folder (empty and old) in between."""
-    for attempt in (1, 2):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return path.open("wb")
+    except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            return path.open("wb")
-        except FileNotFoundError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+        return path.open("wb")

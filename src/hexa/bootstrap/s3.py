@@ -10,7 +10,7 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 from botocore.exceptions import BotoCoreError, ClientError
 
-from hexa.adapters.s3.blobs import S3BlobStore
+from hexa.adapters.s3.blobs import S3BlobStore, error_code
 from hexa.config import ConfigError, Settings
 from hexa.domain.errors import Unavailable
 
@@ -50,6 +50,8 @@ async def blob_store(settings: Settings, stack: AsyncExitStack) -> S3BlobStore:
     if settings.aws_access_key_id and settings.aws_secret_access_key:
         options["aws_access_key_id"] = settings.aws_access_key_id
         options["aws_secret_access_key"] = settings.aws_secret_access_key.get_secret_value()
+        if settings.aws_session_token:  # temporary keys (an assumed role's)
+            options["aws_session_token"] = settings.aws_session_token.get_secret_value()
     client: S3Client = await stack.enter_async_context(
         session.create_client("s3", endpoint_url=settings.s3_endpoint, **options)
     )
@@ -68,7 +70,7 @@ async def _check_bucket(client: S3Client, settings: Settings) -> None:
     try:
         await client.head_bucket(Bucket=str(settings.s3_bucket))
     except ClientError as error:
-        code = str(error.response.get("Error", {}).get("Code", ""))
+        code = error_code(error)
         if code in ("404", "NoSuchBucket"):
             raise ConfigError(f"S3_BUCKET {settings.s3_bucket!r} does not exist {where}") from None
         if code in ("403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"):

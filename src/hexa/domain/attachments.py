@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from hexa.domain.errors import InvalidTransition, TooLarge, UnsupportedType, ValidationError
-from hexa.domain.text import check_text
+from hexa.domain.text import check_text, media_type
 
 # What an inspection may carry: pictures, documents and data a person opens safely.
 # Never a type a browser runs (HTML, SVG, XML): downloads are attachments all the same.
@@ -56,7 +56,7 @@ def clean_filename(raw: str) -> str:
 
 def checked_type(content_type: str) -> str:
     """The media type alone, lower-cased, if it is one the service accepts."""
-    media = content_type.split(";", 1)[0].strip().lower()
+    media = media_type(content_type)
     if media not in ALLOWED_TYPES:
         allowed = ", ".join(sorted(ALLOWED_TYPES))
         raise UnsupportedType(f"{media[:100] or 'no type'} is not accepted; send one of {allowed}")
@@ -122,7 +122,7 @@ class Attachment:
             raise InvalidTransition(
                 f"the stored object has {size} bytes, not the {self.size} declared"
             )
-        if content_type is not None and content_type.split(";")[0].strip() != self.content_type:
+        if content_type is not None and media_type(content_type) != self.content_type:
             raise InvalidTransition(
                 f"the stored object is {content_type[:100]}, not {self.content_type}"
             )

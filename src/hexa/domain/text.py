@@ -29,3 +29,9 @@ def check_text(what: str, text: str) -> str:
     if (why := flaw(text)) is not None:
         raise ValidationError(f"{what} {why}")
     return text
+
+
+def media_type(content_type: str) -> str:
+    """The media type of a `Content-Type` value, without its parameters, lower-cased
+    (`Text/CSV; charset=utf-8` is `text/csv`)."""
+    return content_type.split(";", 1)[0].strip().lower()

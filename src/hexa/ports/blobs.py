@@ -15,6 +15,10 @@ from datetime import datetime, timedelta
 from typing import Literal, Protocol
 from urllib.parse import quote
 
+# Where the app serves the links it signs itself: `{APP_LINKS}{token}`. A token is a
+# credential: nothing logs a path under it (`hexa.drivers.http.request_log`).
+APP_LINKS = "/api/v1/blobs/"
+
 
 @dataclass(frozen=True, slots=True)
 class BlobInfo:

@@ -4,11 +4,13 @@ that expire, deleted with their object. Each is reached only through its inspect
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from hexa.domain.attachments import Attachment, AttachmentStatus
-from hexa.domain.errors import Conflict, InvalidTransition, NotFound, StaleVersion
+from hexa.domain.errors import Conflict, InvalidTransition, NotFound, StaleVersion, Unavailable
 from hexa.domain.identity import new_id
 from hexa.ports.blobs import BlobStore, UploadTicket
 from hexa.ports.clock import Clock
@@ -19,6 +21,8 @@ from hexa.services.audit import record as audit
 # than any ticket lives (S3_PRESIGN_TTL is at most an hour).
 ABANDONED_AFTER = timedelta(days=1)
 PURGE_BATCH = 500
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,13 +106,20 @@ class AttachmentService:
         stored = attachment.stored(
             size=found.size, content_type=found.content_type, now=self._clock.now()
         )
-        async with self._uow() as uow:
-            await uow.attachments.update(stored, expected_version=attachment.version)
-            await audit(
-                uow, self._clock, actor, "attachment.attached", attachment_id,
-                inspection=inspection_id, filename=stored.filename, size=stored.size,
-            )  # fmt: skip
-            await uow.commit()
+        try:
+            async with self._uow() as uow:
+                await uow.inspections.get(inspection_id)  # not deleted meanwhile
+                await uow.attachments.update(stored, expected_version=attachment.version)
+                await audit(
+                    uow, self._clock, actor, "attachment.attached", attachment_id,
+                    inspection=inspection_id, filename=stored.filename, size=stored.size,
+                )  # fmt: skip
+                await uow.commit()
+        except StaleVersion:  # completed by a call at the same time: the same answer
+            again = await self.get(inspection_id, attachment_id)
+            if again.status is not AttachmentStatus.STORED:
+                raise
+            return again
         return stored
 
     async def get(self, inspection_id: str, attachment_id: str) -> Attachment:
@@ -143,9 +154,8 @@ class AttachmentService:
         return self._blobs
 
     async def delete(self, inspection_id: str, attachment_id: str, *, actor: str) -> None:
-        """The object first: if the store fails, the record stays and a retry finishes."""
+        """The record, then its object (`forget`)."""
         attachment = await self.get(inspection_id, attachment_id)
-        await self._blobs.delete(attachment.blob)
         async with self._uow() as uow:
             await uow.attachments.delete(attachment_id)
             await audit(
@@ -153,26 +163,38 @@ class AttachmentService:
                 inspection=inspection_id, filename=attachment.filename,
             )  # fmt: skip
             await uow.commit()
+        await forget(self._blobs, [attachment.blob])
 
     async def purge_abandoned(self) -> dict[str, int]:
         """Removes attachments declared ABANDONED_AFTER ago and never completed, with
-        whatever was uploaded for them (housekeeping)."""
+        whatever was uploaded for them (housekeeping). Each in a unit of its own, so
+        that one completed meanwhile keeps its record and its object."""
         cutoff = self._clock.now() - ABANDONED_AFTER
         purged = 0
         while True:
             async with self._uow(read_only=True) as uow:
                 abandoned = await uow.attachments.pending_before(cutoff, limit=PURGE_BATCH)
             for attachment in abandoned:
-                await self._blobs.delete(attachment.blob)
-            async with self._uow() as uow:
-                for attachment in abandoned:
-                    try:
+                try:
+                    async with self._uow() as uow:
                         await uow.attachments.delete(
                             attachment.id, expected_version=attachment.version
                         )
-                    except (NotFound, StaleVersion):  # completed or purged meanwhile
-                        continue
-                    purged += 1
-                await uow.commit()
+                        await uow.commit()
+                except (NotFound, StaleVersion):  # completed or purged meanwhile
+                    continue
+                await forget(self._blobs, [attachment.blob])
+                purged += 1
             if len(abandoned) < PURGE_BATCH:
                 return {"abandoned_attachments": purged}
+
+
+async def forget(blobs: BlobStore, names: Iterable[str]) -> None:
+    """Deletes the objects of records already deleted. Records go first: a store that
+    fails now leaves an object no record names (logged, to remove by hand or by the
+    bucket's lifecycle), never a record whose bytes are gone."""
+    for name in names:
+        try:
+            await blobs.delete(name)
+        except Unavailable as error:
+            log.warning("blob %s outlives its record: %s", name, error.detail)

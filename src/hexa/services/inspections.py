@@ -12,6 +12,7 @@ from hexa.domain.validation import VALIDATE_INSPECTION
 from hexa.ports.blobs import BlobStore
 from hexa.ports.clock import Clock
 from hexa.ports.inspections import InspectionsUnitOfWorkFactory
+from hexa.services.attachments import forget
 from hexa.services.audit import record as audit
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.pages import Page, fetch_page
@@ -92,28 +93,14 @@ class InspectionService:
         return revised
 
     async def delete(self, inspection_id: str, *, if_version: int | None = None) -> None:
-        """Removes the inspection with its attachments: their objects first, so that a
-        store that fails leaves everything in place for a retry."""
-        async with self._uow(read_only=True) as uow:
-            current = await uow.inspections.get(inspection_id)
-            attached = await uow.attachments.of_inspection(inspection_id)
-        if if_version is not None and current.version != if_version:
-            raise StaleVersion(
-                f"inspection {inspection_id} is at version {current.version}, not {if_version}"
-            )
-        for attachment in attached:
-            await self._blobs.delete(attachment.blob)
+        """Removes the inspection with its attachments, their objects last (`forget`)."""
         async with self._uow() as uow:
-            # Read again: one declared meanwhile goes too.
-            attached_now = await uow.attachments.of_inspection(inspection_id)
-            for attachment in attached_now:
+            attached = await uow.attachments.of_inspection(inspection_id)
+            for attachment in attached:
                 await uow.attachments.delete(attachment.id)
             await uow.inspections.delete(inspection_id, expected_version=if_version)
             await uow.commit()
-        known = {a.id for a in attached}
-        for late in attached_now:
-            if late.id not in known:
-                await self._blobs.delete(late.blob)
+        await forget(self._blobs, [attachment.blob for attachment in attached])
 
     async def submit(
         self, inspection_id: str, *, actor: str = "system", request_id: str | None = None

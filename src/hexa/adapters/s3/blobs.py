@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 # S3's least part is 5 MiB (but the last); 8 MiB keeps a 100 MB packet at 13 requests.
 PART_BYTES = 8 * 1024 * 1024
 _MISSING = {"404", "NoSuchKey", "NotFound"}
+ABORT_SECONDS = 5.0
 
 
 class S3BlobStore:
@@ -76,6 +77,7 @@ class S3BlobStore:
         except BaseException:
             if upload is not None:
                 await upload.abort()
+            await _closed(chunks)
             raise
         return size
 
@@ -128,41 +130,47 @@ class S3BlobStore:
         if form:
             # A browser's form POST: the policy pins the key, the type and the exact size,
             # which S3 checks on arrival.
-            post = await self._signer.generate_presigned_post(
-                self._bucket,
-                key,
-                Fields={"Content-Type": content_type},
-                Conditions=[{"Content-Type": content_type}, ["content-length-range", size, size]],
-                ExpiresIn=seconds,
-            )
+            with _translated(f"blob {name}"):  # signing may fetch credentials (IRSA, STS)
+                post = await self._signer.generate_presigned_post(
+                    self._bucket,
+                    key,
+                    Fields={"Content-Type": content_type},
+                    Conditions=[
+                        {"Content-Type": content_type},
+                        ["content-length-range", size, size],
+                    ],
+                    ExpiresIn=seconds,
+                )
             return UploadTicket("POST", post["url"], expires_at, fields=post["fields"])
         # Content-Type and Content-Length are signed headers: a PUT of another type or
         # size fails the signature.
-        url = await self._signer.generate_presigned_url(
-            "put_object",
-            Params={
-                "Bucket": self._bucket,
-                "Key": key,
-                "ContentType": content_type,
-                "ContentLength": size,
-            },
-            ExpiresIn=seconds,
-        )
+        with _translated(f"blob {name}"):
+            url = await self._signer.generate_presigned_url(
+                "put_object",
+                Params={
+                    "Bucket": self._bucket,
+                    "Key": key,
+                    "ContentType": content_type,
+                    "ContentLength": size,
+                },
+                ExpiresIn=seconds,
+            )
         return UploadTicket("PUT", url, expires_at, headers={"Content-Type": content_type})
 
     async def download_url(
         self, name: str, *, filename: str, content_type: str, expires: timedelta
     ) -> str:
-        return await self._signer.generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": self._bucket,
-                "Key": self._key(name),
-                "ResponseContentDisposition": attachment_disposition(filename),
-                "ResponseContentType": content_type,
-            },
-            ExpiresIn=int(expires.total_seconds()),
-        )
+        with _translated(f"blob {name}"):
+            return await self._signer.generate_presigned_url(
+                "get_object",
+                Params={
+                    "Bucket": self._bucket,
+                    "Key": self._key(name),
+                    "ResponseContentDisposition": attachment_disposition(filename),
+                    "ResponseContentType": content_type,
+                },
+                ExpiresIn=int(expires.total_seconds()),
+            )
 
     async def ping(self) -> None:
         """Raises `Unavailable` unless the bucket answers (for /healthz and start-up)."""
@@ -203,14 +211,28 @@ class _Multipart:
         )
 
     async def abort(self) -> None:
-        # Shielded: a cancelled put must still free the parts it sent. If the abort
-        # fails too, the sweep (or the bucket's lifecycle rule) removes them later.
+        # Shielded: a cancelled put must still free the parts it sent; bounded, so that
+        # it never outlasts a shutdown's grace. If it fails or times out, the sweep (or
+        # the bucket's lifecycle rule) removes the parts later.
+        aborting = self._client.abort_multipart_upload(
+            Bucket=self._bucket, Key=self._key, UploadId=self._id
+        )
         with contextlib.suppress(Exception):
-            await asyncio.shield(
-                self._client.abort_multipart_upload(
-                    Bucket=self._bucket, Key=self._key, UploadId=self._id
-                )
-            )
+            await asyncio.shield(asyncio.wait_for(aborting, ABORT_SECONDS))
+
+
+def error_code(error: ClientError) -> str:
+    """S3's code for a refusal (`NoSuchKey`, `AccessDenied`; a HEAD's is the status)."""
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+async def _closed(chunks: AsyncIterable[bytes]) -> None:
+    """Closes what a failed put was reading (a report streamed from another blob, say),
+    now rather than when it is collected."""
+    close = getattr(chunks, "aclose", None)
+    if close is not None:
+        with contextlib.suppress(Exception):
+            await close()
 
 
 @contextlib.contextmanager
@@ -220,7 +242,7 @@ def _translated(what: str) -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        code = str(error.response.get("Error", {}).get("Code", ""))
+        code = error_code(error)
         if code in _MISSING:
             raise NotFound(f"{what} not found") from None
         raise Unavailable(f"S3 refused a request for {what} ({code or 'no code'})") from None

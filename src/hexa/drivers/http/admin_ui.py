@@ -62,9 +62,13 @@ def store_origins(settings: Settings) -> str:
     if endpoint:
         url = urlsplit(endpoint)
         return f"{url.scheme}://{url.netloc}"
-    # AWS: the bucket's virtual host, with and without the region in it.
+    # AWS: the bucket's virtual host, with and without the region in it, and the path
+    # style botocore falls back to for a bucket name with dots.
     bucket, region = settings.s3_bucket, settings.resolved_s3_region
-    return f"https://{bucket}.s3.{region}.amazonaws.com https://{bucket}.s3.amazonaws.com"
+    return (
+        f"https://{bucket}.s3.{region}.amazonaws.com https://{bucket}.s3.amazonaws.com "
+        f"https://s3.{region}.amazonaws.com"
+    )
 
 
 class _Headed:

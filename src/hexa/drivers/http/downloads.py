@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 from fastapi.responses import StreamingResponse
 
@@ -36,5 +37,8 @@ async def download(
 
 async def _then(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     yield first
-    async for chunk in rest:
-        yield chunk
+    # Closed as soon as the answer ends, a client gone included: an S3 body holds a
+    # pooled connection until then.
+    async with aclosing(rest):  # type: ignore[type-var]
+        async for chunk in rest:
+            yield chunk

@@ -27,6 +27,7 @@ from hexa.domain.errors import (
     UnsupportedType,
     ValidationError,
 )
+from hexa.drivers.http.request_log import route_template
 
 log = logging.getLogger(__name__)
 
@@ -138,12 +139,13 @@ async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
 async def _client_gone(request: Request, error: Exception) -> JSONResponse:
     # Nobody reads this answer (the client left, or BodySizeLimit already sent a 413);
     # what the request had written was dropped where it failed.
-    log.info("client left during %s %s", request.method, request.url.path)
+    log.info("client left during %s %s", request.method, route_template(request.scope))
     return problem_response(400, "the client disconnected before its request was read")
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    where = route_template(request.scope)
+    log.error("unhandled error on %s %s", request.method, where, exc_info=error)
     return problem_response(500, "an unexpected error occurred; it has been logged")
 
 

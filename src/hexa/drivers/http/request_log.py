@@ -25,6 +25,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hexa.domain.access import Principal
+from hexa.ports.blobs import APP_LINKS
 
 HEADER = b"x-request-id"
 _SANE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
@@ -83,7 +84,7 @@ class RequestLog:
 def _fields(scope: Scope, status: int | None, seconds: float) -> dict[str, Any]:
     return {
         "method": scope.get("method", "GET"),  # a WebSocket handshake is a GET
-        "route": _route(scope),
+        "route": route_template(scope),
         "status": status,
         "duration_ms": round(seconds * 1000, 2),
         "client": (scope.get("client") or ("",))[0],
@@ -91,18 +92,15 @@ def _fields(scope: Scope, status: int | None, seconds: float) -> dict[str, Any]:
     }
 
 
-# Paths whose last part is a signed link's token (`/api/v1/blobs/{token}`).
-_LINK_PATHS = ("/api/v1/blobs/",)
-
-
-def _route(scope: Scope) -> str:
+def route_template(scope: Scope) -> str:
+    """What a log line may say of the path: the matched route's template, else the path
+    itself, cut short, unless it is a signed link's (its token is a credential)."""
     route = getattr(scope.get("route"), "path", None)
     if isinstance(route, str):
         return route
     path: str = scope.get("path", "")
-    for prefix in _LINK_PATHS:  # a link's token is a credential, even on a path unmatched
-        if path.startswith(prefix):
-            return prefix + "{token}"
+    if path.startswith(APP_LINKS):
+        return APP_LINKS + "{token}"
     return path[:_UNROUTED_PATH_CHARS]
 
 

@@ -121,19 +121,21 @@ async def get_attachment(
 ) -> AttachmentOut | Response:
     attachments = hexa.service(AttachmentService)
     attachment = await attachments.get(inspection_id, attachment_id)
-    url = await attachments.download_url(attachment)
     if not download_:
+        url = await attachments.download_url(attachment)
         response.headers["Cache-Control"] = "no-store"
         return AttachmentOut.of(attachment, download_url=url and absolute(request, url))
-    if url is None or attachment.status is not AttachmentStatus.STORED:
+    if attachment.status is not AttachmentStatus.STORED:
         raise InvalidTransition(f"attachment {attachment_id} is pending: nothing to download yet")
-    if url.startswith("/"):  # a link the app would serve itself: answer the bytes now
+    if hexa.blob_links is not None:  # the app serves this store's links: the bytes now
         return await download(
             attachments.blobs,
             attachment.blob,
             filename=attachment.filename,
             content_type=attachment.content_type,
         )
+    url = await attachments.download_url(attachment)
+    assert url is not None  # stored
     return RedirectResponse(
         url,
         status_code=status.HTTP_302_FOUND,

@@ -12,20 +12,20 @@ from fastapi.responses import StreamingResponse
 
 from hexa.config import Settings
 from hexa.domain.errors import NotFound, TooLarge, UnsupportedType, ValidationError
+from hexa.domain.text import media_type
 from hexa.drivers.http.dependencies import Services
 from hexa.drivers.http.downloads import download
 from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.openapi import problems
-from hexa.ports.blobs import BlobGrants, BlobStore
+from hexa.ports.blobs import APP_LINKS, BlobGrants, BlobStore
 
-router = APIRouter(prefix="/api/v1/blobs", tags=["blobs"], route_class=GuardedRoute)
-PREFIX = "/api/v1/blobs/"
+router = APIRouter(prefix=APP_LINKS.rstrip("/"), tags=["blobs"], route_class=GuardedRoute)
 BUSY = 80
 
 
 def body_limits(settings: Settings) -> dict[str, int]:
     """What a link uploads: an attachment, up to ATTACHMENT_MAX_BYTES."""
-    return {PREFIX: settings.attachment_max_bytes}
+    return {APP_LINKS: settings.attachment_max_bytes}
 
 
 def _signed(hexa: Services) -> tuple[BlobGrants, BlobStore]:
@@ -40,7 +40,7 @@ async def upload_blob(token: str, request: Request, hexa: Services) -> Response:
     link was made for; all or nothing."""
     links, blobs = _signed(hexa)
     grant = links.opened(token, "put")
-    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    media = media_type(request.headers.get("content-type", ""))
     if media != grant.content_type:
         raise UnsupportedType(f"this link takes {grant.content_type}, not {media or 'no type'}")
     expected = grant.size or 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from hexa.drivers.http.auth import JobsReader
 from hexa.drivers.http.dependencies import Services
@@ -19,7 +19,9 @@ Row = dict[str, Any]
 
 
 @router.get("/{job_id}")
-async def get_job(_: JobsReader, job_id: str, request: Request, hexa: Services) -> JobOut:
+async def get_job(
+    _: JobsReader, job_id: str, request: Request, hexa: Services, response: Response
+) -> JobOut:
     """Where the job stands; a finished job that wrote a report (a packet's) also gives
     `report_url`, a download link minted for this answer (presigned, with S3)."""
     job = await hexa.jobs.job(job_id)
@@ -32,4 +34,5 @@ async def get_job(_: JobsReader, job_id: str, request: Request, hexa: Services) 
         content_type="application/x-ndjson",
         expires=timedelta(seconds=hexa.settings.s3_presign_ttl),
     )
+    response.headers["Cache-Control"] = "no-store"  # the link is a credential
     return JobOut.of(job, report_url=absolute(request, url))
