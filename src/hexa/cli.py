@@ -41,6 +41,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
+        timeout_keep_alive=settings.http_keepalive_seconds,
         # Logging is ours (LOG_FORMAT, LOG_LEVEL), and so is the access event, one per
         # request with its route and caller: uvicorn's own would be a second line.
         log_config=None,
@@ -56,13 +57,17 @@ class _WorkerDriver(Protocol):
     def run_worker(self, settings: Settings) -> int: ...
 
 
+class _WorkerProcesses(Protocol):
+    def supervise(self, settings: Settings, processes: int) -> int: ...
+
+
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from hexa.bootstrap import check
     from hexa.drivers.logs import configure_logging
 
-    driver = f"{__package__}.drivers.worker.run"
+    driver = f"{__package__}.drivers.worker"
     try:
-        run_worker = cast(_WorkerDriver, importlib.import_module(driver)).run_worker
+        run_worker = cast(_WorkerDriver, importlib.import_module(f"{driver}.run")).run_worker
     except ModuleNotFoundError as missing:
         if not driver.startswith(missing.name or "-"):
             raise
@@ -76,6 +81,9 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
         )
     configure_logging(settings)
     asyncio.run(check(settings))  # settings, stores and schema, before taking any job
+    if args.processes > 1:
+        processes = cast(_WorkerProcesses, importlib.import_module(f"{driver}.processes"))
+        return processes.supervise(settings, args.processes)
     return run_worker(settings)
 
 
@@ -153,6 +161,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(run=_serve)
     worker = verbs.add_parser("worker", help="run background jobs from Redis (REDIS_URL)")
+    worker.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        choices=range(1, 65),
+        metavar="N",
+        help="run N worker processes under this one, one per core (default 1)",
+    )
     worker.set_defaults(run=_worker)
     alive = verbs.add_parser(
         "worker-alive", help="exit 0 while a worker's heartbeat is in Redis (a liveness probe)"

@@ -129,6 +129,14 @@ class Settings(BaseSettings):
     # How long a job's record, packet and report are kept after it ended.
     job_retention_days: int = Field(30, ge=1)
     worker_shutdown_grace_seconds: int = Field(20, ge=0)
+    # Jobs one worker process runs at once. They mostly wait on the database and Redis,
+    # so a process keeps several in flight; a packet's judging holds the loop between
+    # its chunks, so no more than the database pool serves without waiting.
+    worker_max_jobs: int = Field(8, ge=1, le=1000)
+    # How long `hexa serve` keeps an idle connection open: longer than a load balancer's
+    # idle timeout (60 s on AWS ALB and nginx), or it closes a connection the balancer is
+    # about to reuse and a client gets a 502.
+    http_keepalive_seconds: int = Field(75, ge=1, le=3600)
     metrics_public: bool = True
     worker_metrics_port: int | None = Field(None, ge=1, le=65535)
     ws_heartbeat_seconds: float = Field(15.0, gt=0, le=300)

@@ -322,3 +322,27 @@ def test_a_worker_killed_mid_packet_is_replaced_and_the_job_completes_once(
 ) -> None:
     # SIGKILL: nothing hands the job back; its lease lapses within WORKER_LEASE_SECONDS.
     _worker_replaced_mid_packet(stack, 300_000, signal.SIGKILL)
+
+
+def test_a_worker_of_two_processes_shares_the_queue_and_stops_as_one(stack: Stack) -> None:
+    stack.stop("worker")
+    stack.start("worker", "worker", "--processes", "2")
+    parent = stack.processes["worker"]
+    deadline = time.monotonic() + 20
+    children: list[str] = []
+    while time.monotonic() < deadline and len(children) < 2:
+        children = Path(f"/proc/{parent.pid}/task/{parent.pid}/children").read_text().split()
+        time.sleep(0.1)
+    assert len(children) == 2, stack.logs()
+    with stack.http() as http:
+        made = [
+            http.post("/api/v1/inspections", json={"subject": f"pump {n}"}).json()
+            for n in range(20)
+        ]
+        jobs = [http.post(f"/api/v1/inspections/{m['id']}/submit").json()["job_id"] for m in made]
+    for job_id in jobs:
+        wait_for(stack, job_id, lambda job: job["status"] == "done", timeout=30)
+    started = time.monotonic()
+    stack.stop("worker", signal.SIGTERM)  # waits for the parent
+    assert time.monotonic() - started < 10
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]

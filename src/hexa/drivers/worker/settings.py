@@ -62,7 +62,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         # The lock of a running job is our lease (tasks.leased), renewed while it runs: a
         # worker that died frees its job within WORKER_LEASE_SECONDS.
         "job_timeout": settings.job_timeout_seconds,
-        "max_jobs": 4,
+        "max_jobs": settings.worker_max_jobs,
         # No result kept: Hexa records a job's end itself, and a kept result would make
         # arq refuse the relay's hand-over of a job whose end could not be recorded.
         "keep_result": 0,
