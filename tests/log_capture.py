@@ -26,6 +26,8 @@ class LogCapture:
 
     @property
     def text(self) -> str:
+        for handler in logging.getLogger().handlers:  # lines are written by a thread
+            handler.flush()
         return self.stream.getvalue()
 
     def events(self) -> list[dict[str, Any]]:
@@ -54,6 +56,9 @@ def captured_logs(settings: Settings) -> Iterator[LogCapture]:
     try:
         yield capture
     finally:
+        for handler in root.handlers:
+            if handler.get_name() == "hexa":
+                handler.close()  # writes every line handed over so far
         root.handlers[:], level = saved_root
         root.setLevel(level)
         for name, (handlers, propagate, level) in saved.items():

@@ -99,3 +99,27 @@ def test_a_token_in_a_logged_url_is_hidden() -> None:
     [event] = logs.events()
     assert "eyJhbGci" not in event["event"]
     assert "/ws/jobs/j-1?token=[hidden]" in event["event"]
+
+
+def test_a_clean_stop_loses_no_line_though_a_thread_writes_them() -> None:
+    """Lines are handed to a writer thread; `logging.shutdown` at exit writes what is left."""
+    import subprocess
+    import sys
+
+    program = (
+        "import logging; from hexa.config import load_settings; "
+        "from hexa.drivers.logs import access, configure_logging; "
+        f"configure_logging(load_settings(env='prod', jwt_secret='{SECRET}', "
+        f"api_key_pepper='{SECRET}')); "
+        "[logging.getLogger('hexa.x').info('line %d', n) for n in range(10000)]; "
+        "[access('request', {'n': n}) for n in range(10000)]"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, check=True
+    )
+    events = [json.loads(line) for line in ran.stderr.splitlines()]
+    assert [e["event"] for e in events[:2]] == ["line 0", "line 1"]
+    assert len([e for e in events if e["logger"] == "hexa.x"]) == 10000
+    accessed = [e for e in events if e["logger"] == "hexa.access"]
+    assert [e["n"] for e in accessed] == list(range(10000))
+    assert {"timestamp", "level", "event"} <= accessed[0].keys()

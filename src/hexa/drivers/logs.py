@@ -17,12 +17,16 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from typing import TextIO
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TextIO
 
+import orjson
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from hexa.config import Settings
+from hexa.drivers.log_lines import LineHandler, LineWriter
 
 # Libraries that install handlers of their own when run by their own command line; here
 # they go through the root handler like everything else.
@@ -66,7 +70,8 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
         cache_logger_on_first_use=True,
     )
     stream = stream or sys.stderr
-    handler = logging.StreamHandler(stream)
+    lines = LineWriter(stream)
+    handler = LineHandler(lines)
     handler.set_name("hexa")
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
@@ -81,7 +86,10 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     root = logging.getLogger()
     for previous in [h for h in root.handlers if h.get_name() == "hexa"]:
         root.removeHandler(previous)
+        previous.close()
     root.addHandler(handler)
+    global _access_line
+    _access_line = _json_access(lines) if settings.resolved_log_format == "json" else None
     root.setLevel(settings.log_level)
     logging.captureWarnings(True)  # a library's warning is a log line like any other
     for name in _LIBRARY_LOGGERS:
@@ -108,6 +116,40 @@ def _rendering(log_format: str, stream: TextIO) -> list[Processor]:
     # (credentials) among them.
     plain = structlog.dev.plain_traceback
     return [structlog.dev.ConsoleRenderer(colors=colors, exception_formatter=plain)]
+
+
+# How the access event is written: rendered straight to JSON (LOG_FORMAT=json), or None
+# for the `logging` path (readable lines, or a process that configured no logging).
+_access_line: Callable[[str, dict[str, Any]], None] | None = None
+_ACCESS = logging.getLogger("hexa.access")
+
+
+def access(event: str, fields: dict[str, Any]) -> None:
+    """Logs one access event with its fields. In JSON, the line every other would be,
+    rendered without the `logging` record and formatter chain (a third of a light
+    request's time when they were); the same fields, the request's bound context
+    included."""
+    if not _ACCESS.isEnabledFor(logging.INFO):
+        return
+    if _access_line is not None:
+        _access_line(event, fields)
+    else:
+        _ACCESS.info(event, extra=fields)
+
+
+def _json_access(lines: LineWriter) -> Callable[[str, dict[str, Any]], None]:
+    def write(event: str, fields: dict[str, Any]) -> None:
+        line = {
+            "event": event,
+            **structlog.contextvars.get_contextvars(),
+            **fields,
+            "level": "info",
+            "logger": "hexa.access",
+            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        }
+        lines.put(orjson.dumps(line, default=str).decode() + "\n")
+
+    return write
 
 
 def _no_copied_message(logger: WrappedLogger, method: str, event: EventDict) -> EventDict:
