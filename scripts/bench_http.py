@@ -6,9 +6,11 @@
 Per mode — embedded (SQLite, jobs in-process) and services (PostgreSQL, Redis and a
 `hexa worker`, from HEXA_TEST_POSTGRES_URL and HEXA_TEST_REDIS_URL) — it starts, each as
 one uvicorn process with the same flags: a bare FastAPI app answering a constant; a bare
-database read (FastAPI + SQLAlchemy Core, one inspection by primary key, the same
-database, a pool sized like Hexa's: scripts/bench_references.py); Hexa; and, in services
-mode, Hexa in two processes. wrk (1 thread) drives them in interleaved rounds at each
+database read and a bare insert (FastAPI + SQLAlchemy Core, one inspection by primary
+key, or one new row in a transaction, the same database, a pool sized like Hexa's:
+scripts/bench_references.py); Hexa at LOG_LEVEL=WARNING, and again at the default INFO
+(one JSON access line a request, written to a file); and, in services mode, Hexa in two
+processes. Creates are POSTs of the same body (a Lua script of wrk's). wrk (1 thread) drives them in interleaved rounds at each
 connection count, and the table shows the best round's req/s, its p50 and p99, and all
 rounds' errors (non-2xx and socket errors), then the ratios the targets are set in, and
 the CPU steal during the run. Last, packets: end-to-end rows/s of an upload through the
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -44,6 +47,7 @@ UVICORN_FLAGS = ["--host", "127.0.0.1", "--no-access-log", "--log-level", "warni
 ADMIN = (f"bench-{secrets.token_hex(4)}@example.com", "a long bench password")
 SCOPES = ["inspections:read", "inspections:write", "rules:write", "jobs:read"]
 POOL = {"DB_POOL_SIZE": "10", "DB_MAX_OVERFLOW": "0"}
+CREATE_BODY = {"subject": "boiler 7", "readings": [{"key": "temp", "value": 71.5, "unit": "C"}]}
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Target:
     name: str
     url: str
     headers: dict[str, str] = field(default_factory=dict)
+    script: Path | None = None  # wrk's Lua: a POST's method, body and content type
 
 
 @dataclass
@@ -208,20 +213,40 @@ def _mode(mode: str, workdir: Path) -> Iterator[tuple[Stack, list[Target], dict[
         reference = stack.uvicorn(
             "db-read", "bench_references:db_read", app_dir=str(ROOT / "scripts")
         )
+        writer = stack.uvicorn(
+            "db-write", "bench_references:db_write", app_dir=str(ROOT / "scripts")
+        )
+        stack.env = env | {"LOG_LEVEL": "INFO"}  # the default, one JSON access line each
+        logged = stack.uvicorn("hexa-info", "hexa.drivers.http.app:create_app")
         stack.env = env
+        create = directory / "create.lua"
+        create.write_text(
+            'wrk.method = "POST"\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            f"wrk.body = '{json.dumps(CREATE_BODY)}'\n"
+        )
         targets = [
             Target("bare FastAPI", bare + "/"),
             Target("bare db read", reference + "/inspections/" + one.rsplit("/", 1)[1]),
             Target("hexa /health", hexa + "/health"),
             Target("hexa api-key read", hexa + one, machine),
             Target("hexa jwt read", hexa + one, person),
+            Target("hexa /health, INFO logs", logged + "/health"),
+            Target("hexa api-key read, INFO logs", logged + one, machine),
+            Target("bare db insert", writer + "/inspections", script=create),
+            Target("hexa create", hexa + "/api/v1/inspections", machine, create),
+            Target("hexa create, INFO logs", logged + "/api/v1/inspections", machine, create),
         ]
         if mode == "services":  # several processes share progress and limits through Redis
             twice = stack.uvicorn("hexa-2", "hexa.drivers.http.app:create_app", "--workers", "2")
             targets.append(Target("hexa api-key read, 2 processes", twice + one, machine))
         for target in targets:  # warm every path once; a wrong setup fails here, not in wrk
-            answer = httpx.get(target.url, headers=target.headers, timeout=30)
-            if answer.status_code != 200:
+            answer = (
+                httpx.post(target.url, headers=target.headers, json=CREATE_BODY, timeout=30)
+                if target.script
+                else httpx.get(target.url, headers=target.headers, timeout=30)
+            )
+            if answer.status_code not in (200, 201):
                 raise SystemExit(f"{target.name}: {answer.status_code} {answer.text[:300]}")
         yield stack, targets, machine | {"base": hexa}
     finally:
@@ -236,6 +261,8 @@ def _wrk(target: Target, connections: int, seconds: int) -> Round:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     for name, value in target.headers.items():
         command += ["-H", f"{name}: {value}"]
+    if target.script is not None:
+        command += ["-s", str(target.script)]
     output = subprocess.run([*command, target.url], capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     latency = {p: float(v) * _UNIT_MS[u] for p, v, u in _LATENCY.findall(output)}
@@ -260,6 +287,10 @@ RATIOS = (
     ("api-key read / bare db read", "hexa api-key read", "bare db read"),
     ("jwt read / bare db read", "hexa jwt read", "bare db read"),
     ("/health / bare FastAPI", "hexa /health", "bare FastAPI"),
+    ("/health INFO / bare FastAPI", "hexa /health, INFO logs", "bare FastAPI"),
+    ("api-key read INFO / WARNING", "hexa api-key read, INFO logs", "hexa api-key read"),
+    ("create / bare db insert", "hexa create", "bare db insert"),
+    ("create INFO / bare db insert", "hexa create, INFO logs", "bare db insert"),
     ("2 processes / 1 (api-key read)", "hexa api-key read, 2 processes", "hexa api-key read"),
 )
 

@@ -5,6 +5,8 @@
   same database as Hexa (`BENCH_DATABASE_URL`), through a pool sized like Hexa's
   (`BENCH_POOL_SIZE`, `BENCH_MAX_OVERFLOW`) — the ceiling of a database read on this stack.
   On SQLite it reads in WAL mode, as Hexa does.
+- `db_write`: the same app taking the body Hexa's create takes (validated by pydantic)
+  and INSERTing the row in a transaction of its own — the ceiling of a create.
 
     python -m uvicorn --app-dir scripts bench_references:bare --factory ...
 """
@@ -12,12 +14,15 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -91,3 +96,72 @@ def db_read() -> FastAPI:
         return dict(row._mapping)
 
     return app
+
+
+class _Reading(BaseModel):
+    key: str
+    value: str | int | float | bool
+    unit: str | None = None
+
+
+class _Draft(BaseModel):
+    subject: str
+    readings: list[_Reading] = []
+    notes: str = ""
+    inspector: str | None = None
+
+
+def db_write() -> FastAPI:
+    engine: AsyncEngine | None = None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        nonlocal engine
+        engine = _engine()
+        yield
+        await engine.dispose()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/")
+    async def alive() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/inspections", status_code=201)
+    async def create(draft: _Draft) -> dict[str, Any]:
+        assert engine is not None
+        now = datetime.now(UTC)
+        row = {
+            "id": str(uuid.uuid4()),
+            "subject": draft.subject,
+            "inspector": draft.inspector,
+            "status": "draft",
+            "readings": [r.model_dump() for r in draft.readings],
+            "notes": draft.notes,
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+            "submitted_at": None,
+        }
+        async with engine.begin() as connection:  # BEGIN, INSERT, COMMIT
+            await connection.execute(sa.insert(INSPECTIONS_FOR_WRITE), row)
+        return row
+
+    return app
+
+
+# The columns' types, for the parameters an INSERT binds (JSON, times as Hexa stores them).
+INSPECTIONS_FOR_WRITE = sa.Table(
+    "inspections",
+    sa.MetaData(),
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("subject", sa.String(500)),
+    sa.Column("inspector", sa.String(200)),
+    sa.Column("status", sa.String(16)),
+    sa.Column("readings", sa.JSON),
+    sa.Column("notes", sa.Text),
+    sa.Column("version", sa.Integer),
+    sa.Column("created_at", sa.DateTime(timezone=True)),
+    sa.Column("updated_at", sa.DateTime(timezone=True)),
+    sa.Column("submitted_at", sa.DateTime(timezone=True)),
+)
