@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import re
@@ -33,10 +34,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -86,6 +88,7 @@ class Stack:
         self.directory = directory
         self.env = env
         self._processes: list[tuple[subprocess.Popen[bytes], Path]] = []
+        self.named: dict[str, subprocess.Popen[bytes]] = {}
 
     def hexa(self, *args: str) -> str:
         done = subprocess.run(
@@ -106,6 +109,7 @@ class Stack:
             stderr=subprocess.STDOUT,
         )
         self._processes.append((process, log))
+        self.named[name] = process
         base = f"http://127.0.0.1:{port}"
         if ready is not None:
             self._wait(process, base + ready, log)
@@ -248,7 +252,7 @@ def _mode(mode: str, workdir: Path) -> Iterator[tuple[Stack, list[Target], dict[
             )
             if answer.status_code not in (200, 201):
                 raise SystemExit(f"{target.name}: {answer.status_code} {answer.text[:300]}")
-        yield stack, targets, machine | {"base": hexa}
+        yield stack, targets, machine | {"base": hexa, "person": token}
     finally:
         stack.stop()
 
@@ -386,6 +390,86 @@ def _packets(base: str, machine: dict[str, str], rows: int, workdir: str) -> Non
     )
 
 
+def _pipeline(stack: Stack, machine: dict[str, str], jobs: int, rounds: int) -> None:
+    """Jobs through Hexa's API and worker, against arq workers alone (bench_pipeline)."""
+    import asyncio
+
+    import bench_pipeline as pipeline
+
+    headers = {"X-API-Key": machine["X-API-Key"]}
+    base, database = machine["base"], stack.env["DATABASE_URL"]
+    env = stack.env | {
+        "BENCH_DATABASE_URL": database,
+        "BENCH_REDIS_URL": stack.env["REDIS_URL"],
+        "BENCH_POOL_SIZE": POOL["DB_POOL_SIZE"],
+    }
+    steal0, total0 = _cpu_times()
+
+    def best(run: Callable[[], Awaitable[pipeline.Drain]]) -> pipeline.Drain:
+        return max((asyncio.run(run()) for _ in range(rounds)), key=lambda d: d.rate)
+
+    def reference(kind: str) -> Callable[[], subprocess.Popen[bytes]]:
+        log = stack.directory / f"worker-{kind}.log"
+        return functools.partial(pipeline.reference_worker, env, kind, log)
+
+    def hexa_worker(*extra: str) -> Callable[[], subprocess.Popen[bytes]]:
+        log = (stack.directory / f"worker{''.join(extra)}.log").open("a")
+        return functools.partial(
+            subprocess.Popen, [*HEXA, "worker", *extra], env=stack.env, cwd=stack.directory,
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    async def drafts(count: int) -> list[str]:
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
+            return await pipeline._drafts(http, count)
+
+    results: dict[str, pipeline.Drain] = {}
+    for kind in ("noop", "bare"):
+        ids = asyncio.run(drafts(jobs))
+        results[kind] = best(
+            functools.partial(
+                pipeline.arq_drain, env["BENCH_REDIS_URL"], kind, f"bench:{kind}", ids, 32,
+                f"arq {kind} job, 1 worker, backlog", reference(kind),
+            )
+        )  # fmt: skip
+
+    def hexa(label: str, concurrency: int, **options: Any) -> pipeline.Drain:
+        return best(
+            functools.partial(
+                pipeline.hexa_drain, base, headers, database, jobs, concurrency, label, **options
+            )
+        )
+
+    pipeline.stop(stack.named["worker"])  # each row starts the worker it measures
+    results["hexa"] = hexa("hexa jobs, 1 process, backlog", 32, backlog=hexa_worker())
+    results["hexa2"] = hexa(
+        "hexa jobs, 2 processes, backlog", 32, backlog=hexa_worker("--processes", "2")
+    )
+    worker = hexa_worker()()
+    try:
+        asyncio.run(pipeline.hexa_drain(base, headers, database, 20, 8, "warm-up"))
+        results["submit32"] = hexa("hexa submit to done, 32 clients", 32)
+        results["submit64"] = hexa("hexa submit to done, 64 clients", 64)
+        results["offered"] = hexa("hexa at 100 submits/s offered", 100, rate=100.0)
+    finally:
+        pipeline.stop(worker)
+    steal1, total1 = _cpu_times()
+    print(
+        f"\n== pipeline (best of {rounds}; CPU steal "
+        f"{(steal1 - steal0) / max(total1 - total0, 1):.1%}); a backlog's jobs/s run from "
+        "its first job's start to its last job's end, others from the first submit"
+    )
+    print(pipeline.HEADER)
+    for drain in results.values():
+        print(drain.line())
+    for label, numerator, denominator in (
+        ("jobs / bare job", "hexa", "bare"),
+        ("jobs / no-op job", "hexa", "noop"),
+        ("2 processes / 1", "hexa2", "hexa"),
+    ):
+        print(f"  {label:34} {results[numerator].rate / results[denominator].rate:5.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -397,6 +481,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, nargs="+", default=[32, 256])
     parser.add_argument("--packet-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--jobs", type=int, default=1000, help="jobs per pipeline run (services mode; 0: none)"
+    )
+    parser.add_argument("--pipeline-rounds", type=int, default=2)
+    parser.add_argument("--no-http", action="store_true", help="skip the wrk rows")
     parser.add_argument("--workdir", type=Path, help="keep the processes' files and logs here")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -404,11 +493,14 @@ def main() -> int:
     keep = contextlib.nullcontext(str(args.workdir)) if args.workdir else None
     with keep or tempfile.TemporaryDirectory(prefix="hexa-bench-") as tmp:
         for mode in args.modes:
-            with _mode(mode, Path(tmp)) as (_, targets, machine):
-                steal0, total0 = _cpu_times()
-                results = _measure(targets, args.connections, args.rounds, args.seconds)
-                steal1, total1 = _cpu_times()
-                _report(mode, results, (steal1 - steal0) / max(total1 - total0, 1))
+            with _mode(mode, Path(tmp)) as (stack, targets, machine):
+                if not args.no_http:
+                    steal0, total0 = _cpu_times()
+                    results = _measure(targets, args.connections, args.rounds, args.seconds)
+                    steal1, total1 = _cpu_times()
+                    _report(mode, results, (steal1 - steal0) / max(total1 - total0, 1))
+                if mode == "services" and args.jobs:
+                    _pipeline(stack, machine, args.jobs, args.pipeline_rounds)
                 if args.packet_rows:
                     _packets(machine["base"], machine, args.packet_rows, tmp)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,7 +25,7 @@ from hexa.ports.jobs import ProgressStore
 from hexa.ports.uow import UnitOfWork, UnitOfWorkFactory
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.inspections import InspectionService
-from hexa.services.jobs import JobRunner
+from hexa.services.jobs import InUnit, JobRunner
 from hexa.services.packets import PacketJudge
 from hexa.services.rules import RuleDraft, RuleService
 from hexa.services.validation import InspectionJudge
@@ -79,7 +80,7 @@ def validation(
 ) -> JobRunner:
     """The runner as the composition root makes it, with the example domain's jobs."""
     handlers = {
-        VALIDATE_INSPECTION: InspectionJudge(uow, clock).run,  # type: ignore[arg-type]
+        VALIDATE_INSPECTION: InUnit(InspectionJudge(clock).judge),
         VALIDATE_PACKET: judge.run,
     }
     return JobRunner(uow, clock, progress, tally, handlers)
@@ -150,6 +151,13 @@ class UnreachableProgressStore(MemoryProgressStore):
         raise Unavailable("Redis failed: ConnectionError")
 
 
+class UnreachableQueue(InProcessJobQueue):
+    """A queue in a Redis that is down."""
+
+    async def enqueue(self, job: Job) -> None:
+        raise Unavailable("Redis failed: ConnectionError")
+
+
 async def test_while_progress_is_unreachable_the_outbox_answers_only_what_it_knows(
     app: App,
 ) -> None:
@@ -159,7 +167,9 @@ async def test_while_progress_is_unreachable_the_outbox_answers_only_what_it_kno
     await app.queue.drain()
     await app.queue.close()  # what is handed over now stays in the queue, unstarted
     running = await app.inspections.submit((await app.inspections.record(subject="b")).id)
-    during = InspectionService(app.uow, app.clock, outage, app.blobs)  # accepted during the outage
+    # Accepted during the outage: Redis, queue and progress alike, is down.
+    down = JobDispatcher(app.uow, app.clock, UnreachableQueue(), UnreachableProgressStore())
+    during = InspectionService(app.uow, app.clock, down, app.blobs)
     waiting = await during.submit((await app.inspections.record(subject="c")).id)
 
     assert (await outage.job(ended.id)).status == "done"
@@ -202,8 +212,9 @@ async def test_an_end_that_could_not_be_recorded_is_told_then_recorded_by_the_ne
 ) -> None:
     inspection = await app.inspections.record(subject="boiler")
     job = await app.inspections.submit(inspection.id)
-    # Units: 1 reads the entry, 2 judges the inspection, 3 records the end: down.
-    flaky = FlakyDatabase(app.uow, down_for={3})
+    # Units: 1, the usual one unit of the whole job: down, so the general path takes
+    # over; there 2 reads the entry, 3 judges the inspection, 4 records the end: down.
+    flaky = FlakyDatabase(app.uow, down_for={1, 4})
     progress = MemoryProgressStore()
     worker = validation(flaky, app.clock, progress, app.judge, app.tally)
     delivered = Job(job.id, VALIDATE_INSPECTION, {"inspection_id": inspection.id})
@@ -220,6 +231,42 @@ async def test_an_end_that_could_not_be_recorded_is_told_then_recorded_by_the_ne
     ).status == "done"  # the outbox now knows how it ended
     totals = await app.tally.totals()
     assert totals.outcomes == {(VALIDATE_INSPECTION, JobOutcome.DONE): 1}
+
+
+async def test_a_job_accepted_while_the_queue_is_down_is_handed_over_by_the_relay_in_seconds(
+    app: App,
+) -> None:
+    down = JobDispatcher(app.uow, app.clock, UnreachableQueue(), MemoryProgressStore())
+    during = InspectionService(app.uow, app.clock, down, app.blobs)
+    job = await during.submit((await app.inspections.record(subject="boiler")).id)
+    async with app.uow(read_only=True) as uow:
+        assert (await uow.outbox.get(job.id)).dispatched_at is None  # back to pending
+
+    assert await app.jobs.relay() == 0  # not at once: the queue may have just failed
+    app.clock.advance(timedelta(seconds=11))
+    app.queue.start(app.validation.run)
+    assert await app.jobs.relay() == 1
+    await app.queue.drain()
+    assert (await app.jobs.job(job.id)).status == "done"
+
+
+async def test_a_job_judges_records_its_end_and_audits_in_one_unit_of_work(app: App) -> None:
+    await app.rules.create(TEMP_MAX)
+    inspection = await app.inspections.record(subject="boiler", readings=[Reading("temp", 95)])
+    job = await app.inspections.submit(inspection.id)
+    counted = FlakyDatabase(app.uow, down_for=set())
+    progress = MemoryProgressStore()
+    worker = validation(counted, app.clock, progress, app.judge, app.tally)
+    await worker.run(Job(job.id, VALIDATE_INSPECTION, {"inspection_id": inspection.id}))
+
+    assert counted._opened == 1
+    assert (await progress.get(job.id)).result["verdict"] == "failed"
+    assert (await app.inspections.get(inspection.id)).status == "failed"
+    assert await _audited(app, job.id) == ["job.done", "job.accepted"]
+    async with app.uow(read_only=True) as uow:
+        recorded = (await uow.outbox.get(job.id)).outcome
+    told = await progress.get(job.id)
+    assert recorded == dataclasses.replace(told, sequence=0)
 
 
 async def test_a_job_its_queue_lost_is_handed_over_again_and_runs_once(app: App) -> None:

@@ -86,7 +86,9 @@ class JobProgress:
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
     """A job accepted and written in the same transaction as the change that caused it;
-    `dispatched_at` is set once the queue has it. Until then the relay keeps trying.
+    `dispatched_at` is set once the queue has it, or when it is accepted by a process that
+    hands it over itself right after (see `hexa.services.dispatch`). Until then the relay
+    keeps trying.
 
     The entry is also the job's durable record: `outcome` keeps its end, because progress
     lives in a store that may forget it (Redis, with a time to live).
@@ -105,6 +107,10 @@ class OutboxEntry:
 
     def dispatched(self, *, now: datetime) -> OutboxEntry:
         return dataclasses.replace(self, dispatched_at=now, version=self.version + 1)
+
+    def undispatched(self) -> OutboxEntry:
+        """Back to pending: the hand-over its acceptance promised did not reach the queue."""
+        return dataclasses.replace(self, dispatched_at=None, version=self.version + 1)
 
     def ended(self, progress: JobProgress) -> OutboxEntry:
         if not progress.status.is_terminal:

@@ -43,6 +43,12 @@ class ProgressStore(Protocol):
         """The latest progress of a job. Raises `NotFound` for an unknown id."""
         ...
 
+    async def start(self, progress: JobProgress) -> JobProgress:
+        """Saves a job's start (`progress`, running) as `save` does, unless the progress
+        stored for it has ended: then nothing is saved and that end is answered. One
+        step, so a worker learns whether a job has already ended as it starts it."""
+        ...
+
     async def forget(self, job_id: str) -> None:
         """Removes the job's progress (its record was purged); nothing if there is none."""
         ...

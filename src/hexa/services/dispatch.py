@@ -1,9 +1,11 @@
 """Getting accepted jobs onto the queue: at once when it can be reached, later otherwise.
 
 A job is accepted by writing it to the outbox in the same unit of work as the change
-behind it. `dispatch` then records it as queued and hands it to the queue; if the queue or
-the progress store is down, the entry simply stays pending and `relay` (a worker cron
-task) retries it. A queue can also lose what it was given (a Redis restarted without its
+behind it, already marked dispatched (`accepted`): the accepting request hands it to the
+queue right after its commit (`hand_over`), which then costs no second transaction. If
+the queue is down, `hand_over` puts the entry back to pending and `relay` (a worker task)
+retries it within seconds; if the process dies between the commit and the hand-over, the
+relay hands the job over again once it has gone `redispatch_after` without an end. A queue can also lose what it was given (a Redis restarted without its
 data, an arq job that waited past its expiry, an app restarted in in-process mode), so the
 relay hands a job that has not ended over again now and then. Enqueueing is idempotent by
 job id, and a job whose end is recorded is never run again, so neither retry runs a job
@@ -16,7 +18,7 @@ import logging
 from datetime import timedelta
 
 from hexa.domain.errors import NotFound, StaleVersion, Unavailable
-from hexa.domain.jobs import JobProgress, OutboxEntry
+from hexa.domain.jobs import Job, JobProgress, OutboxEntry
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import JobQueue, ProgressStore
 from hexa.ports.uow import UnitOfWorkFactory
@@ -39,16 +41,41 @@ class JobDispatcher:
         self._clock = clock
         self._queue = queue
         self._progress = progress
-        # The request that accepted a job dispatches it itself; the relay leaves it that
-        # long, so the two do not race for the same fresh entry.
+        # How long an entry waits pending before the relay hands it over: one whose
+        # hand-over just failed is not retried against the same outage at once.
         self._relay_after = relay_after
         # How long a dispatched job may go without an end before it is handed over again.
         self._redispatch_after = redispatch_after
 
-    async def dispatch(self, entry: OutboxEntry) -> bool:
-        """Queues the entry's job; says whether it could. Never raises for an outage."""
+    def accepted(self, job: Job, *, total: int) -> OutboxEntry:
+        """The outbox entry of a job accepted now, for the caller to add in its unit of
+        work and to `hand_over` once that is committed."""
+        now = self._clock.now()
+        return OutboxEntry(job, total=total, created_at=now, dispatched_at=now)
+
+    async def hand_over(self, entry: OutboxEntry) -> bool:
+        """Queues the job of an entry `accepted` and committed; says whether it could.
+        When the queue cannot be reached, the entry goes back to pending for the relay.
+        Never raises for an outage."""
         try:
-            await self._record_queued(entry)
+            await self._queue.enqueue(entry.job)
+            return True
+        except Unavailable as error:
+            log.warning("job %s stays in the outbox: %s", entry.id, error.detail)
+        try:
+            async with self._uow() as uow:
+                await uow.outbox.update(entry.undispatched(), expected_version=entry.version)
+                await uow.commit()
+        except (StaleVersion, NotFound):
+            pass  # changed since (ended, or handed over by a relay): nothing to redo
+        except Unavailable as error:  # the relay finds it later, as not ended in time
+            log.warning("job %s not put back to pending: %s", entry.id, error.detail)
+        return False
+
+    async def dispatch(self, entry: OutboxEntry) -> bool:
+        """Queues the job of a pending entry and marks it dispatched; says whether it
+        could. Never raises for an outage."""
+        try:
             await self._queue.enqueue(entry.job)
         except Unavailable as error:
             log.warning("job %s stays in the outbox: %s", entry.id, error.detail)
@@ -108,9 +135,3 @@ class JobDispatcher:
             if isinstance(missing, Unavailable) and entry.outcome is None and entry.dispatched_at:
                 raise
             return entry.progress()
-
-    async def _record_queued(self, entry: OutboxEntry) -> None:
-        try:
-            await self._progress.get(entry.id)
-        except NotFound:
-            await self._progress.save(entry.queued())

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from hexa.domain.errors import StaleVersion
 from hexa.domain.identity import new_id
 from hexa.domain.inspections import Inspection, InspectionStatus, Reading
-from hexa.domain.jobs import Job, JobProgress, OutboxEntry
+from hexa.domain.jobs import Job, JobProgress
 from hexa.domain.validation import VALIDATE_INSPECTION
 from hexa.ports.blobs import BlobStore
 from hexa.ports.clock import Clock
@@ -108,10 +108,10 @@ class InspectionService:
         """Moves a draft to `submitted` and accepts its validation job in the same unit of
         work; answers the queued job, whether or not the queue could be reached just now.
         `request_id`, the accepting request's, is kept with the job for its logs."""
-        now = self._clock.now()
         payload = {"inspection_id": inspection_id}
         job = Job(new_id(), VALIDATE_INSPECTION, payload, request_id=request_id)
-        entry = OutboxEntry(job, total=1, created_at=now)
+        entry = self._dispatcher.accepted(job, total=1)
+        now = entry.created_at
         async with self._uow() as uow:
             current = await uow.inspections.get(inspection_id)
             submitted = current.submit(now=now)
@@ -119,5 +119,5 @@ class InspectionService:
             await uow.outbox.add(entry)
             await audit(uow, self._clock, actor, "job.accepted", job.id, kind=job.kind)
             await uow.commit()
-        await self._dispatcher.dispatch(entry)
+        await self._dispatcher.hand_over(entry)
         return entry.queued()

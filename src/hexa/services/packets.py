@@ -15,7 +15,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
 from hexa.domain.identity import new_id
-from hexa.domain.jobs import Job, JobProgress, JobStatus, OutboxEntry
+from hexa.domain.jobs import Job, JobProgress, JobStatus
 from hexa.domain.packets import PacketFinding, PacketFormat, PacketReader, PacketRow, judge
 from hexa.domain.rules import Severity
 from hexa.domain.validation import VALIDATE_INSPECTION, VALIDATE_PACKET
@@ -91,7 +91,7 @@ class PacketService:
         size = await self._blobs.put(blob, checked())
         payload = {"blob": blob, "bytes": size, "format": packet_format.value}
         job = Job(job_id, VALIDATE_PACKET, payload, request_id=request_id)
-        entry = OutboxEntry(job, total=reader.rows, created_at=self._clock.now())
+        entry = self._dispatcher.accepted(job, total=reader.rows)
         try:
             async with self._uow() as uow:
                 await uow.outbox.add(entry)
@@ -104,7 +104,7 @@ class PacketService:
         except BaseException:
             await self._blobs.delete(blob)
             raise
-        await self._dispatcher.dispatch(entry)
+        await self._dispatcher.hand_over(entry)
         return entry.queued()
 
     async def report(self, job: JobProgress) -> AsyncIterator[dict[str, Any]]:

@@ -6,10 +6,10 @@ from dataclasses import asdict
 from typing import Any
 
 from hexa.domain.inspections import InspectionStatus
-from hexa.domain.jobs import Job, JobProgress
+from hexa.domain.jobs import Job
 from hexa.domain.validation import Report, Verdict, evaluate
 from hexa.ports.clock import Clock
-from hexa.ports.inspections import InspectionsUnitOfWorkFactory
+from hexa.ports.inspections import InspectionsUnitOfWork
 
 
 def summary(report: Report) -> dict[str, Any]:
@@ -20,24 +20,18 @@ def summary(report: Report) -> dict[str, Any]:
 
 
 class InspectionJudge:
-    def __init__(self, uow: InspectionsUnitOfWorkFactory, clock: Clock) -> None:
-        self._uow = uow
+    def __init__(self, clock: Clock) -> None:
         self._clock = clock
 
-    async def run(self, job: Job, progress: JobProgress) -> dict[str, Any]:
-        """The job handler: judges the inspection its payload names."""
-        return await self.validate_inspection(job.payload["inspection_id"])
-
-    async def validate_inspection(self, inspection_id: str) -> dict[str, Any]:
-        """Judges a submitted inspection by the enabled rules and records the verdict."""
-        async with self._uow() as uow:
-            inspection = await uow.inspections.get(inspection_id)
-            report = evaluate(await uow.rules.enabled(), inspection)
-            if inspection.status in (InspectionStatus.PASSED, InspectionStatus.FAILED):
-                # Concluded by an earlier attempt whose outcome was never reported.
-                return {"inspection_id": inspection_id} | summary(report)
+    async def judge(self, job: Job, uow: InspectionsUnitOfWork) -> dict[str, Any]:
+        """The job's work (`InUnit`): judges the submitted inspection its payload names by
+        the enabled rules and concludes it, in the runner's unit of work."""
+        inspection_id = job.payload["inspection_id"]
+        inspection = await uow.inspections.get(inspection_id)
+        report = evaluate(await uow.rules.enabled(), inspection)
+        if inspection.status not in (InspectionStatus.PASSED, InspectionStatus.FAILED):
+            # (Else concluded by an earlier attempt whose outcome was never recorded.)
             passed = report.verdict is Verdict.PASSED
             concluded = inspection.conclude(passed=passed, now=self._clock.now())
             await uow.inspections.update(concluded, expected_version=inspection.version)
-            await uow.commit()
         return {"inspection_id": inspection_id} | summary(report)

@@ -8,6 +8,7 @@ from hexa.bootstrap.areas import Area, Core
 from hexa.domain.validation import VALIDATE_INSPECTION, VALIDATE_PACKET
 from hexa.services.attachments import AttachmentService
 from hexa.services.inspections import InspectionService
+from hexa.services.jobs import InUnit
 from hexa.services.packets import PacketJudge, PacketService, blobs_of, report_of
 from hexa.services.rules import RuleService
 from hexa.services.validation import InspectionJudge
@@ -34,7 +35,7 @@ def wire(core: Core) -> Area:
             PacketService(core.uow, core.clock, core.blobs, core.dispatcher),
         ),
         jobs={
-            VALIDATE_INSPECTION: InspectionJudge(core.uow, core.clock).run,
+            VALIDATE_INSPECTION: InUnit(InspectionJudge(core.clock).judge),
             VALIDATE_PACKET: packets.run,
         },
         blobs_of=blobs_of,

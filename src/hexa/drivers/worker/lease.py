@@ -78,10 +78,16 @@ async def leased(redis: ArqRedis, job_id: str, seconds: float) -> AsyncIterator[
         held_at = time.monotonic()  # arq took the lock for this run a moment ago
         while True:
             try:
-                if not marked:  # arq's lock becomes our token's
-                    await redis.set(lock, token, px=ttl, xx=True)
+                if marked:
+                    state = await renew_lock(keys=[lock, job_key], args=[token, ttl])
+                else:  # arq's lock becomes our token's; a lock gone is the script's case
+                    taken = await redis.set(lock, token, px=ttl, xx=True)
+                    state = (
+                        _HELD
+                        if taken
+                        else await renew_lock(keys=[lock, job_key], args=[token, ttl])
+                    )
                     marked = True
-                state = await renew_lock(keys=[lock, job_key], args=[token, ttl])
             except Exception as error:  # Redis away, most likely: the lock may lapse
                 if time.monotonic() - held_at >= seconds * 2 / 3:
                     return stop(f"its lock could not be renewed: {error!r}", gone=False)
