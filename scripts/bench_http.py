@@ -49,6 +49,11 @@ UVICORN_FLAGS = ["--host", "127.0.0.1", "--no-access-log", "--log-level", "warni
 ADMIN = (f"bench-{secrets.token_hex(4)}@example.com", "a long bench password")
 SCOPES = ["inspections:read", "inspections:write", "rules:write", "jobs:read"]
 POOL = {"DB_POOL_SIZE": "10", "DB_MAX_OVERFLOW": "0"}
+RULES = (
+    ("temp", "max", {"max": 80}),
+    ("temp", "min", {"min": -20}),
+    ("pressure", "range", {"min": 1, "max": 6}),
+)
 CREATE_BODY = {"subject": "boiler 7", "readings": [{"key": "temp", "value": 71.5, "unit": "C"}]}
 
 
@@ -423,6 +428,13 @@ def _pipeline(stack: Stack, machine: dict[str, str], jobs: int, rounds: int) -> 
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
             return await pipeline._drafts(http, count)
 
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
+        for key, kind, params in RULES:  # a job judges by a few rules, as in production
+            http.post(
+                "/api/v1/rules",
+                json={"name": f"{key} {kind} {time.time_ns()}", "key": key, "kind": kind,
+                      "params": params},
+            ).raise_for_status()  # fmt: skip
     results: dict[str, pipeline.Drain] = {}
     for kind in ("noop", "bare"):
         ids = asyncio.run(drafts(jobs))

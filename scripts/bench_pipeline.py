@@ -111,7 +111,7 @@ async def _outcomes(database_url: str, ids: list[str], deadline: float) -> list[
     )
     try:
         async with engine.connect() as connection:
-            while (await connection.scalar(ended)) < len(ids):
+            while (await connection.scalar(ended) or 0) < len(ids):
                 if time.monotonic() > deadline:
                     raise SystemExit(f"bench: jobs not ended in time ({len(ids)} submitted)")
                 await connection.rollback()  # a fresh snapshot each poll

@@ -56,7 +56,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 def main() -> None:
     kind = sys.argv[1]
     run_worker(
-        {  # type: ignore[arg-type]
+        {
             "functions": [noop if kind == "noop" else bare],
             "queue_name": f"bench:{kind}",
             "redis_settings": RedisSettings.from_dsn(os.environ["BENCH_REDIS_URL"]),

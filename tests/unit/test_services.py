@@ -16,12 +16,14 @@ from hexa.adapters.clock import FrozenClock
 from hexa.adapters.local_blobs import LocalBlobStore
 from hexa.adapters.memory.database import MemoryDatabase
 from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryJobTally, MemoryProgressStore
+from hexa.adapters.memory.rate_limit import MemoryChangeCounter
 from hexa.adapters.unit_of_work import PORTS, unit_of_work_factory
 from hexa.domain.errors import InvalidTransition, NotFound, StaleVersion, Unavailable
 from hexa.domain.inspections import Reading
 from hexa.domain.jobs import Job, JobOutcome, JobProgress
 from hexa.domain.validation import VALIDATE_INSPECTION, VALIDATE_PACKET
 from hexa.ports.jobs import ProgressStore
+from hexa.ports.security import ChangeCounter
 from hexa.ports.uow import UnitOfWork, UnitOfWorkFactory
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.inspections import InspectionService
@@ -56,10 +58,11 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
     dispatcher = JobDispatcher(uow, clock, queue, progress)
     blobs = LocalBlobStore(tmp_path)
     judge = PacketJudge(uow, blobs, progress)
+    rule_changes = MemoryChangeCounter()
     yield App(
-        RuleService(uow, clock),
+        RuleService(uow, clock, rule_changes),
         InspectionService(uow, clock, dispatcher, blobs),
-        validation(uow, clock, progress, judge, tally),
+        validation(uow, clock, progress, judge, tally, rule_changes),
         dispatcher,
         queue,
         tally,
@@ -77,10 +80,13 @@ def validation(
     progress: ProgressStore,
     judge: PacketJudge,
     tally: MemoryJobTally,
+    rule_changes: ChangeCounter | None = None,
 ) -> JobRunner:
-    """The runner as the composition root makes it, with the example domain's jobs."""
+    """The runner as the composition root makes it, with the example domain's jobs (a
+    worker of its own, with rules kept apart, unless given the app's rule counter)."""
+    rules = InspectionJudge(clock, rule_changes or MemoryChangeCounter())
     handlers = {
-        VALIDATE_INSPECTION: InUnit(InspectionJudge(clock).judge),
+        VALIDATE_INSPECTION: InUnit(rules.judge),
         VALIDATE_PACKET: judge.run,
     }
     return JobRunner(uow, clock, progress, tally, handlers)
@@ -248,6 +254,28 @@ async def test_a_job_accepted_while_the_queue_is_down_is_handed_over_by_the_rela
     assert await app.jobs.relay() == 1
     await app.queue.drain()
     assert (await app.jobs.job(job.id)).status == "done"
+
+
+async def test_a_worker_keeps_the_rules_until_they_change(app: App) -> None:
+    app.queue.start(app.validation.run)
+    hot = [Reading("temp", 95)]
+    first = await app.inspections.submit(
+        (await app.inspections.record(subject="a", readings=hot)).id
+    )
+    await app.queue.drain()
+    rule = await app.rules.create(TEMP_MAX)  # after the worker kept "no rules"
+    second = await app.inspections.submit(
+        (await app.inspections.record(subject="b", readings=hot)).id
+    )
+    await app.queue.drain()
+    await app.rules.delete(rule.id)
+    third = await app.inspections.submit(
+        (await app.inspections.record(subject="c", readings=hot)).id
+    )
+    await app.queue.drain()
+
+    verdicts = [(await app.jobs.job(j.id)).result["verdict"] for j in (first, second, third)]
+    assert verdicts == ["passed", "failed", "passed"]
 
 
 async def test_a_job_judges_records_its_end_and_audits_in_one_unit_of_work(app: App) -> None:

@@ -117,7 +117,8 @@ async def build(
             progress,
             redispatch_after=timedelta(seconds=settings.job_redispatch_seconds),
         )
-        areas = wire_areas(Core(settings, uow, clock, dispatcher, blobs, progress))
+        core = Core(settings, uow, clock, dispatcher, blobs, progress, shared.counters)
+        areas = wire_areas(core)
         runner = JobRunner(
             uow, clock, progress, shared.tally, {k: h for a in areas for k, h in a.jobs.items()}
         )

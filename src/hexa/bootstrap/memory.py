@@ -6,6 +6,7 @@ rate limits, progress and jobs when no Redis is set, and `PERSISTENCE=memory` fo
 
 from __future__ import annotations
 
+import functools
 import random
 from contextlib import AsyncExitStack
 
@@ -37,6 +38,7 @@ def shared_state(settings: Settings, clock: Clock, stack: AsyncExitStack) -> Sha
         MemoryRateLimiter(clock),
         MemoryChangeCounter(),
         MemoryChangeCounter(),
+        functools.cache(lambda name: MemoryChangeCounter()),
         MemoryProgressStore(),
         MemoryJobTally(),
         None,

@@ -6,6 +6,7 @@ Opened when REDIS_URL (or REDIS_HOST) is set; the arq queue has a module of its 
 
 from __future__ import annotations
 
+import functools
 from contextlib import AsyncExitStack
 
 from hexa.adapters.redis.api_keys import RedisDatabase
@@ -41,6 +42,7 @@ def shared_state(settings: Settings, clock: Clock, stack: AsyncExitStack) -> Sha
         RedisRateLimiter(client),
         RedisChangeCounter(client),
         RedisChangeCounter(client, key="hexa:sign-ins:changes"),
+        functools.cache(lambda name: RedisChangeCounter(client, key=f"hexa:{name}:changes")),
         progress,
         RedisJobTally(client),
         RedisHeartbeat(client),

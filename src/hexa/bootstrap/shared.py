@@ -30,6 +30,7 @@ class SharedState:
     limiter: RateLimiter
     changes: ChangeCounter  # API keys
     sign_ins: ChangeCounter  # people's accounts and sessions
+    counters: Callable[[str], ChangeCounter]  # an area's own, by name (its rules, say)
     progress: ProgressStore
     tally: JobTally
     heartbeat: Heartbeat | None

@@ -11,6 +11,7 @@ from hexa.domain.identity import new_id
 from hexa.domain.rules import Rule, Severity
 from hexa.ports.clock import Clock
 from hexa.ports.inspections import InspectionsUnitOfWorkFactory
+from hexa.ports.security import ChangeCounter
 from hexa.services.pages import Page, fetch_page
 
 
@@ -35,9 +36,12 @@ def _severity(value: str) -> Severity:
 
 
 class RuleService:
-    def __init__(self, uow: InspectionsUnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow: InspectionsUnitOfWorkFactory, clock: Clock, changes: ChangeCounter
+    ) -> None:
         self._uow = uow
         self._clock = clock
+        self._changes = changes  # moved after each change: workers drop the rules they keep
 
     async def create(self, draft: RuleDraft) -> Rule:
         rule = Rule.new(
@@ -53,6 +57,7 @@ class RuleService:
         async with self._uow() as uow:
             await uow.rules.add(rule)
             await uow.commit()
+        await self._changes.bump()
         return rule
 
     async def get(self, rule_id: str) -> Rule:
@@ -79,12 +84,14 @@ class RuleService:
             )
             await uow.rules.update(rule, expected_version=current.version)
             await uow.commit()
+        await self._changes.bump()
         return rule
 
     async def delete(self, rule_id: str, *, if_version: int | None = None) -> None:
         async with self._uow() as uow:
             await uow.rules.delete(rule_id, expected_version=if_version)
             await uow.commit()
+        await self._changes.bump()
 
 
 def _require_version(current: Rule, if_version: int | None) -> None:

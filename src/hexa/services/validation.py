@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from hexa.domain.errors import Unavailable
 from hexa.domain.inspections import InspectionStatus
 from hexa.domain.jobs import Job
+from hexa.domain.rules import Rule
 from hexa.domain.validation import Report, Verdict, evaluate
 from hexa.ports.clock import Clock
 from hexa.ports.inspections import InspectionsUnitOfWork
+from hexa.ports.security import ChangeCounter
 
 
 def summary(report: Report) -> dict[str, Any]:
@@ -19,16 +22,38 @@ def summary(report: Report) -> dict[str, Any]:
     }
 
 
+class EnabledRules:
+    """The enabled rules, kept from one job to the next until the rules' change counter
+    moves (`RuleService` moves it after every change): a job reads one shared counter
+    instead of every rule. Read straight from the store while the counter cannot be."""
+
+    def __init__(self, changes: ChangeCounter) -> None:
+        self._changes = changes
+        self._kept: tuple[int, list[Rule]] | None = None
+
+    async def of(self, uow: InspectionsUnitOfWork) -> list[Rule]:
+        try:
+            generation = await self._changes.current()  # before the read: never newer
+        except Unavailable:
+            return await uow.rules.enabled()
+        if self._kept is not None and self._kept[0] == generation:
+            return self._kept[1]
+        rules = await uow.rules.enabled()
+        self._kept = (generation, rules)
+        return rules
+
+
 class InspectionJudge:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, rule_changes: ChangeCounter) -> None:
         self._clock = clock
+        self._rules = EnabledRules(rule_changes)
 
     async def judge(self, job: Job, uow: InspectionsUnitOfWork) -> dict[str, Any]:
         """The job's work (`InUnit`): judges the submitted inspection its payload names by
         the enabled rules and concludes it, in the runner's unit of work."""
         inspection_id = job.payload["inspection_id"]
         inspection = await uow.inspections.get(inspection_id)
-        report = evaluate(await uow.rules.enabled(), inspection)
+        report = evaluate(await self._rules.of(uow), inspection)
         if inspection.status not in (InspectionStatus.PASSED, InspectionStatus.FAILED):
             # (Else concluded by an earlier attempt whose outcome was never recorded.)
             passed = report.verdict is Verdict.PASSED

@@ -5,12 +5,12 @@ reports through replica B's Redis), over one subscription connection per process
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from redis.asyncio import Redis
 
 from hexa.adapters.redis.client import translated_errors
@@ -43,8 +43,9 @@ _ENDED = [status.value for status in JobStatus if status.is_terminal]
 _TIMES = ("created_at", "started_at", "finished_at")
 
 
-def _encoded(progress: JobProgress) -> str:
-    return json.dumps(
+def _encoded(progress: JobProgress) -> bytes:
+    # orjson writes the times as isoformat() does; non-str keys as json.dumps would.
+    return orjson.dumps(
         {
             "id": progress.id,
             "kind": progress.kind,
@@ -53,18 +54,16 @@ def _encoded(progress: JobProgress) -> str:
             "total": progress.total,
             "result": progress.result,
             "error": progress.error,
-        }
-        | {name: _time(getattr(progress, name)) for name in _TIMES},
-        separators=(",", ":"),
+            "created_at": progress.created_at,
+            "started_at": progress.started_at,
+            "finished_at": progress.finished_at,
+        },
+        option=orjson.OPT_NON_STR_KEYS,
     )
 
 
-def _time(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def _decoded(text: str, sequence: int) -> JobProgress:
-    record: dict[str, Any] = json.loads(text)
+    record: dict[str, Any] = orjson.loads(text)
     times = {
         name: None if record[name] is None else datetime.fromisoformat(record[name])
         for name in _TIMES

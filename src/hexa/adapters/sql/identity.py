@@ -117,6 +117,10 @@ class SqlSessionRepository(SqlRepository[Session]):
             return (await connection.execute(sa.delete(self.table).where(expired))).rowcount
 
 
+# Built once: an entry goes with most writes, and its values are bound, not compiled in.
+_APPEND = sa.insert(audit_entries)
+
+
 class SqlAuditLog:
     def __init__(self, connect: Connect) -> None:
         self._connect = connect
@@ -124,7 +128,7 @@ class SqlAuditLog:
     async def append(self, entry: AuditEntry) -> None:
         async with translated_errors("audit entry"):
             connection = await self._connect()
-            await connection.execute(sa.insert(audit_entries).values(audit_record(entry)))
+            await connection.execute(_APPEND, audit_record(entry))
 
     async def page(
         self,

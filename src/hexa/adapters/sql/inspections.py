@@ -98,11 +98,10 @@ class SqlRuleRepository(SqlRepository[Rule]):
     async def page(self, *, limit: int, after: str | None = None) -> list[Rule]:
         return await self._rows(self._page_query(limit, after))
 
+    _enabled = sa.select(rules).where(rules.c.enabled.is_(True)).order_by(rules.c.id)
+
     async def enabled(self) -> list[Rule]:
-        query = (
-            sa.select(self.table).where(self.table.c.enabled.is_(True)).order_by(self.table.c.id)
-        )
-        return await self._rows(query)
+        return await self._rows(self._enabled)
 
 
 class SqlAttachmentRepository(SqlRepository[Attachment]):

@@ -21,6 +21,7 @@ from hexa.domain.jobs import Job, JobKind, JobProgress
 from hexa.ports.blobs import BlobStore
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import ProgressStore
+from hexa.ports.security import ChangeCounter
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.jobs import JobHandler
 
@@ -37,6 +38,8 @@ class Core:
     dispatcher: JobDispatcher
     blobs: BlobStore
     progress: ProgressStore
+    # A change counter by name, shared by every replica and worker: for an area's caches.
+    counters: Callable[[str], ChangeCounter]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from hexa.services.validation import InspectionJudge
 
 def wire(core: Core) -> Area:
     settings = core.settings
+    rule_changes = core.counters("rules")
     packets = PacketJudge(
         core.uow, core.blobs, core.progress, progress_every=settings.packet_progress_every
     )
@@ -29,13 +30,13 @@ def wire(core: Core) -> Area:
     )
     return Area(
         services=(
-            RuleService(core.uow, core.clock),
+            RuleService(core.uow, core.clock, rule_changes),
             InspectionService(core.uow, core.clock, core.dispatcher, core.blobs),
             attachments,
             PacketService(core.uow, core.clock, core.blobs, core.dispatcher),
         ),
         jobs={
-            VALIDATE_INSPECTION: InUnit(InspectionJudge(core.clock).judge),
+            VALIDATE_INSPECTION: InUnit(InspectionJudge(core.clock, rule_changes).judge),
             VALIDATE_PACKET: packets.run,
         },
         blobs_of=blobs_of,
