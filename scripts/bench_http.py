@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -34,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -410,7 +411,10 @@ def _pipeline(stack: Stack, machine: dict[str, str], jobs: int, rounds: int) -> 
     }
     steal0, total0 = _cpu_times()
 
-    def best(run: Callable[[], Awaitable[pipeline.Drain]]) -> pipeline.Drain:
+    def best(run: Callable[[], Coroutine[Any, Any, pipeline.Drain]]) -> pipeline.Drain:
+        return max((asyncio.run(run()) for _ in range(rounds)), key=lambda d: d.rate)
+
+    def best_submits(run: Callable[[], Coroutine[Any, Any, pipeline.Submits]]) -> pipeline.Submits:
         return max((asyncio.run(run()) for _ in range(rounds)), key=lambda d: d.rate)
 
     def reference(kind: str) -> Callable[[], subprocess.Popen[bytes]]:
@@ -419,10 +423,14 @@ def _pipeline(stack: Stack, machine: dict[str, str], jobs: int, rounds: int) -> 
 
     def hexa_worker(*extra: str) -> Callable[[], subprocess.Popen[bytes]]:
         log = (stack.directory / f"worker{''.join(extra)}.log").open("a")
-        return functools.partial(
-            subprocess.Popen, [*HEXA, "worker", *extra], env=stack.env, cwd=stack.directory,
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+
+        def start() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                [*HEXA, "worker", *extra], env=stack.env, cwd=stack.directory,
+                stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+
+        return start
 
     async def drafts(count: int) -> list[str]:
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
@@ -454,9 +462,23 @@ def _pipeline(stack: Stack, machine: dict[str, str], jobs: int, rounds: int) -> 
 
     pipeline.stop(stack.named["worker"])  # each row starts the worker it measures
     results["hexa"] = hexa("hexa jobs, 1 process, backlog", 32, backlog=hexa_worker())
-    results["hexa2"] = hexa(
-        "hexa jobs, 2 processes, backlog", 32, backlog=hexa_worker("--processes", "2")
+    results["hexa2"] = hexa(  # its submits: at 64 clients
+        "hexa jobs, 2 processes, backlog", 64, backlog=hexa_worker("--processes", "2")
     )
+    saved, stack.env = stack.env, env  # the bare submit app needs BENCH_REDIS_URL
+    bare_submit = stack.uvicorn(
+        "db-submit", "bench_references:db_submit", app_dir=str(ROOT / "scripts")
+    )
+    stack.env = saved
+    submits = {
+        c: best_submits(
+            functools.partial(
+                pipeline.bare_submits, bare_submit, base, headers, database,
+                env["BENCH_REDIS_URL"], jobs, c, f"bare submit, {c} clients",
+            )
+        )
+        for c in (32, 64)
+    }  # fmt: skip
     worker = hexa_worker()()
     try:
         asyncio.run(pipeline.hexa_drain(base, headers, database, 20, 8, "warm-up"))
@@ -474,6 +496,15 @@ def _pipeline(stack: Stack, machine: dict[str, str], jobs: int, rounds: int) -> 
     print(pipeline.HEADER)
     for drain in results.values():
         print(drain.line())
+    print(f"\n{'submits (no worker running)':46} {'count':>6} {'per s':>9} {'p50 ms':>9} "
+          f"{'p99 ms':>9} {'':>7} {'errors':>7}")  # fmt: skip
+    hexa_submits = {32: results["hexa"].submits, 64: results["hexa2"].submits}
+    for c in (32, 64):
+        mine = hexa_submits[c]
+        assert mine is not None
+        print(dataclasses.replace(mine, name=f"hexa submit, {c} clients").line())
+        print(submits[c].line())
+        print(f"  {c} clients: submit / bare submit {mine.rate / submits[c].rate:5.2f}")
     for label, numerator, denominator in (
         ("jobs / bare job", "hexa", "bare"),
         ("jobs / no-op job", "hexa", "noop"),

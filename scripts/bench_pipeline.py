@@ -42,6 +42,87 @@ OUTBOX = sa.table(
 
 
 @dataclass
+class Submits:
+    name: str
+    count: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds
+
+    def line(self) -> str:
+        return (
+            f"{self.name:46} {self.count:>6} {self.rate:>9.0f} {self.p50_ms:>9.1f} "
+            f"{self.p99_ms:>9.1f} {'':>7} {self.errors:>7}"
+        )
+
+
+async def submit_all(
+    http: httpx.AsyncClient,
+    ids: list[str],
+    concurrency: int,
+    name: str,
+    rate: float | None = None,
+) -> tuple[list[str], Submits]:
+    """POSTs each draft's submit, `concurrency` at a time (or at `rate` a second, as
+    many at once as it takes): the job ids, and how fast."""
+    latencies: list[float] = []
+    began = time.perf_counter()
+
+    async def submit(index: int) -> str:
+        if rate is not None:
+            await asyncio.sleep(max(0.0, began + index / rate - time.perf_counter()))
+        sent = time.perf_counter()
+        answer = await http.post(f"/inspections/{ids[index]}/submit")
+        answer.raise_for_status()
+        latencies.append((time.perf_counter() - sent) * 1000)
+        return str(answer.json()["job_id"])
+
+    answers = await _bounded(len(ids), len(ids) if rate else concurrency, submit)
+    seconds = time.perf_counter() - began
+    jobs = [a for a in answers if isinstance(a, str)]
+    errors = len(answers) - len(jobs)
+    if errors:
+        failure = next(a for a in answers if isinstance(a, Exception))
+        print(f"  {name}: {errors} submits failed, e.g. {failure!r}")
+    p50, p99 = _percentile(latencies, 0.5), _percentile(latencies, 0.99)
+    return jobs, Submits(name, len(jobs), seconds, p50, p99, errors)
+
+
+async def bare_submits(
+    base: str,
+    hexa: str,
+    headers: dict[str, str],
+    database_url: str,
+    redis_url: str,
+    count: int,
+    concurrency: int,
+    name: str,
+) -> Submits:
+    """The bare submit app's pace over drafts made through Hexa; its rows then removed."""
+    from redis.asyncio import Redis
+
+    async with httpx.AsyncClient(base_url=hexa, headers=headers, timeout=30) as http:
+        ids = await _drafts(http, count)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+        _, submits = await submit_all(http, ids, concurrency, name)
+    engine = create_async_engine(database_url, pool_size=1)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(sa.text("DELETE FROM job_outbox WHERE kind = 'bench_submit'"))
+    finally:
+        await engine.dispose()
+    async with Redis.from_url(redis_url) as redis:
+        await redis.delete("bench:submit")
+    return submits
+
+
+@dataclass
 class Drain:
     name: str
     jobs: int
@@ -50,6 +131,7 @@ class Drain:
     p99_ms: float | None
     failed: int
     client_errors: int
+    submits: Submits | None = None  # how fast the API took them
 
     @property
     def rate(self) -> float:
@@ -160,27 +242,18 @@ async def hexa_drain(
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30, limits=limits) as http:
         drafts = await _drafts(http, count)
-
-        async def submit(index: int) -> str:
-            if rate is not None:
-                await asyncio.sleep(max(0.0, started + index / rate - time.time()))
-            answer = await http.post(f"/api/v1/inspections/{drafts[index]}/submit")
-            answer.raise_for_status()
-            return str(answer.json()["job_id"])
-
         started = time.time()
-        jobs = await _bounded(count, concurrency if rate is None else count, submit)
-    ids = [j for j in jobs if isinstance(j, str)]
-    errors = len(jobs) - len(ids)
-    if errors:
-        print(f"  {name}: {errors} submits failed, e.g. {next(j for j in jobs if j not in ids)!r}")
+        http.base_url = httpx.URL(base + "/api/v1")
+        ids, submits = await submit_all(http, drafts, concurrency, name, rate)
     worker = backlog() if backlog else None
     try:
         rows = await _outcomes(database_url, ids, time.monotonic() + 300)
     finally:
         if worker is not None:
             stop(worker)
-    return _times(name, rows, None if backlog else started, errors)
+    drain = _times(name, rows, None if backlog else started, submits.errors)
+    drain.submits = submits
+    return drain
 
 
 async def arq_drain(

@@ -7,6 +7,9 @@
   On SQLite it reads in WAL mode, as Hexa does.
 - `db_write`: the same app taking the body Hexa's create takes (validated by pydantic)
   and INSERTing the row in a transaction of its own — the ceiling of a create.
+- `db_submit`: a submit as the stack alone would do it: in one transaction, the draft's
+  UPDATE (… WHERE status is draft) and the job's INSERT into the outbox; then arq's
+  `enqueue_job` on `BENCH_REDIS_URL` (queue `bench:submit`, which no worker reads).
 
     python -m uvicorn --app-dir scripts bench_references:bare --factory ...
 """
@@ -165,3 +168,80 @@ INSPECTIONS_FOR_WRITE = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True)),
     sa.Column("submitted_at", sa.DateTime(timezone=True)),
 )
+
+
+OUTBOX = sa.Table(
+    "job_outbox",
+    sa.MetaData(),
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(50)),
+    sa.Column("payload", sa.JSON),
+    sa.Column("total", sa.Integer),
+    sa.Column("created_at", sa.DateTime(timezone=True)),
+    sa.Column("dispatched_at", sa.DateTime(timezone=True)),
+    sa.Column("version", sa.Integer),
+)
+SUBMIT_QUEUE = "bench:submit"
+
+
+def db_submit() -> FastAPI:
+    from arq.connections import ArqRedis, RedisSettings, create_pool
+
+    engine: AsyncEngine | None = None
+    redis: ArqRedis | None = None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        nonlocal engine, redis
+        engine = _engine()
+        redis = await create_pool(
+            RedisSettings.from_dsn(os.environ["BENCH_REDIS_URL"]),
+            default_queue_name=SUBMIT_QUEUE,
+        )
+        yield
+        await redis.aclose()
+        await engine.dispose()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/")
+    async def alive() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/inspections/{inspection_id}/submit", status_code=202)
+    async def submit(inspection_id: str) -> dict[str, str]:
+        assert engine is not None and redis is not None
+        now = datetime.now(UTC)
+        job_id = str(uuid.uuid4())
+        async with engine.begin() as connection:  # BEGIN, UPDATE, INSERT, COMMIT
+            moved = await connection.execute(
+                sa.update(INSPECTIONS_FOR_WRITE)
+                .where(
+                    INSPECTIONS_FOR_WRITE.c.id == inspection_id,
+                    INSPECTIONS_FOR_WRITE.c.status == "draft",
+                )
+                .values(
+                    status="submitted",
+                    submitted_at=now,
+                    updated_at=now,
+                    version=INSPECTIONS_FOR_WRITE.c.version + 1,
+                )
+            )
+            if moved.rowcount != 1:
+                raise HTTPException(409)
+            await connection.execute(
+                sa.insert(OUTBOX),
+                {
+                    "id": job_id,
+                    "kind": "bench_submit",  # deleted by the bench after the row
+                    "payload": {"inspection_id": inspection_id},
+                    "total": 1,
+                    "created_at": now,
+                    "dispatched_at": now,
+                    "version": 1,
+                },
+            )
+        await redis.enqueue_job("run_job", job_id, _job_id=job_id)
+        return {"job_id": job_id, "status": "queued"}
+
+    return app
