@@ -529,6 +529,9 @@ def main() -> int:
     )
     parser.add_argument("--pipeline-rounds", type=int, default=2)
     parser.add_argument("--no-http", action="store_true", help="skip the wrk rows")
+    parser.add_argument(
+        "--only", nargs="+", default=[], help="wrk rows whose names contain one of these"
+    )
     parser.add_argument("--workdir", type=Path, help="keep the processes' files and logs here")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -539,7 +542,10 @@ def main() -> int:
             with _mode(mode, Path(tmp)) as (stack, targets, machine):
                 if not args.no_http:
                     steal0, total0 = _cpu_times()
-                    results = _measure(targets, args.connections, args.rounds, args.seconds)
+                    chosen = [
+                        t for t in targets if not args.only or any(o in t.name for o in args.only)
+                    ]
+                    results = _measure(chosen, args.connections, args.rounds, args.seconds)
                     steal1, total1 = _cpu_times()
                     _report(mode, results, (steal1 - steal0) / max(total1 - total0, 1))
                 if mode == "services" and args.jobs:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,7 @@ class PoolLimits:
         }
 
 
+log = logging.getLogger(__name__)
 RECYCLE_SECONDS = 1800
 
 
@@ -96,12 +99,20 @@ def _sqlite_engine(url: URL, limits: PoolLimits | None, **options: Any) -> Async
 
 # An execution option of a unit of work's connection: it will only read.
 READ_ONLY = "hexa_read_only"
+# How long a SQLite writer waits its turn in this process before going to the file lock
+# anyway (as busy_timeout): a unit of work that opened another inside it must not hang.
+WRITER_TURN_SECONDS = 30.0
 
 
 class SqlDatabase:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         repositories(__package__)  # every area's module, imported now, not in a request
+        # SQLite has one writer at a time. Writers of this process take turns here, in
+        # order, and each finds the file lock free; left to SQLite's busy handler they
+        # would poll it with growing sleeps (up to 100 ms) and miss its release: the
+        # embedded default's tail latency under concurrent writes.
+        self._writers = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         # Read-only units connect through a copy of the engine that carries their options
         # (same pool): nothing to set on each connection they check out. SQLite: the
         # driver is in autocommit and `_begin` begins nothing. PostgreSQL: each read is
@@ -119,7 +130,7 @@ class SqlDatabase:
     def session(self, *, read_only: bool = False) -> SqlSession:
         if read_only:
             return SqlSession(self._reader, read_only=True)
-        return SqlSession(self.engine)
+        return SqlSession(self.engine, writers=self._writers)
 
     def pool_usage(self) -> dict[str, int] | None:
         """Connections in use and idle, and the most the pool opens (None: no pool)."""
@@ -152,11 +163,20 @@ class SqlDatabase:
 class SqlSession:
     """Connects on first use, so a unit of work that never touches SQL costs nothing."""
 
-    def __init__(self, engine: AsyncEngine, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        read_only: bool = False,
+        writers: asyncio.Lock | None = None,
+    ) -> None:
         """`read_only`: begin no transaction; `engine` then carries the read-only options
-        (`SqlDatabase.session` passes its reader)."""
+        (`SqlDatabase.session` passes its reader). `writers`: the turn a writing session
+        takes before it connects, held until it closes (SQLite)."""
         self._engine = engine
         self._read_only = read_only
+        self._writers = writers
+        self._turn = False  # whether this session holds the writers' turn
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
 
@@ -169,11 +189,31 @@ class SqlSession:
 
     async def _connect(self) -> AsyncConnection:
         if self._connection is None:
-            async with translated_errors("database"):
-                self._connection = await self._engine.connect()
-                if not self._read_only:
-                    self._transaction = await self._connection.begin()
+            await self._take_turn()
+            try:
+                async with translated_errors("database"):
+                    self._connection = await self._engine.connect()
+                    if not self._read_only:
+                        self._transaction = await self._connection.begin()
+            except BaseException:
+                self._end_turn()
+                raise
         return self._connection
+
+    async def _take_turn(self) -> None:
+        if self._writers is None or self._read_only or self._turn:
+            return
+        try:
+            await asyncio.wait_for(self._writers.acquire(), WRITER_TURN_SECONDS)
+        except TimeoutError:
+            log.warning("a SQLite writer waited %.0f s for its turn; going on", WRITER_TURN_SECONDS)
+        else:
+            self._turn = True
+
+    def _end_turn(self) -> None:
+        if self._turn and self._writers is not None:
+            self._turn = False
+            self._writers.release()
 
     async def commit(self) -> None:
         if self._transaction is not None and self._transaction.is_active:
@@ -186,7 +226,10 @@ class SqlSession:
                 await self._transaction.rollback()
 
     async def close(self) -> None:
-        if self._connection is not None:
-            connection, self._connection, self._transaction = self._connection, None, None
-            async with translated_errors("database"):
-                await connection.close()
+        try:
+            if self._connection is not None:
+                connection, self._connection, self._transaction = self._connection, None, None
+                async with translated_errors("database"):
+                    await connection.close()
+        finally:
+            self._end_turn()
