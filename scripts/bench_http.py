@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import functools
 import json
 import os
@@ -64,6 +63,7 @@ class Target:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     script: Path | None = None  # wrk's Lua: a POST's method, body and content type
+    prepare: Callable[[], Path] | None = None  # a fresh script before each run
 
 
 @dataclass
@@ -150,9 +150,11 @@ class Stack:
 
 
 @contextlib.contextmanager
-def _mode(mode: str, workdir: Path) -> Iterator[tuple[Stack, list[Target], dict[str, str]]]:
+def _mode(
+    mode: str, workdir: Path, seconds: int
+) -> Iterator[tuple[Stack, list[Target], dict[str, str]]]:
     directory = workdir / mode
-    directory.mkdir()
+    directory.mkdir(parents=True)
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")} | {
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
         "ENV": "test",
@@ -235,6 +237,21 @@ def _mode(mode: str, workdir: Path) -> Iterator[tuple[Stack, list[Target], dict[
             'wrk.headers["Content-Type"] = "application/json"\n'
             f"wrk.body = '{json.dumps(CREATE_BODY)}'\n"
         )
+        stack.env = env | {
+            "BENCH_DATABASE_URL": env["DATABASE_URL"],
+            "BENCH_REDIS_URL": env.get("REDIS_URL", ""),
+            "BENCH_POOL_SIZE": POOL["DB_POOL_SIZE"],
+            "BENCH_MAX_OVERFLOW": POOL["DB_MAX_OVERFLOW"],
+        }
+        updater = stack.uvicorn(
+            "db-update", "bench_references:db_update", app_dir=str(ROOT / "scripts")
+        )
+        if mode == "services":
+            submitter = stack.uvicorn(
+                "db-submit", "bench_references:db_submit", app_dir=str(ROOT / "scripts")
+            )
+        stack.env = env
+        scripts = Scripts(directory, hexa, machine, env["DATABASE_URL"], seconds)
         targets = [
             Target("bare FastAPI", bare + "/"),
             Target("bare db read", reference + "/inspections/" + one.rsplit("/", 1)[1]),
@@ -246,11 +263,25 @@ def _mode(mode: str, workdir: Path) -> Iterator[tuple[Stack, list[Target], dict[
             Target("bare db insert", writer + "/inspections", script=create),
             Target("hexa create", hexa + "/api/v1/inspections", machine, create),
             Target("hexa create, INFO logs", logged + "/api/v1/inspections", machine, create),
+            Target("bare db update", updater + "/", prepare=scripts.patch("/inspections/")),
+            Target("hexa patch", hexa + "/", machine, prepare=scripts.patch(API)),
+            Target("hexa patch, INFO logs", logged + "/", machine, prepare=scripts.patch(API)),
         ]
+        if mode == "services":  # a submit hands its job to Redis: services only
+            targets += [
+                Target("bare db submit", submitter + "/", prepare=scripts.submit("/inspections/")),
+                Target("hexa submit", hexa + "/", machine, prepare=scripts.submit(API)),
+                Target(
+                    "hexa submit, INFO logs", logged + "/", machine, prepare=scripts.submit(API)
+                ),
+            ]
+            stack.named["worker"].terminate()  # submits queue up; nothing runs them here
         if mode == "services":  # several processes share progress and limits through Redis
             twice = stack.uvicorn("hexa-2", "hexa.drivers.http.app:create_app", "--workers", "2")
             targets.append(Target("hexa api-key read, 2 processes", twice + one, machine))
         for target in targets:  # warm every path once; a wrong setup fails here, not in wrk
+            if target.prepare:
+                continue
             answer = (
                 httpx.post(target.url, headers=target.headers, json=CREATE_BODY, timeout=30)
                 if target.script
@@ -263,6 +294,116 @@ def _mode(mode: str, workdir: Path) -> Iterator[tuple[Stack, list[Target], dict[
         stack.stop()
 
 
+API = "/api/v1/inspections/"
+PATCH_POOL = 2000  # drafts patched in turn, each many times a run
+SUBMITS_PER_SECOND = 1500  # fresh drafts made for each second of a submit run
+
+
+class Scripts:
+    """wrk scripts over drafts: PATCHes with each draft's current version in If-Match
+    (read from the database before each run), submits of drafts never submitted."""
+
+    def __init__(
+        self, directory: Path, hexa: str, headers: dict[str, str], database_url: str, seconds: int
+    ) -> None:
+        self.directory, self.hexa, self.headers = directory, hexa, headers
+        self.database_url = database_url
+        self.seconds = seconds
+        self._pool: list[str] = []
+        self._made = 0
+
+    def _drafts(self, count: int) -> list[str]:
+        import asyncio
+
+        import bench_pipeline
+
+        async def make() -> list[str]:
+            async with httpx.AsyncClient(
+                base_url=self.hexa, headers=self.headers, timeout=30
+            ) as http:
+                return await bench_pipeline._drafts(http, count)
+
+        return asyncio.run(make())
+
+    def _versions(self, ids: list[str]) -> list[int]:
+        import asyncio
+
+        import sqlalchemy as sa
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        async def read() -> list[int]:
+            engine = create_async_engine(self.database_url)
+            try:
+                async with engine.connect() as connection:
+                    rows = await connection.execute(
+                        sa.text("SELECT id, version FROM inspections WHERE id IN :ids").bindparams(
+                            sa.bindparam("ids", expanding=True)
+                        ),
+                        {"ids": ids},
+                    )
+                    found: dict[str, int] = {row[0]: row[1] for row in rows}
+            finally:
+                await engine.dispose()
+            return [int(found[i]) for i in ids]
+
+        return asyncio.run(read())
+
+    def _write(self, name: str, lua: str) -> Path:
+        self._made += 1
+        path = self.directory / f"{name}-{self._made}.lua"
+        path.write_text(lua)
+        return path
+
+    def patch(self, prefix: str) -> Callable[[], Path]:
+        def prepare() -> Path:
+            if not self._pool:
+                self._pool = self._drafts(PATCH_POOL)
+            time.sleep(1)  # the last run's requests still in flight land first
+            versions = self._versions(self._pool)
+            return self._write(
+                "patch",
+                _lua_table("ids", self._pool)
+                + _lua_table("versions", versions)
+                + f"""
+local i = 0
+wrk.method = "PATCH"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{{"notes": "patched"}}'
+request = function()
+    local k = i % #ids + 1
+    i = i + 1
+    wrk.headers["If-Match"] = '"' .. versions[k] .. '"'
+    versions[k] = versions[k] + 1
+    return wrk.format(nil, "{prefix}" .. ids[k])
+end
+""",
+            )
+
+        return prepare
+
+    def submit(self, prefix: str) -> Callable[[], Path]:
+        def prepare() -> Path:
+            ids = self._drafts(SUBMITS_PER_SECOND * self.seconds)
+            return self._write(
+                "submit",
+                _lua_table("ids", ids)
+                + f"""
+local i = 0
+wrk.method = "POST"
+request = function()
+    i = i + 1
+    return wrk.format(nil, "{prefix}" .. (ids[i] or "used-up") .. "/submit")
+end
+""",
+            )
+
+        return prepare
+
+
+def _lua_table(name: str, values: list[str] | list[int]) -> str:
+    return f"{name} = {{" + ",".join(json.dumps(v) for v in values) + "}\n"
+
+
 _LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -271,8 +412,9 @@ def _wrk(target: Target, connections: int, seconds: int) -> Round:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     for name, value in target.headers.items():
         command += ["-H", f"{name}: {value}"]
-    if target.script is not None:
-        command += ["-s", str(target.script)]
+    script = target.prepare() if target.prepare else target.script
+    if script is not None:
+        command += ["-s", str(script)]
     output = subprocess.run([*command, target.url], capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     latency = {p: float(v) * _UNIT_MS[u] for p, v, u in _LATENCY.findall(output)}
@@ -302,6 +444,10 @@ RATIOS = (
     ("create / bare db insert", "hexa create", "bare db insert"),
     ("create INFO / bare db insert", "hexa create, INFO logs", "bare db insert"),
     ("2 processes / 1 (api-key read)", "hexa api-key read, 2 processes", "hexa api-key read"),
+    ("patch / bare db update", "hexa patch", "bare db update"),
+    ("patch INFO / bare db update", "hexa patch, INFO logs", "bare db update"),
+    ("submit / bare db submit", "hexa submit", "bare db submit"),
+    ("submit INFO / bare db submit", "hexa submit, INFO logs", "bare db submit"),
 )
 
 
@@ -414,9 +560,6 @@ def _pipeline(stack: Stack, machine: dict[str, str], jobs: int, rounds: int) -> 
     def best(run: Callable[[], Coroutine[Any, Any, pipeline.Drain]]) -> pipeline.Drain:
         return max((asyncio.run(run()) for _ in range(rounds)), key=lambda d: d.rate)
 
-    def best_submits(run: Callable[[], Coroutine[Any, Any, pipeline.Submits]]) -> pipeline.Submits:
-        return max((asyncio.run(run()) for _ in range(rounds)), key=lambda d: d.rate)
-
     def reference(kind: str) -> Callable[[], subprocess.Popen[bytes]]:
         log = stack.directory / f"worker-{kind}.log"
         return functools.partial(pipeline.reference_worker, env, kind, log)
@@ -462,23 +605,9 @@ def _pipeline(stack: Stack, machine: dict[str, str], jobs: int, rounds: int) -> 
 
     pipeline.stop(stack.named["worker"])  # each row starts the worker it measures
     results["hexa"] = hexa("hexa jobs, 1 process, backlog", 32, backlog=hexa_worker())
-    results["hexa2"] = hexa(  # its submits: at 64 clients
-        "hexa jobs, 2 processes, backlog", 64, backlog=hexa_worker("--processes", "2")
+    results["hexa2"] = hexa(
+        "hexa jobs, 2 processes, backlog", 32, backlog=hexa_worker("--processes", "2")
     )
-    saved, stack.env = stack.env, env  # the bare submit app needs BENCH_REDIS_URL
-    bare_submit = stack.uvicorn(
-        "db-submit", "bench_references:db_submit", app_dir=str(ROOT / "scripts")
-    )
-    stack.env = saved
-    submits = {
-        c: best_submits(
-            functools.partial(
-                pipeline.bare_submits, bare_submit, base, headers, database,
-                env["BENCH_REDIS_URL"], jobs, c, f"bare submit, {c} clients",
-            )
-        )
-        for c in (32, 64)
-    }  # fmt: skip
     worker = hexa_worker()()
     try:
         asyncio.run(pipeline.hexa_drain(base, headers, database, 20, 8, "warm-up"))
@@ -496,15 +625,6 @@ def _pipeline(stack: Stack, machine: dict[str, str], jobs: int, rounds: int) -> 
     print(pipeline.HEADER)
     for drain in results.values():
         print(drain.line())
-    print(f"\n{'submits (no worker running)':46} {'count':>6} {'per s':>9} {'p50 ms':>9} "
-          f"{'p99 ms':>9} {'':>7} {'errors':>7}")  # fmt: skip
-    hexa_submits = {32: results["hexa"].submits, 64: results["hexa2"].submits}
-    for c in (32, 64):
-        mine = hexa_submits[c]
-        assert mine is not None
-        print(dataclasses.replace(mine, name=f"hexa submit, {c} clients").line())
-        print(submits[c].line())
-        print(f"  {c} clients: submit / bare submit {mine.rate / submits[c].rate:5.2f}")
     for label, numerator, denominator in (
         ("jobs / bare job", "hexa", "bare"),
         ("jobs / no-op job", "hexa", "noop"),
@@ -539,7 +659,7 @@ def main() -> int:
     keep = contextlib.nullcontext(str(args.workdir)) if args.workdir else None
     with keep or tempfile.TemporaryDirectory(prefix="hexa-bench-") as tmp:
         for mode in args.modes:
-            with _mode(mode, Path(tmp)) as (stack, targets, machine):
+            with _mode(mode, Path(tmp), args.seconds) as (stack, targets, machine):
                 if not args.no_http:
                     steal0, total0 = _cpu_times()
                     chosen = [
@@ -549,6 +669,13 @@ def main() -> int:
                     steal1, total1 = _cpu_times()
                     _report(mode, results, (steal1 - steal0) / max(total1 - total0, 1))
                 if mode == "services" and args.jobs:
+                    import asyncio
+
+                    import bench_pipeline
+
+                    asyncio.run(  # the HTTP rows' submits: queued, never run
+                        bench_pipeline.clear_jobs(stack.env["DATABASE_URL"], stack.env["REDIS_URL"])
+                    )
                     _pipeline(stack, machine, args.jobs, args.pipeline_rounds)
                 if args.packet_rows:
                     _packets(machine["base"], machine, args.packet_rows, tmp)

@@ -7,6 +7,8 @@
   On SQLite it reads in WAL mode, as Hexa does.
 - `db_write`: the same app taking the body Hexa's create takes (validated by pydantic)
   and INSERTing the row in a transaction of its own — the ceiling of a create.
+- `db_update`: a PATCH of a draft's notes with `If-Match: "<version>"`: one UPDATE …
+  WHERE id and version (RETURNING the row) in a transaction; 412 when no row moved.
 - `db_submit`: a submit as the stack alone would do it: in one transaction, the draft's
   UPDATE (… WHERE status is draft) and the job's INSERT into the outbox; then arq's
   `enqueue_job` on `BENCH_REDIS_URL` (queue `bench:submit`, which no worker reads).
@@ -168,6 +170,49 @@ INSPECTIONS_FOR_WRITE = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True)),
     sa.Column("submitted_at", sa.DateTime(timezone=True)),
 )
+
+
+class _Patch(BaseModel):
+    notes: str | None = None
+
+
+def db_update() -> FastAPI:
+    from fastapi import Header
+
+    engine: AsyncEngine | None = None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        nonlocal engine
+        engine = _engine()
+        yield
+        await engine.dispose()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.get("/")
+    async def alive() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.patch("/inspections/{inspection_id}")
+    async def patch(inspection_id: str, body: _Patch, if_match: str = Header()) -> dict[str, Any]:
+        assert engine is not None
+        version = int(if_match.strip('"'))
+        table = INSPECTIONS_FOR_WRITE
+        async with engine.begin() as connection:  # BEGIN, UPDATE … RETURNING, COMMIT
+            row = (
+                await connection.execute(
+                    sa.update(table)
+                    .where(table.c.id == inspection_id, table.c.version == version)
+                    .values(notes=body.notes, updated_at=datetime.now(UTC), version=version + 1)
+                    .returning(*table.c)
+                )
+            ).first()
+        if row is None:
+            raise HTTPException(412)
+        return dict(row._mapping)
+
+    return app
 
 
 OUTBOX = sa.Table(
