@@ -678,6 +678,8 @@ def main() -> int:
                     )
                     _pipeline(stack, machine, args.jobs, args.pipeline_rounds)
                 if args.packet_rows:
+                    if mode == "services":  # the rows above stopped the stack's worker
+                        stack.start("worker-packets", [*HEXA, "worker"])
                     _packets(machine["base"], machine, args.packet_rows, tmp)
     return 0
 
