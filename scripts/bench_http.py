@@ -461,11 +461,12 @@ def _report(mode: str, results: dict[tuple[str, int], list[Round]], steal: float
         f"{'p99 ms':>8} {'errors':>7}"
     )
     best: dict[tuple[str, int], Round] = {}
+    failures: dict[tuple[str, int], int] = {}
     for (name, c), rounds in results.items():
         top = max(rounds, key=lambda r: r.rps)
         best[name, c] = top
         median = statistics.median(r.rps for r in rounds)
-        errors = sum(r.errors for r in rounds)
+        errors = failures[name, c] = sum(r.errors for r in rounds)
         print(
             f"{name:34} {c:>5} {top.rps:>9.0f} {median:>9.0f} {top.p50_ms:>8.1f} "
             f"{top.p99_ms:>8.1f} {errors:>7}"
@@ -475,7 +476,10 @@ def _report(mode: str, results: dict[tuple[str, int], list[Round]], steal: float
             if (numerator, c) in best and (denominator, c) in best:
                 ratio = best[numerator, c].rps / best[denominator, c].rps
                 p99 = best[numerator, c].p99_ms / max(best[denominator, c].p99_ms, 0.001)
-                print(f"  {c:>3} conns  {label:34} {ratio:5.2f}   (p99 × {p99:.1f})")
+                # A non-2xx answer is quick: a row with errors may read faster than it is.
+                bad = failures[numerator, c] + failures[denominator, c]
+                flag = f"  NOT VALID: {bad} errors" if bad else ""
+                print(f"  {c:>3} conns  {label:34} {ratio:5.2f}   (p99 × {p99:.1f}){flag}")
 
 
 def _job_status(http: httpx.Client, job: str) -> str:

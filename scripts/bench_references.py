@@ -11,7 +11,9 @@
   WHERE id and version (RETURNING the row) in a transaction; 412 when no row moved.
 - `db_submit`: a submit as the stack alone would do it: in one transaction, the draft's
   UPDATE (… WHERE status is draft) and the job's INSERT into the outbox; then arq's
-  `enqueue_job` on `BENCH_REDIS_URL` (queue `bench:submit`, which no worker reads).
+  `enqueue_job` on `BENCH_REDIS_URL` (queue `bench:submit`, which no worker reads):
+  arq's three round trips (WATCH, EXISTS, MULTI/EXEC), where Hexa's adapter sends one
+  script doing the same.
 
     python -m uvicorn --app-dir scripts bench_references:bare --factory ...
 """

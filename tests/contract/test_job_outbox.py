@@ -82,10 +82,13 @@ async def test_only_one_of_two_racing_updates_wins(uow) -> None:
     assert (await _get(uow, "j-1")).dispatched_at == at(1)
 
 
-async def test_pending_are_the_undispatched_oldest_first(uow) -> None:
+async def test_pending_are_the_undispatched_not_ended_oldest_first(uow) -> None:
     late, early, sent = an_entry("j-late", minutes=5), an_entry("j-early"), an_entry("j-sent")
-    await _add(uow, late, early, sent)
+    ended = an_entry("j-ended", minutes=-1)  # its hand-over failed, its job ran anyway
+    await _add(uow, late, early, sent, ended)
     await _replace(uow, sent, sent.dispatched(now=at(6)))
+    done = ended.queued().started(now=at(1)).done(result={}, now=at(2))
+    await _replace(uow, ended, ended.ended(done))
     async with uow() as u:
         assert [e.id for e in await u.outbox.pending(limit=10)] == ["j-early", "j-late"]
         assert [e.id for e in await u.outbox.pending(limit=1)] == ["j-early"]

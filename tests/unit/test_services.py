@@ -218,8 +218,9 @@ async def test_an_end_that_could_not_be_recorded_is_told_then_recorded_by_the_ne
 ) -> None:
     inspection = await app.inspections.record(subject="boiler")
     job = await app.inspections.submit(inspection.id)
-    # Units: 1, the usual one unit of the whole job: down, so the general path takes
-    # over; there 2 reads the entry, 3 judges the inspection, 4 records the end: down.
+    # Units: 1, the usual path's read of the entry: down (a last attempt, so the
+    # general path takes over); there 2 reads the entry, 3 judges the inspection, 4
+    # records the end: down.
     flaky = FlakyDatabase(app.uow, down_for={1, 4})
     progress = MemoryProgressStore()
     worker = validation(flaky, app.clock, progress, app.judge, app.tally)
@@ -278,6 +279,49 @@ async def test_a_worker_keeps_the_rules_until_they_change(app: App) -> None:
     assert verdicts == ["passed", "failed", "passed"]
 
 
+class SilentCounter(MemoryChangeCounter):
+    """A change counter in a Redis that is down for announcements."""
+
+    async def bump(self) -> None:
+        raise Unavailable("Redis failed: ConnectionError")
+
+
+async def test_a_rule_change_not_announced_is_saved_and_seen_once_the_copy_ages(
+    app: App,
+) -> None:
+    silent = SilentCounter()
+    rules = RuleService(app.uow, app.clock, silent)
+    worker = validation(app.uow, app.clock, MemoryProgressStore(), app.judge, app.tally, silent)
+    hot = [Reading("temp", 95)]
+
+    async def verdict() -> str:
+        inspection = await app.inspections.record(subject="boiler", readings=hot)
+        job = await app.inspections.submit(inspection.id)
+        await worker.run(Job(job.id, VALIDATE_INSPECTION, {"inspection_id": inspection.id}))
+        return str((await app.jobs.job(job.id)).result["verdict"])
+
+    assert await verdict() == "passed"  # no rules yet, and the worker keeps that
+    await rules.create(TEMP_MAX)  # saved, though its announcement fails
+    assert await verdict() == "passed"
+    app.clock.advance(timedelta(minutes=1))
+    assert await verdict() == "failed"
+
+
+async def test_a_job_meeting_an_outage_with_attempts_left_is_retried_and_counted(
+    app: App,
+) -> None:
+    inspection = await app.inspections.record(subject="boiler")
+    job = await app.inspections.submit(inspection.id)
+    flaky = FlakyDatabase(app.uow, down_for={2})  # the usual path's unit of work
+    worker = validation(flaky, app.clock, MemoryProgressStore(), app.judge, app.tally)
+    delivered = Job(job.id, VALIDATE_INSPECTION, {"inspection_id": inspection.id})
+    with pytest.raises(Unavailable):
+        await worker.run(delivered, last_attempt=False)
+    assert (await app.tally.totals()).outcomes == {(VALIDATE_INSPECTION, JobOutcome.RETRIED): 1}
+    await worker.run(delivered)
+    assert (await app.jobs.job(job.id)).status == "done"
+
+
 async def test_a_job_judges_records_its_end_and_audits_in_one_unit_of_work(app: App) -> None:
     await app.rules.create(TEMP_MAX)
     inspection = await app.inspections.record(subject="boiler", readings=[Reading("temp", 95)])
@@ -287,7 +331,7 @@ async def test_a_job_judges_records_its_end_and_audits_in_one_unit_of_work(app: 
     worker = validation(counted, app.clock, progress, app.judge, app.tally)
     await worker.run(Job(job.id, VALIDATE_INSPECTION, {"inspection_id": inspection.id}))
 
-    assert counted._opened == 1
+    assert counted._opened == 2  # the entry read, then one unit for all the rest
     assert (await progress.get(job.id)).result["verdict"] == "failed"
     assert (await app.inspections.get(inspection.id)).status == "failed"
     assert await _audited(app, job.id) == ["job.done", "job.accepted"]

@@ -30,7 +30,9 @@ class JobOutbox(Protocol):
         ...
 
     async def pending(self, *, limit: int) -> list[OutboxEntry]:
-        """Entries not yet dispatched, oldest first."""
+        """Entries not yet dispatched whose job has not ended, oldest first. (A job can
+        end undispatched: its hand-over failed in the accepting request after reaching
+        the queue.)"""
         ...
 
     async def ended_before(self, before: datetime, *, limit: int) -> list[OutboxEntry]:

@@ -67,7 +67,9 @@ class JobRunner:
         The end is written to the job's outbox entry, with its audit entry, before it is
         saved as progress: the outbox is the record that outlives Redis."""
         handler = self._handlers.get(job.kind)
-        if isinstance(handler, InUnit) and await self._run_in_unit(job, handler):
+        if isinstance(handler, InUnit) and await self._run_in_unit(
+            job, handler, last_attempt=last_attempt
+        ):
             return
         current = await self._unended(job)
         if current is None:
@@ -107,32 +109,41 @@ class JobRunner:
         """The kinds of job this runner can run."""
         return frozenset(self._handlers)
 
-    async def _run_in_unit(self, job: Job, handler: InUnit) -> bool:
-        """The usual run of an `InUnit` job, in one transaction and two Redis calls;
-        says whether it ran the job to its end. Anything unusual (no outbox entry, an
-        end already known, the work failing, a concurrent run ending it first) is left,
-        rolled back, to the general path, which knows how to settle each."""
+    async def _run_in_unit(self, job: Job, handler: InUnit, *, last_attempt: bool) -> bool:
+        """The usual run of an `InUnit` job: its entry read, its start saved, then one
+        transaction for its work, its end and its audit; says whether it ran the job to
+        its end. Anything unusual (no outbox entry, an end already known, the work
+        failing, a concurrent run ending it first) is left, rolled back, to the general
+        path, which settles each; an outage with attempts left is raised for a retry.
+
+        The entry is read, and the start saved, before the unit opens, so no write
+        transaction waits on Redis, and the entry is the unit's last repository touched:
+        a store that writes at commit in the order its repositories were touched (Mongo)
+        writes the work's change before the job's end, never an end without its change."""
+        started: JobProgress | None = None
         try:
+            entry = await self._entry(job.id)
+            if entry is None or entry.outcome is not None:
+                return False
+            started = await self._progress.start(entry.progress().started(now=self._clock.now()))
+            if started.status.is_terminal:
+                return False
+            log.info("job %s (%s) started", job.id, job.kind)
             async with self._uow() as uow:
-                try:
-                    entry = await uow.outbox.get(job.id)
-                except NotFound:
-                    return False
-                if entry.outcome is not None:
-                    return False
-                started = entry.progress().started(now=self._clock.now())
-                started = await self._progress.start(started)
-                if started.status.is_terminal:
-                    return False
-                log.info("job %s (%s) started", job.id, job.kind)
                 result = await handler.work(job, uow)
                 ended = started.done(result=result, now=self._clock.now())
                 await uow.outbox.update(entry.ended(ended), expected_version=entry.version)
                 verdict = ended.result.get("verdict")
                 await audit(uow, self._clock, WORKER, "job.done", job.id, verdict=verdict)
                 await uow.commit()
+        except Unavailable:
+            if last_attempt:
+                return False  # the general path tries once more, then records the failure
+            if started is not None:
+                await self._count(started, JobOutcome.RETRIED)
+            raise
         except Exception as error:  # settled by the general path, which runs it again
-            log.info("job %s goes the general way: %r", job.id, error)
+            log.warning("job %s goes the general way: %r", job.id, error)
             return False
         await self._told(ended)
         return True

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from hexa.domain.checks import check_from
-from hexa.domain.errors import StaleVersion, ValidationError
+from hexa.domain.errors import StaleVersion, Unavailable, ValidationError
 from hexa.domain.identity import new_id
 from hexa.domain.rules import Rule, Severity
 from hexa.ports.clock import Clock
 from hexa.ports.inspections import InspectionsUnitOfWorkFactory
 from hexa.ports.security import ChangeCounter
 from hexa.services.pages import Page, fetch_page
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +60,7 @@ class RuleService:
         async with self._uow() as uow:
             await uow.rules.add(rule)
             await uow.commit()
-        await self._changes.bump()
+        await self._announce()
         return rule
 
     async def get(self, rule_id: str) -> Rule:
@@ -84,14 +87,22 @@ class RuleService:
             )
             await uow.rules.update(rule, expected_version=current.version)
             await uow.commit()
-        await self._changes.bump()
+        await self._announce()
         return rule
 
     async def delete(self, rule_id: str, *, if_version: int | None = None) -> None:
         async with self._uow() as uow:
             await uow.rules.delete(rule_id, expected_version=if_version)
             await uow.commit()
-        await self._changes.bump()
+        await self._announce()
+
+    async def _announce(self) -> None:
+        # The change is saved: a counter out of reach must not fail the request (a retry
+        # would make it twice). Workers then see it when their copy ages out.
+        try:
+            await self._changes.bump()
+        except Unavailable as error:
+            log.warning("rules changed, not announced to the workers: %s", error.detail)
 
 
 def _require_version(current: Rule, if_version: int | None) -> None:

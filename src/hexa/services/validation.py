@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from hexa.domain.errors import Unavailable
@@ -24,29 +25,39 @@ def summary(report: Report) -> dict[str, Any]:
 
 class EnabledRules:
     """The enabled rules, kept from one job to the next until the rules' change counter
-    moves (`RuleService` moves it after every change): a job reads one shared counter
-    instead of every rule. Read straight from the store while the counter cannot be."""
+    moves (`RuleService` moves it after every change) or `max_age` has passed: a job
+    reads one shared counter instead of every rule. The age bounds how long a change
+    whose announcement failed goes unseen; while the counter cannot be read, the rules
+    are read from the store each time."""
 
-    def __init__(self, changes: ChangeCounter) -> None:
+    def __init__(
+        self, changes: ChangeCounter, clock: Clock, *, max_age: timedelta = timedelta(minutes=1)
+    ) -> None:
         self._changes = changes
-        self._kept: tuple[int, list[Rule]] | None = None
+        self._clock = clock
+        self._max_age = max_age
+        self._kept: tuple[int, datetime, list[Rule]] | None = None
 
     async def of(self, uow: InspectionsUnitOfWork) -> list[Rule]:
+        now = self._clock.now()
         try:
             generation = await self._changes.current()  # before the read: never newer
         except Unavailable:
+            self._kept = None
             return await uow.rules.enabled()
-        if self._kept is not None and self._kept[0] == generation:
-            return self._kept[1]
+        if self._kept is not None:
+            kept_generation, kept_at, rules = self._kept
+            if kept_generation == generation and now - kept_at < self._max_age:
+                return rules
         rules = await uow.rules.enabled()
-        self._kept = (generation, rules)
+        self._kept = (generation, now, rules)
         return rules
 
 
 class InspectionJudge:
     def __init__(self, clock: Clock, rule_changes: ChangeCounter) -> None:
         self._clock = clock
-        self._rules = EnabledRules(rule_changes)
+        self._rules = EnabledRules(rule_changes, clock)
 
     async def judge(self, job: Job, uow: InspectionsUnitOfWork) -> dict[str, Any]:
         """The job's work (`InUnit`): judges the submitted inspection its payload names by

@@ -61,7 +61,7 @@ class MemoryRepository(Generic[T]):
 
 class MemoryOutbox(MemoryRepository[OutboxEntry]):
     async def pending(self, *, limit: int) -> list[OutboxEntry]:
-        waiting = self._visible(lambda e: e.dispatched_at is None)
+        waiting = self._visible(lambda e: e.dispatched_at is None and e.outcome is None)
         return sorted(waiting, key=lambda e: (e.created_at, e.id))[:limit]
 
     async def ended_before(self, before: datetime, *, limit: int) -> list[OutboxEntry]:

@@ -170,10 +170,10 @@ class MongoOutbox(MongoRepository[OutboxEntry]):
 
     async def pending(self, *, limit: int) -> list[OutboxEntry]:
         return await self._sorted(
-            {"dispatched_at": None},
+            {"dispatched_at": None, "outcome": None},
             "created_at",
             limit,
-            keep=lambda e: e.dispatched_at is None,
+            keep=lambda e: e.dispatched_at is None and e.outcome is None,
             order=lambda e: e.created_at,
         )
 

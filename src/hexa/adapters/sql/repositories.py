@@ -138,7 +138,7 @@ class SqlOutbox(SqlRepository[OutboxEntry]):
     async def pending(self, *, limit: int) -> list[OutboxEntry]:
         query = (
             sa.select(self.table)
-            .where(self.table.c.dispatched_at.is_(None))
+            .where(self.table.c.dispatched_at.is_(None), self.table.c.outcome.is_(None))
             .order_by(self.table.c.created_at, self.table.c.id)
             .limit(limit)
         )

@@ -22,7 +22,7 @@ MAX_BACKOFF_SECONDS = 30.0
 
 
 def run_worker(settings: Settings) -> int:
-    from hexa.drivers.worker.polling import BacklogWorker
+    from arq.worker import Worker
 
     if settings.worker_metrics_port:
         # The worker process's own CPU, memory and GC figures; job counts are on the app's
@@ -33,7 +33,7 @@ def run_worker(settings: Settings) -> int:
     stopping = threading.Event()
     delay = 1.0
     while not stopping.is_set():
-        worker = BacklogWorker(**worker_options(settings))
+        worker = Worker(**worker_options(settings))
         try:
             worker.run()
             return 0  # stopped by a signal, after its grace period
