@@ -224,6 +224,13 @@ def test_a_job_run_by_the_worker_logs_under_the_id_of_the_request_that_accepted_
 
     wait_for(stack, job_id, lambda job: job["status"] == "done", timeout=60)
 
+    # Log lines are written by a thread a moment after they are logged: wait for the end's.
+    deadline = time.monotonic() + 5
+    while (
+        f"job {job_id} ended done" not in (stack.directory / "worker.log").read_text()
+        and time.monotonic() < deadline
+    ):
+        time.sleep(0.05)
     serve, worker = (_json_lines(stack.directory / f"{name}.log") for name in ("serve", "worker"))
     during = [e for e in serve if e.get("request_id") == "e2e-upload-1"]
     # Redis was down: the request's own warning names it too.
