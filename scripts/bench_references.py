@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -77,22 +77,32 @@ def _engine() -> AsyncEngine:
     return create_async_engine(url, **pool)
 
 
-def db_read() -> FastAPI:
-    engine: AsyncEngine | None = None
+def _database_app() -> tuple[FastAPI, Callable[[], AsyncEngine]]:
+    """An app whose engine opens at start-up and closes at shutdown, answering `/` when
+    ready; and a getter of that engine for its routes."""
+    engines: list[AsyncEngine] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        nonlocal engine
-        engine = _engine()
+        engines.append(_engine())
         yield
-        await engine.dispose()
+        await engines.pop().dispose()
 
     app = FastAPI(lifespan=lifespan)
 
+    @app.get("/")
+    async def alive() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app, lambda: engines[0]
+
+
+def db_read() -> FastAPI:
+    app, engine = _database_app()
+
     @app.get("/inspections/{inspection_id}")
     async def one(inspection_id: str) -> dict[str, Any]:
-        assert engine is not None
-        async with engine.connect() as connection:  # BEGIN, SELECT, ROLLBACK
+        async with engine().connect() as connection:  # BEGIN, SELECT, ROLLBACK
             row = (
                 await connection.execute(
                     sa.select(INSPECTIONS).where(INSPECTIONS.c.id == inspection_id)
@@ -119,24 +129,10 @@ class _Draft(BaseModel):
 
 
 def db_write() -> FastAPI:
-    engine: AsyncEngine | None = None
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        nonlocal engine
-        engine = _engine()
-        yield
-        await engine.dispose()
-
-    app = FastAPI(lifespan=lifespan)
-
-    @app.get("/")
-    async def alive() -> dict[str, str]:
-        return {"status": "ok"}
+    app, engine = _database_app()
 
     @app.post("/inspections", status_code=201)
     async def create(draft: _Draft) -> dict[str, Any]:
-        assert engine is not None
         now = datetime.now(UTC)
         row = {
             "id": str(uuid.uuid4()),
@@ -150,7 +146,7 @@ def db_write() -> FastAPI:
             "updated_at": now,
             "submitted_at": None,
         }
-        async with engine.begin() as connection:  # BEGIN, INSERT, COMMIT
+        async with engine().begin() as connection:  # BEGIN, INSERT, COMMIT
             await connection.execute(sa.insert(INSPECTIONS_FOR_WRITE), row)
         return row
 
@@ -181,27 +177,13 @@ class _Patch(BaseModel):
 def db_update() -> FastAPI:
     from fastapi import Header
 
-    engine: AsyncEngine | None = None
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        nonlocal engine
-        engine = _engine()
-        yield
-        await engine.dispose()
-
-    app = FastAPI(lifespan=lifespan)
-
-    @app.get("/")
-    async def alive() -> dict[str, str]:
-        return {"status": "ok"}
+    app, engine = _database_app()
 
     @app.patch("/inspections/{inspection_id}")
     async def patch(inspection_id: str, body: _Patch, if_match: str = Header()) -> dict[str, Any]:
-        assert engine is not None
         version = int(if_match.strip('"'))
         table = INSPECTIONS_FOR_WRITE
-        async with engine.begin() as connection:  # BEGIN, UPDATE … RETURNING, COMMIT
+        async with engine().begin() as connection:  # BEGIN, UPDATE … RETURNING, COMMIT
             row = (
                 await connection.execute(
                     sa.update(table)
