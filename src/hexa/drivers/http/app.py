@@ -17,6 +17,7 @@ from hexa.drivers.http import openapi, problems, routes
 from hexa.drivers.http.limits import MAX_JSON_BYTES, BodySizeLimit
 from hexa.drivers.http.metrics import RequestMetrics, app_registry
 from hexa.drivers.http.request_log import RequestLog
+from hexa.drivers.http.route_index import RouteIndex
 from hexa.drivers.logs import configure_logging
 
 
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
     app.state.route_methods = [(route.path_regex, route.methods) for route in api_routes]
     openapi.install(app, api_routes)
     _install_admin_ui(app, settings)
+    app.router.routes.insert(0, RouteIndex(list(app.router.routes)))
     return app
 
 
