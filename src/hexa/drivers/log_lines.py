@@ -1,17 +1,17 @@
 """Log lines written by a thread of their own, so the event loop never waits on a write.
 
-A line is handed over with a queue put (no syscall, no lock held while writing); the
-thread writes what has gathered within GATHER_SECONDS in one `write` and flushes. `flush` returns once
-every line handed over before it is written; `close` (which `logging.shutdown` calls at
-exit) writes what is left first: a clean stop loses no line. A process killed outright
-loses at most the lines of the moment it died.
+A line is handed over by appending it to a list (no syscall, no lock); the thread takes
+what has gathered within GATHER_SECONDS in one slice and writes it in one `write`, doing
+no work per line: under the GIL, every step the thread takes is a step the event loop
+does not. `flush` returns once every line handed over before it is written; `close`
+(which `logging.shutdown` calls at exit) writes what is left first: a clean stop loses
+no line. A process killed outright loses at most the lines of the moment it died.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import queue
 import threading
 import time
 from typing import TextIO
@@ -20,55 +20,64 @@ from typing import TextIO
 CLOSE_SECONDS = 5.0
 # How long a line may wait for others to be written with it.
 GATHER_SECONDS = 0.02
-_STOP = object()
+# A wake-up lost to two threads handing lines over at once delays them this long at most.
+IDLE_SECONDS = 1.0
 
 
 class LineWriter:
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        # Appends (any thread) and the writer's slice-then-delete of the head are each one
+        # atomic list operation under the GIL: nothing handed over is taken twice or lost.
+        self._lines: list[str] = []
+        self._flushes: list[threading.Event] = []
+        self._wake = threading.Event()
+        self._stopping = False
         self._thread = threading.Thread(target=self._run, name="hexa-log-lines", daemon=True)
         self._thread.start()
 
     def put(self, line: str) -> None:
         """Hands one line (ending in a newline) over to be written."""
-        self._queue.put(line)
+        lines = self._lines
+        lines.append(line)
+        if len(lines) == 1:  # the writer may be waiting for a first line
+            self._wake.set()
 
     def flush(self) -> None:
         if not self._thread.is_alive():
             return
         written = threading.Event()
-        self._queue.put(written)
+        self._flushes.append(written)
+        self._wake.set()
         written.wait(CLOSE_SECONDS)
 
     def close(self) -> None:
         if self._thread.is_alive():
-            self._queue.put(_STOP)
+            self._stopping = True
+            self._wake.set()
             self._thread.join(CLOSE_SECONDS)
 
     def _run(self) -> None:
         while True:
-            lines: list[str] = []
-            item = self._queue.get()
-            if isinstance(item, str):
+            if not (self._lines or self._flushes or self._stopping):
+                self._wake.wait(IDLE_SECONDS)
+            self._wake.clear()
+            stopping = self._stopping
+            if not (self._flushes or stopping):
                 # Let the lines of a busy moment gather: one write and one hand-over of
                 # the interpreter for them all, not one per line.
                 time.sleep(GATHER_SECONDS)
-            while True:
-                if isinstance(item, str):
-                    lines.append(item)
-                else:  # a flush's event, or the stop: what came before is written first
-                    self._write(lines)
-                    lines = []
-                    if item is _STOP:
-                        return
-                    assert isinstance(item, threading.Event)
-                    item.set()
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+            # Flushes first: every line handed over before a flush is in the slice.
+            flushes = self._flushes[:]
+            del self._flushes[: len(flushes)]
+            taken = len(self._lines)
+            lines = self._lines[:taken]
+            del self._lines[:taken]
             self._write(lines)
+            for written in flushes:
+                written.set()
+            if stopping:
+                return
 
     def _write(self, lines: list[str]) -> None:
         if not lines:

@@ -17,8 +17,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, TextIO
 
 import orjson
@@ -145,11 +145,25 @@ def _json_access(lines: LineWriter) -> Callable[[str, dict[str, Any]], None]:
             **fields,
             "level": "info",
             "logger": "hexa.access",
-            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "timestamp": _utc_timestamp(),
         }
-        lines.put(orjson.dumps(line, default=str).decode() + "\n")
+        lines.put(orjson.dumps(line, default=str, option=orjson.OPT_APPEND_NEWLINE).decode())
 
     return write
+
+
+_second: tuple[int, str] = (0, "")
+
+
+def _utc_timestamp() -> str:
+    """Now, as the other lines' timestamps say it (`2026-12-07T13:29:56.123456Z`), with
+    the date and time of day formatted once a second, not once a line."""
+    global _second
+    now = time.time()
+    whole = int(now)
+    if whole != _second[0]:
+        _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return f"{_second[1]}.{int((now - whole) * 1_000_000):06d}Z"
 
 
 def _no_copied_message(logger: WrappedLogger, method: str, event: EventDict) -> EventDict:
