@@ -1,8 +1,8 @@
 """A cap on request bodies, so no client can make the app buffer an unbounded body.
 
 JSON bodies are small by nature; uploads (packets) get `MAX_UPLOAD_BYTES`. The declared
-`Content-Length` is checked before anything is read, and the bytes actually received are
-counted as well, for chunked bodies that declare nothing.
+`Content-Length` is checked before anything is read (the server reads no more than it
+says); the bytes of a chunked body, which declares nothing, are counted as they come.
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ class BodySizeLimit:
         limit = self.limit_for(scope["path"])
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _reject(limit, scope, receive, send)
+            return
+        if chunked is None:
+            # The server reads no more than the declared length as this request's body.
+            await self.app(scope, receive, send)
             return
         received = 0
         answered = False
