@@ -301,7 +301,8 @@ SUBMITS_PER_SECOND = 1500  # fresh drafts made for each second of a submit run
 
 class Scripts:
     """wrk scripts over drafts: PATCHes with each draft's current version in If-Match
-    (read from the database before each run), submits of drafts never submitted."""
+    (read from the database before each run, then from each answer), submits of drafts
+    never submitted."""
 
     def __init__(
         self, directory: Path, hexa: str, headers: dict[str, str], database_url: str, seconds: int
@@ -366,15 +367,31 @@ class Scripts:
                 + _lua_table("versions", versions)
                 + f"""
 local i = 0
+local index, busy = {{}}, {{}}
+for k, id in ipairs(ids) do index[id] = k end
 wrk.method = "PATCH"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{{"notes": "patched"}}'
+-- Each draft is patched with the version its last answer gave, and never twice at once:
+-- a slow answer cannot make the next PATCH of its draft stale.
 request = function()
-    local k = i % #ids + 1
-    i = i + 1
+    local k
+    for _ = 1, #ids do
+        k = i % #ids + 1
+        i = i + 1
+        if not busy[k] then break end
+    end
+    busy[k] = true
     wrk.headers["If-Match"] = '"' .. versions[k] .. '"'
-    versions[k] = versions[k] + 1
     return wrk.format(nil, "{prefix}" .. ids[k])
+end
+response = function(status, headers, body)
+    local k = index[body:match('"id"%s*:%s*"([^"]+)"') or ""]
+    local version = body:match('"version"%s*:%s*(%d+)')
+    if k and version then
+        versions[k] = tonumber(version)
+        busy[k] = nil
+    end
 end
 """,
             )

@@ -217,13 +217,21 @@ class SqlSession:
 
     async def commit(self) -> None:
         if self._transaction is not None and self._transaction.is_active:
-            async with translated_errors("database"):
-                await self._transaction.commit()
+            try:
+                async with translated_errors("database"):
+                    await self._transaction.commit()
+            finally:
+                # The file lock went with the transaction: the next writer need not wait
+                # for this connection's return to the pool (a round trip to its thread).
+                self._end_turn()
 
     async def rollback(self) -> None:
         if self._transaction is not None and self._transaction.is_active:
-            async with translated_errors("database"):
-                await self._transaction.rollback()
+            try:
+                async with translated_errors("database"):
+                    await self._transaction.rollback()
+            finally:
+                self._end_turn()
 
     async def close(self) -> None:
         try:
