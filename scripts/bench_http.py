@@ -373,15 +373,17 @@ wrk.method = "PATCH"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{{"notes": "patched"}}'
 -- Each draft is patched with the version its last answer gave, and never twice at once:
--- a slow answer cannot make the next PATCH of its draft stale.
+-- a slow answer cannot make the next PATCH of its draft stale. A draft whose answer
+-- never named it (an error, a timeout) is free again after wrk's timeout.
 request = function()
     local k
+    local now = os.time()
     for _ = 1, #ids do
         k = i % #ids + 1
         i = i + 1
-        if not busy[k] then break end
+        if not busy[k] or now - busy[k] > 6 then break end
     end
-    busy[k] = true
+    busy[k] = now
     wrk.headers["If-Match"] = '"' .. versions[k] .. '"'
     return wrk.format(nil, "{prefix}" .. ids[k])
 end

@@ -161,9 +161,10 @@ def _utc_timestamp() -> str:
     global _second
     now = time.time()
     whole = int(now)
-    if whole != _second[0]:
-        _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
-    return f"{_second[1]}.{int((now - whole) * 1_000_000):06d}Z"
+    second = _second  # read once: another thread may replace it meanwhile
+    if whole != second[0]:
+        second = _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return f"{second[1]}.{int((now - whole) * 1_000_000):06d}Z"
 
 
 def _no_copied_message(logger: WrappedLogger, method: str, event: EventDict) -> EventDict:

@@ -172,7 +172,7 @@ class SqlSession:
     ) -> None:
         """`read_only`: begin no transaction; `engine` then carries the read-only options
         (`SqlDatabase.session` passes its reader). `writers`: the turn a writing session
-        takes before it connects, held until it closes (SQLite)."""
+        takes before it connects, held until its transaction ends (SQLite)."""
         self._engine = engine
         self._read_only = read_only
         self._writers = writers
@@ -217,21 +217,18 @@ class SqlSession:
 
     async def commit(self) -> None:
         if self._transaction is not None and self._transaction.is_active:
-            try:
-                async with translated_errors("database"):
-                    await self._transaction.commit()
-            finally:
-                # The file lock went with the transaction: the next writer need not wait
-                # for this connection's return to the pool (a round trip to its thread).
-                self._end_turn()
+            async with translated_errors("database"):
+                await self._transaction.commit()
+            # The file lock went with the transaction: the next writer need not wait for
+            # this connection's return to the pool (a round trip to its thread). After a
+            # failed COMMIT the lock may still be held: the turn then ends at `close`.
+            self._end_turn()
 
     async def rollback(self) -> None:
         if self._transaction is not None and self._transaction.is_active:
-            try:
-                async with translated_errors("database"):
-                    await self._transaction.rollback()
-            finally:
-                self._end_turn()
+            async with translated_errors("database"):
+                await self._transaction.rollback()
+            self._end_turn()
 
     async def close(self) -> None:
         try:

@@ -217,10 +217,11 @@ _REFUSED = object()
 async def _valid_body(request: Request, field: ModelField) -> Any:
     """The body validated as FastAPI validates it, or _REFUSED when FastAPI should say
     why not (no body, not JSON, invalid)."""
-    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if not (
-        kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
-    ):
+    # Plain `application/json` only: FastAPI reads other spellings (`+json` types, lists,
+    # several slashes) through the email parser, whose verdict it then gives.
+    given = request.headers.get("content-type", "")
+    kind = given.split(";", 1)[0].strip().lower()
+    if kind != "application/json" or given.count("/") != 1 or "," in given:
         return _REFUSED
     if not await request.body():
         return _REFUSED
