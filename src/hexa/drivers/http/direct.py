@@ -133,15 +133,13 @@ def _plain_route(route: APIRoute) -> bool:
     )
 
 
-def _request_only(sub: Dependant) -> RequestOnly | None:
-    """The dependency's callable when it takes the request and nothing else."""
-    call = sub.call
-    plain = (
-        inspect.iscoroutinefunction(call)
-        and sub.request_param_name is not None
+def _simple(sub: Dependant) -> bool:
+    """An `async def` dependency of no sub-dependencies, taking nothing from the path,
+    query, cookies or body, nor anything FastAPI would hand it besides the request."""
+    return (
+        inspect.iscoroutinefunction(sub.call)
         and not sub.dependencies
-        and not (sub.path_params or sub.query_params or sub.header_params)
-        and not (sub.cookie_params or sub.body_params)
+        and not (sub.path_params or sub.query_params or sub.cookie_params or sub.body_params)
         and sub.response_param_name is None
         and sub.background_tasks_param_name is None
         and sub.websocket_param_name is None
@@ -150,9 +148,15 @@ def _request_only(sub: Dependant) -> RequestOnly | None:
         and not sub.own_oauth_scopes
         and sub.concurrency is None  # a limit FastAPI would hold it to
     )
-    if not plain or call is None:
+
+
+def _request_only(sub: Dependant) -> RequestOnly | None:
+    """The dependency's callable when it takes the request and nothing else."""
+    call = sub.call
+    if not (_simple(sub) and sub.request_param_name is not None and not sub.header_params):
         return None
-    name: str = sub.request_param_name  # type: ignore[assignment]
+    assert call is not None
+    name: str = sub.request_param_name
 
     async def called(request: Request) -> Any:
         return await call(**{name: request})
@@ -164,22 +168,9 @@ def _header_only(sub: Dependant) -> RequestOnly | None:
     """The dependency's callable, given its one header as FastAPI would give it, when it
     takes nothing else and that header is an optional string (`If-Match`)."""
     call = sub.call
-    plain = (
-        inspect.iscoroutinefunction(call)
-        and len(sub.header_params) == 1
-        and not (sub.path_params or sub.query_params or sub.cookie_params or sub.body_params)
-        and not sub.dependencies
-        and sub.request_param_name is None
-        and sub.response_param_name is None
-        and sub.background_tasks_param_name is None
-        and sub.websocket_param_name is None
-        and sub.http_connection_param_name is None
-        and sub.security_scopes_param_name is None
-        and not sub.own_oauth_scopes
-        and sub.concurrency is None
-    )
-    if not plain or call is None:
+    if not (_simple(sub) and sub.request_param_name is None and len(sub.header_params) == 1):
         return None
+    assert call is not None
     field = sub.header_params[0]
     info = field.field_info
     if not (
