@@ -108,6 +108,46 @@ async def test_an_ended_job_keeps_how_it_ended(uow) -> None:
     assert (stored.progress().status, stored.progress().processed) == ("done", 3)
 
 
+async def test_a_job_done_is_recorded_in_one_write_as_the_domain_ends_it(uow) -> None:
+    entry = an_entry("j-1", total=1)
+    await _add(uow, entry)
+    dispatched = entry.dispatched(now=at(1))
+    await _replace(uow, entry, dispatched)
+    result = {"verdict": "passed", "findings": []}
+    async with uow() as u:
+        recorded = await u.outbox.record_done("j-1", result, started_at=at(2), finished_at=at(3))
+        await u.commit()
+    expected = dispatched.done(result=result, started_at=at(2), finished_at=at(3))
+    assert recorded == expected == await _get(uow, "j-1")
+    assert (expected.outcome.processed, expected.outcome.created_at, expected.version) == (
+        1,
+        entry.created_at,
+        3,
+    )
+
+
+async def test_a_job_done_twice_or_never_accepted_is_not_recorded_again(uow) -> None:
+    entry = an_entry("j-1")
+    await _add(uow, entry)
+    failed = entry.queued().started(now=at(1)).failed(error="rule store down", now=at(2))
+    await _replace(uow, entry, entry.ended(failed))
+    async with uow() as u:
+        assert await u.outbox.record_done("j-1", {}, started_at=at(3), finished_at=at(4)) is None
+        assert await u.outbox.record_done("j-2", {}, started_at=at(3), finished_at=at(4)) is None
+        await u.commit()
+    assert (await _get(uow, "j-1")).outcome == entry.ended(failed).outcome
+    with pytest.raises(NotFound):
+        await _get(uow, "j-2")
+
+
+async def test_a_job_done_then_rolled_back_is_not_recorded(uow) -> None:
+    entry = an_entry("j-1")
+    await _add(uow, entry)
+    async with uow() as u:
+        assert await u.outbox.record_done("j-1", {}, started_at=at(1), finished_at=at(2))
+    assert await _get(uow, "j-1") == entry
+
+
 async def test_a_failed_job_keeps_its_error(uow) -> None:
     entry = an_entry("j-1")
     await _add(uow, entry)

@@ -273,9 +273,11 @@ async def tally(request: pytest.FixtureRequest) -> AsyncIterator[JobTally]:
     url = request.getfixturevalue("redis_url")
     await _flushed(url)
     client = connect(url)
+    tally = RedisJobTally(client)
     try:
-        yield RedisJobTally(client)
+        yield tally
     finally:
+        await tally.close()
         await client.aclose()
 
 

@@ -1,5 +1,5 @@
 """What only the Redis job adapters promise beyond the contract: one shared pub/sub
-connection, failures heard by watchers, one tally across clients. (Left out with Redis.)"""
+connection, failures heard by watchers, one tally across clients, written together. (Left out with Redis.)"""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from hexa.domain.errors import Unavailable
 from hexa.domain.jobs import JobKind, JobOutcome, JobProgress
-from tests.builders import BATCH_JOB, T0
+from tests.builders import BATCH_JOB, ONE_JOB, T0
 from tests.contract.test_jobs import _flushed, a_job
 
 
@@ -129,7 +129,9 @@ async def test_every_redis_client_adds_to_the_same_tally(redis_url: str) -> None
     await _flushed(redis_url)
     worker, replica = connect(redis_url), connect(redis_url)
     try:
-        await RedisJobTally(worker).record(BATCH_JOB, JobOutcome.DONE, seconds=1)
+        counting = RedisJobTally(worker)
+        await counting.record(BATCH_JOB, JobOutcome.DONE, seconds=1)
+        await counting.close()
         await worker.hset("hexa:jobs:tally", "n|a_kind_now_gone|done", 5)  # kept: see MetricsReader
         await worker.hset("hexa:jobs:tally", "b|validate_packet|0.3", 5)  # a bound now gone
         totals = await RedisJobTally(replica).totals()
@@ -141,3 +143,57 @@ async def test_every_redis_client_adds_to_the_same_tally(redis_url: str) -> None
     finally:
         await worker.aclose()
         await replica.aclose()
+
+
+async def test_a_busy_worker_writes_its_counts_together_within_the_hold(redis_url: str) -> None:
+    from hexa.adapters.redis.client import connect
+    from hexa.adapters.redis.job_tally import RedisJobTally
+
+    await _flushed(redis_url)
+    worker, replica = connect(redis_url), connect(redis_url)
+    counting, reporting = RedisJobTally(worker, hold_seconds=0.2), RedisJobTally(replica)
+    try:
+        calls = await _hincrby_calls(replica)
+        for _ in range(50):
+            await counting.record(ONE_JOB, JobOutcome.DONE, seconds=0.01)
+        assert (await reporting.totals()).outcomes == {}  # kept for the hold
+        await asyncio.sleep(0.4)
+        totals = await reporting.totals()
+        assert totals.outcomes == {(ONE_JOB, JobOutcome.DONE): 50}
+        assert totals.durations[ONE_JOB].count == 50
+        assert await _hincrby_calls(replica) - calls == 2  # one per field: n|..., b|...
+    finally:
+        await counting.close()
+        await worker.aclose()
+        await replica.aclose()
+
+
+async def test_counts_kept_are_written_at_close_and_survive_an_outage(redis_url: str) -> None:
+    from hexa.adapters.redis.client import connect
+    from hexa.adapters.redis.job_tally import RedisJobTally
+
+    await _flushed(redis_url)
+    down = connect("redis://127.0.0.1:1/0")  # nothing listens there
+    stranded = RedisJobTally(down, hold_seconds=60)
+    await stranded.record(ONE_JOB, JobOutcome.FAILED)  # does not raise: the job is not at stake
+    with pytest.raises(Unavailable):
+        await stranded.flush()
+    await stranded.close()  # logged, not raised
+    await down.aclose()
+
+    worker, replica = connect(redis_url), connect(redis_url)
+    counting = RedisJobTally(worker, hold_seconds=60)
+    try:
+        await counting.record(ONE_JOB, JobOutcome.DONE)
+        await counting.record(ONE_JOB, JobOutcome.DONE)
+        assert (await RedisJobTally(replica).totals()).outcomes == {}
+        await counting.close()
+        assert (await RedisJobTally(replica).totals()).outcomes == {(ONE_JOB, JobOutcome.DONE): 2}
+    finally:
+        await worker.aclose()
+        await replica.aclose()
+
+
+async def _hincrby_calls(client) -> int:  # type: ignore[no-untyped-def]
+    stats = await client.info("commandstats")
+    return int(stats.get("cmdstat_hincrby", {}).get("calls", 0))

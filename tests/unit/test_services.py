@@ -218,9 +218,9 @@ async def test_an_end_that_could_not_be_recorded_is_told_then_recorded_by_the_ne
 ) -> None:
     inspection = await app.inspections.record(subject="boiler")
     job = await app.inspections.submit(inspection.id)
-    # Units: 1, the usual path's read of the entry: down (a last attempt, so the
-    # general path takes over); there 2 reads the entry, 3 judges the inspection, 4
-    # records the end: down.
+    # Units: 1, the usual path's one unit: down (a last attempt, so the general path
+    # takes over); there 2 reads the entry, 3 judges the inspection, 4 records the end:
+    # down.
     flaky = FlakyDatabase(app.uow, down_for={1, 4})
     progress = MemoryProgressStore()
     worker = validation(flaky, app.clock, progress, app.judge, app.tally)
@@ -231,13 +231,16 @@ async def test_an_end_that_could_not_be_recorded_is_told_then_recorded_by_the_ne
     assert (await progress.get(job.id)).status == "done"  # its watchers are told at once
     assert await _audited(app, job.id) == ["job.accepted"]
 
-    await worker.run(delivered)
+    await worker.run(delivered)  # its usual path: judged again, recorded in one unit
     assert await _audited(app, job.id) == ["job.done", "job.accepted"]
     assert (
         await JobDispatcher(app.uow, app.clock, app.queue, MemoryProgressStore()).job(job.id)
     ).status == "done"  # the outbox now knows how it ended
     totals = await app.tally.totals()
-    assert totals.outcomes == {(VALIDATE_INSPECTION, JobOutcome.DONE): 1}
+    assert totals.outcomes == {
+        (VALIDATE_INSPECTION, JobOutcome.RETRIED): 1,
+        (VALIDATE_INSPECTION, JobOutcome.DONE): 1,
+    }
 
 
 async def test_a_job_accepted_while_the_queue_is_down_is_handed_over_by_the_relay_in_seconds(
@@ -312,7 +315,7 @@ async def test_a_job_meeting_an_outage_with_attempts_left_is_retried_and_counted
 ) -> None:
     inspection = await app.inspections.record(subject="boiler")
     job = await app.inspections.submit(inspection.id)
-    flaky = FlakyDatabase(app.uow, down_for={2})  # the usual path's unit of work
+    flaky = FlakyDatabase(app.uow, down_for={1})  # the usual path's unit of work
     worker = validation(flaky, app.clock, MemoryProgressStore(), app.judge, app.tally)
     delivered = Job(job.id, VALIDATE_INSPECTION, {"inspection_id": inspection.id})
     with pytest.raises(Unavailable):
@@ -331,7 +334,7 @@ async def test_a_job_judges_records_its_end_and_audits_in_one_unit_of_work(app: 
     worker = validation(counted, app.clock, progress, app.judge, app.tally)
     await worker.run(Job(job.id, VALIDATE_INSPECTION, {"inspection_id": inspection.id}))
 
-    assert counted._opened == 2  # the entry read, then one unit for all the rest
+    assert counted._opened == 1  # the entry read, the work, its end: one unit
     assert (await progress.get(job.id)).result["verdict"] == "failed"
     assert (await app.inspections.get(inspection.id)).status == "failed"
     assert await _audited(app, job.id) == ["job.done", "job.accepted"]

@@ -34,6 +34,8 @@ def shared_state(settings: Settings, clock: Clock, stack: AsyncExitStack) -> Sha
     stack.push_async_callback(client.aclose)
     progress = RedisProgressStore(client)
     stack.push_async_callback(progress.close)  # before the client it listens through
+    tally = RedisJobTally(client)
+    stack.push_async_callback(tally.close)  # its last counts, before the client goes
 
     async def ping() -> None:
         await client.ping()
@@ -44,7 +46,7 @@ def shared_state(settings: Settings, clock: Clock, stack: AsyncExitStack) -> Sha
         RedisChangeCounter(client, key="hexa:sign-ins:changes"),
         functools.cache(lambda name: RedisChangeCounter(client, key=f"hexa:{name}:changes")),
         progress,
-        RedisJobTally(client),
+        tally,
         RedisHeartbeat(client),
         (HealthCheck("redis", ping),),
     )

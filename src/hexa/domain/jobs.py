@@ -120,6 +120,13 @@ class OutboxEntry:
         outcome = dataclasses.replace(progress, created_at=self.created_at, sequence=0)
         return dataclasses.replace(self, outcome=outcome, version=self.version + 1)
 
+    def done(
+        self, *, result: dict[str, Any], started_at: datetime, finished_at: datetime
+    ) -> OutboxEntry:
+        """The entry of its job, run from `started_at` to `finished_at` and done."""
+        run = self.queued().started(now=started_at)
+        return self.ended(run.done(result=result, now=finished_at))
+
     def queued(self) -> JobProgress:
         return JobProgress.queued(self.job, total=self.total, now=self.created_at)
 

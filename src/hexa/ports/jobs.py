@@ -77,7 +77,9 @@ class JobTally(Protocol):
         self, kind: JobKind, outcome: JobOutcome, *, seconds: float | None = None
     ) -> None:
         """Counts one attempt; `seconds`, how long a job that ended ran, feeds the duration
-        histogram. Raises `Unavailable` when the tally cannot be reached."""
+        histogram. A shared tally may keep the counts of a busy process for a moment and
+        write them together; it then writes them before its own `totals` and when it is
+        closed. Raises `Unavailable` when the tally cannot be reached."""
         ...
 
     async def totals(self) -> JobTotals:

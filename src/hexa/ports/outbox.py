@@ -7,7 +7,7 @@ commits, and versions guard concurrent updates where the write happens.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from hexa.domain.jobs import OutboxEntry
 
@@ -27,6 +27,19 @@ class JobOutbox(Protocol):
     async def update(self, entry: OutboxEntry, *, expected_version: int) -> None:
         """Stages the new state. Raises `NotFound`, or `StaleVersion` if someone else
         changed it first (two relays racing: only one marks it dispatched)."""
+        ...
+
+    async def record_done(
+        self,
+        job_id: str,
+        result: dict[str, Any],
+        *,
+        started_at: datetime,
+        finished_at: datetime,
+    ) -> OutboxEntry | None:
+        """Stages the end of a job that is done, as `OutboxEntry.done` writes it, unless
+        its entry has an end already or is gone: answers the entry with its end, or None
+        (then nothing is staged). Where the store can, one conditional write, no read."""
         ...
 
     async def pending(self, *, limit: int) -> list[OutboxEntry]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Generic
+from typing import Any, Generic
 
+from hexa.adapters import outbox_ends
 from hexa.adapters.memory.tables import MemoryTable, MemoryTables
 from hexa.adapters.staging import Op, StagedWrites, T, Write
 from hexa.domain.errors import NotFound
@@ -60,6 +61,18 @@ class MemoryRepository(Generic[T]):
 
 
 class MemoryOutbox(MemoryRepository[OutboxEntry]):
+    async def record_done(
+        self,
+        job_id: str,
+        result: dict[str, Any],
+        *,
+        started_at: datetime,
+        finished_at: datetime,
+    ) -> OutboxEntry | None:
+        return await outbox_ends.record_done(
+            self, job_id, result, started_at=started_at, finished_at=finished_at
+        )
+
     async def pending(self, *, limit: int) -> list[OutboxEntry]:
         waiting = self._visible(lambda e: e.dispatched_at is None and e.outcome is None)
         return sorted(waiting, key=lambda e: (e.created_at, e.id))[:limit]

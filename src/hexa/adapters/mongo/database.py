@@ -81,9 +81,13 @@ class MongoSession:
         return found
 
     async def commit(self) -> None:
+        # Without a transaction, the order is what a crash can leave half done: every
+        # change in the order it was touched, then the outbox, whose entries record a job
+        # for a change (or a change's end), then the audit of it all.
+        ports = sorted(self._open, key=lambda port: port == "outbox")
         try:
-            for repository in self._open.values():
-                await repository.apply()
+            for port in ports:
+                await self._open[port].apply()
             await self.audit.apply()
         finally:
             await self.rollback()

@@ -134,6 +134,40 @@ class SqlOutbox(SqlRepository[OutboxEntry]):
 
     _record = staticmethod(outbox_record)
     _entity = staticmethod(outbox_from)
+    # One statement: the end written only where none is, the entry read back from it.
+    _done = (
+        sa.update(job_outbox)
+        .where(job_outbox.c.id == sa.bindparam("w_id"), job_outbox.c.outcome.is_(None))
+        .values(
+            outcome="done",
+            processed=job_outbox.c.total,
+            started_at=sa.bindparam("v_started_at"),
+            finished_at=sa.bindparam("v_finished_at"),
+            result=sa.bindparam("v_result"),
+            error=None,
+            version=job_outbox.c.version + 1,
+        )
+        .returning(job_outbox)
+    )
+
+    async def record_done(
+        self,
+        job_id: str,
+        result: dict[str, Any],
+        *,
+        started_at: datetime,
+        finished_at: datetime,
+    ) -> OutboxEntry | None:
+        values = {
+            "w_id": job_id,
+            "v_started_at": started_at,
+            "v_finished_at": finished_at,
+            "v_result": result,
+        }
+        async with translated_errors(self.kind):
+            connection = await self._connect()
+            row = (await connection.execute(self._done, values)).first()
+        return None if row is None else self._entity(row._mapping)
 
     async def pending(self, *, limit: int) -> list[OutboxEntry]:
         query = (
