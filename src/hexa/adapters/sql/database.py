@@ -76,25 +76,49 @@ def _sqlite_engine(url: URL, limits: PoolLimits | None, **options: Any) -> Async
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the driver, decide when transactions begin (see below).
-        dbapi_connection.isolation_level = None
+        # The driver begins a transaction (BEGIN IMMEDIATE) by itself only before an
+        # INSERT, UPDATE, DELETE or REPLACE, in the same call; every other beginning is
+        # SQLAlchemy's (see below).
+        dbapi_connection.isolation_level = "IMMEDIATE"
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    # A deferred transaction that reads, then writes, can fail at once with "database is
+    # locked" when another does the same; IMMEDIATE takes the write lock up front, so
+    # concurrent units of work queue behind busy_timeout instead. A unit that only reads
+    # begins nothing: each of its statements reads on its own, and in WAL mode beside the
+    # writer, never waiting for its lock. A writing unit's BEGIN IMMEDIATE goes out with
+    # its first statement: in the same call to the driver's thread when that statement
+    # is one the driver begins for (a create: one call less while holding the lock),
+    # else just before it.
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: sa.Connection) -> None:
-        # A deferred transaction that reads, then writes, can fail at once with "database
-        # is locked" when another does the same; IMMEDIATE takes the write lock up front,
-        # so concurrent units of work queue behind busy_timeout instead. A unit that only
-        # reads begins nothing: each of its statements reads on its own, and in WAL mode
-        # beside the writer, never waiting for its lock.
         if not connection.get_execution_options().get(READ_ONLY, False):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.info[_BEGIN_PENDING] = True
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _first_statement(connection: sa.Connection, cursor: Any, statement: str, *_: Any) -> None:
+        if connection.info.pop(_BEGIN_PENDING, False) and not _driver_begins(statement):
+            cursor.execute("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine.sync_engine, "commit")
+    @event.listens_for(engine.sync_engine, "rollback")
+    def _ended(connection: sa.Connection) -> None:
+        connection.info.pop(_BEGIN_PENDING, None)  # a unit that ran no statement
 
     return engine
+
+
+_BEGIN_PENDING = "hexa_begin_pending"
+# The statements before which Python's sqlite3 begins a transaction itself (its "DML").
+_DRIVER_BEGINS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _driver_begins(statement: str) -> bool:
+    return statement.lstrip()[:7].upper().startswith(_DRIVER_BEGINS)
 
 
 # An execution option of a unit of work's connection: it will only read.
