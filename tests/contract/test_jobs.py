@@ -189,25 +189,6 @@ async def test_saved_progress_reads_back_with_a_rising_sequence(
     assert await progress_store.get("job-1") == second
 
 
-async def test_a_start_is_saved_and_heard_unless_the_job_has_ended(
-    progress_store: ProgressStore,
-) -> None:
-    queued = JobProgress.queued(a_job(), total=1, now=T0)
-    async with progress_store.watch("job-1") as feed:
-        fresh = await progress_store.start(queued.started(now=T0))  # nothing stored yet
-        assert fresh.status == "running" and await feed.next(2) == fresh
-    assert await progress_store.get("job-1") == fresh
-    again = await progress_store.start(fresh.started(now=T0))  # a second attempt
-    assert again.sequence > fresh.sequence
-
-    ended = await progress_store.save(again.done(result={"verdict": "passed"}, now=T0))
-    assert await progress_store.start(queued.started(now=T0)) == ended  # told, not undone
-    assert await progress_store.get("job-1") == ended
-    other = JobProgress.queued(a_job("job-2"), total=1, now=T0)
-    failed = await progress_store.save(other.failed(error="gone", now=T0))
-    assert await progress_store.start(other.started(now=T0)) == failed
-
-
 async def test_unknown_job_progress_is_not_found(progress_store: ProgressStore) -> None:
     with pytest.raises(NotFound):
         await progress_store.get("nope")

@@ -231,16 +231,37 @@ async def test_an_end_that_could_not_be_recorded_is_told_then_recorded_by_the_ne
     assert (await progress.get(job.id)).status == "done"  # its watchers are told at once
     assert await _audited(app, job.id) == ["job.accepted"]
 
-    await worker.run(delivered)  # its usual path: judged again, recorded in one unit
+    await worker.run(delivered)
     assert await _audited(app, job.id) == ["job.done", "job.accepted"]
     assert (
         await JobDispatcher(app.uow, app.clock, app.queue, MemoryProgressStore()).job(job.id)
     ).status == "done"  # the outbox now knows how it ended
     totals = await app.tally.totals()
-    assert totals.outcomes == {
-        (VALIDATE_INSPECTION, JobOutcome.RETRIED): 1,
-        (VALIDATE_INSPECTION, JobOutcome.DONE): 1,
-    }
+    assert totals.outcomes == {(VALIDATE_INSPECTION, JobOutcome.DONE): 1}
+
+
+@pytest.mark.parametrize("elsewhere", [False, True], ids=["same-process", "other-worker"])
+async def test_a_retry_records_the_end_told_not_a_new_verdict(app: App, elsewhere: bool) -> None:
+    """The verdict told while the database was down stays the job's verdict, even if the
+    rules changed before the retry (another worker knows of the retry by arq's count)."""
+    inspection = await app.inspections.record(subject="boiler", readings=[Reading("temp", 95)])
+    job = await app.inspections.submit(inspection.id)
+    flaky = FlakyDatabase(app.uow, down_for={1, 4})  # as above: the end not recorded
+    progress = MemoryProgressStore()
+    first = validation(flaky, app.clock, progress, app.judge, app.tally)
+    delivered = Job(job.id, VALIDATE_INSPECTION, {"inspection_id": inspection.id})
+    with pytest.raises(Unavailable):
+        await first.run(delivered)
+    told = await progress.get(job.id)
+    assert told.result["verdict"] == "passed"  # no rules yet
+
+    await app.rules.create(TEMP_MAX)  # would fail it now
+    again = validation(app.uow, app.clock, progress, app.judge, app.tally) if elsewhere else first
+    await again.run(delivered, retry=elsewhere)
+    recorded = await JobDispatcher(app.uow, app.clock, app.queue, MemoryProgressStore()).job(job.id)
+    assert recorded.result == told.result
+    assert (await progress.get(job.id)).result == told.result
+    assert (await app.tally.totals()).outcomes == {(VALIDATE_INSPECTION, JobOutcome.DONE): 1}
 
 
 async def test_a_job_accepted_while_the_queue_is_down_is_handed_over_by_the_relay_in_seconds(
@@ -334,7 +355,7 @@ async def test_a_job_judges_records_its_end_and_audits_in_one_unit_of_work(app: 
     worker = validation(counted, app.clock, progress, app.judge, app.tally)
     await worker.run(Job(job.id, VALIDATE_INSPECTION, {"inspection_id": inspection.id}))
 
-    assert counted._opened == 1  # the entry read, the work, its end: one unit
+    assert counted._opened == 1  # the work, its end, its audit: one unit
     assert (await progress.get(job.id)).result["verdict"] == "failed"
     assert (await app.inspections.get(inspection.id)).status == "failed"
     assert await _audited(app, job.id) == ["job.done", "job.accepted"]

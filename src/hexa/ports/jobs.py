@@ -43,12 +43,6 @@ class ProgressStore(Protocol):
         """The latest progress of a job. Raises `NotFound` for an unknown id."""
         ...
 
-    async def start(self, progress: JobProgress) -> JobProgress:
-        """Saves a job's start (`progress`, running) as `save` does, unless the progress
-        stored for it has ended: then nothing is saved and that end is answered. One
-        step, so a worker learns whether a job has already ended as it starts it."""
-        ...
-
     async def forget(self, job_id: str) -> None:
         """Removes the job's progress (its record was purged); nothing if there is none."""
         ...
@@ -79,7 +73,8 @@ class JobTally(Protocol):
         """Counts one attempt; `seconds`, how long a job that ended ran, feeds the duration
         histogram. A shared tally may keep the counts of a busy process for a moment and
         write them together; it then writes them before its own `totals` and when it is
-        closed. Raises `Unavailable` when the tally cannot be reached."""
+        closed, and never raises here. One that writes at once raises `Unavailable` when
+        it cannot be reached."""
         ...
 
     async def totals(self) -> JobTotals:

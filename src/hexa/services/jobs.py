@@ -57,18 +57,25 @@ class JobRunner:
         self._progress = progress
         self._tally = tally
         self._handlers = dict(handlers)
+        # Jobs of this process whose end was told but could not be recorded: their next
+        # run records that end (the general path), not a new one.
+        self._unrecorded: set[str] = set()
 
-    async def run(self, job: Job, *, last_attempt: bool = True) -> None:
+    async def run(self, job: Job, *, last_attempt: bool = True, retry: bool = False) -> None:
         """Runs one job to its end. A job that already ended is left alone (a queue may
         deliver twice). A transient failure (a store down, an unexpected error) is raised
         for the driver to retry, unless this is the last attempt: then, as for a
         permanent failure, the job ends `failed` with its error, in progress and audit.
+        `retry`: the driver ran this job before (its end may have been told already).
 
         The end is written to the job's outbox entry, with its audit entry, before it is
         saved as progress: the outbox is the record that outlives Redis."""
         handler = self._handlers.get(job.kind)
-        if isinstance(handler, InUnit) and await self._run_in_unit(
-            job, handler, last_attempt=last_attempt
+        usual = not retry and job.id not in self._unrecorded
+        if (
+            usual
+            and isinstance(handler, InUnit)
+            and await self._run_in_unit(job, handler, last_attempt=last_attempt)
         ):
             return
         current = await self._unended(job)
@@ -162,12 +169,14 @@ class JobRunner:
         entry = await self._entry(job.id)
         if entry is not None and entry.outcome is not None:
             log.info("job %s already ended %s; not run again", job.id, entry.outcome.status)
+            self._unrecorded.discard(job.id)
             await self._announce(entry.outcome)
             return None
         progress = await self._latest(job, entry)
         if progress.status.is_terminal:
             log.info("job %s already ended %s; not run again", job.id, progress.status)
             await self._remember(progress, redelivered=True)
+            self._unrecorded.discard(job.id)
             return None
         return progress
 
@@ -189,17 +198,14 @@ class JobRunner:
 
     async def _end(self, ended: JobProgress) -> None:
         """Records the end, then tells it. When the record cannot be written, the end is
-        still told (its watchers are waiting), counted as an attempt to retry, and
-        `Unavailable` raised: the driver calls again, and that call records the end. The
-        general path records the one told, found in the progress store; a short job's
-        (`InUnit`) usual path, reading no progress, runs the job again and records and
-        tells its own end, in the unit that concludes its work."""
+        still told (its watchers are waiting) and `Unavailable` raised: the driver calls
+        again, and that call, finding the end in the progress store, records it. (A
+        short job's usual path, which reads no progress, is not taken for a retry.)"""
         try:
             recorded = await self._remember(ended, redelivered=False)
         except Unavailable:
-            log.info("job %s ended %s; its end not yet recorded", ended.id, ended.status)
-            await self._progress.save(ended)
-            await self._count(ended, JobOutcome.RETRIED)
+            self._unrecorded.add(ended.id)
+            await self._told(ended)
             raise
         if recorded is not None:  # another run ended it first: its end is the job's
             await self._announce(recorded)

@@ -118,12 +118,6 @@ class MemoryProgressStore:
                 feed.saves.put_nowait(saved)
         return saved
 
-    async def start(self, progress: JobProgress) -> JobProgress:
-        stored = self._progress.get(progress.id)
-        if stored is not None and stored.status.is_terminal:
-            return stored
-        return await self.save(progress)
-
     @contextlib.asynccontextmanager
     async def watch(self, job_id: str) -> AsyncIterator[MemoryProgressFeed]:
         feed = MemoryProgressFeed()

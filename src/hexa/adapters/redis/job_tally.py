@@ -45,6 +45,8 @@ class RedisJobTally:
         self._counts: Counter[str] = Counter()
         self._sums: defaultdict[str, float] = defaultdict(float)
         self._writing: asyncio.Task[None] | None = None
+        self._sleeping = False  # the writing task may be cancelled: nothing is in flight
+        self._closed = False
 
     async def record(
         self, kind: JobKind, outcome: JobOutcome, *, seconds: float | None = None
@@ -53,14 +55,15 @@ class RedisJobTally:
         if seconds is not None:
             self._counts[f"b|{kind}|{_BOUNDS[duration_bucket(seconds)]}"] += 1
             self._sums[f"s|{kind}"] += seconds
-        if self._writing is None:
+        if self._writing is None and not self._closed:
             self._writing = asyncio.get_running_loop().create_task(
                 self._write_later(), name="hexa-job-tally"
             )
 
     async def flush(self) -> None:
         """Writes the counts kept so far; on failure keeps them for the next write and
-        raises `Unavailable`."""
+        raises `Unavailable`. (A write Redis applied but whose answer was lost is then
+        counted twice: a second of counts, against losing them to every outage.)"""
         counts, sums = self._counts, self._sums
         if not counts and not sums:
             return
@@ -79,11 +82,14 @@ class RedisJobTally:
             raise
 
     async def close(self) -> None:
-        """Writes what is kept; a failure is logged, as a lost metric is not worth more."""
-        if self._writing is not None:
-            self._writing.cancel()
-            await asyncio.wait([self._writing])
-            self._writing = None
+        """Writes what is kept; a failure is logged, as a lost metric is not worth more.
+        Counts recorded after are not written."""
+        self._closed = True
+        writing = self._writing
+        if writing is not None:
+            if self._sleeping:  # never cancelled mid-write: Redis may have applied it
+                writing.cancel()
+            await asyncio.wait([writing])
         try:
             await self.flush()
         except Unavailable as error:
@@ -91,14 +97,18 @@ class RedisJobTally:
 
     async def _write_later(self) -> None:
         try:
-            while True:  # until all is written: counts kept through an outage too
-                await asyncio.sleep(self._hold)
+            while True:  # until all is written: counts kept through a short outage too
+                self._sleeping = True
+                try:
+                    await asyncio.sleep(self._hold)
+                finally:
+                    self._sleeping = False
                 try:
                     await self.flush()
                 except Unavailable as error:
                     log.warning("job counts not written yet: %s", error.detail)
-                if not (self._counts or self._sums):
-                    return
+                if self._closed or not (self._counts or self._sums):
+                    return  # (closing: `close` writes what is left, once)
         finally:
             self._writing = None
 

@@ -26,20 +26,6 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('PUBLISH', KEYS[2], sequence .. '\\n' .. ARGV[1])
 return sequence
 """
-# A start, saved as `_SAVE` saves unless the stored progress has ended (its status one of
-# ARGV[3...]): then that is answered, unchanged.
-_START = """
-local stored = redis.call('HMGET', KEYS[1], 'progress', 'sequence')
-if stored[1] then
-    local status = cjson.decode(stored[1])['status']
-    for i = 3, #ARGV do
-        if status == ARGV[i] then
-            return {stored[1], stored[2]}
-        end
-    end
-end
-""" + _SAVE.replace("return sequence", "return {false, sequence}")
-_ENDED = [status.value for status in JobStatus if status.is_terminal]
 _TIMES = ("created_at", "started_at", "finished_at")
 
 
@@ -101,7 +87,6 @@ class RedisProgressStore:
         self._keep = int(keep.total_seconds())
         self._prefix = prefix
         self._save = client.register_script(_SAVE)
-        self._start = client.register_script(_START)
         self._subscriptions = Subscriptions(client)
 
     def _keys(self, job_id: str) -> tuple[str, str]:
@@ -112,16 +97,6 @@ class RedisProgressStore:
             sequence = await self._save(
                 keys=list(self._keys(progress.id)), args=[_encoded(progress), self._keep]
             )
-        return dataclasses.replace(progress, sequence=int(sequence))
-
-    async def start(self, progress: JobProgress) -> JobProgress:
-        async with translated_errors():
-            ended, sequence = await self._start(
-                keys=list(self._keys(progress.id)),
-                args=[_encoded(progress), self._keep, *_ENDED],
-            )
-        if ended is not None:
-            return _decoded(ended, int(sequence))
         return dataclasses.replace(progress, sequence=int(sequence))
 
     async def get(self, job_id: str) -> JobProgress:

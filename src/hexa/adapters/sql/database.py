@@ -118,7 +118,8 @@ _DRIVER_BEGINS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 def _driver_begins(statement: str) -> bool:
-    return statement.lstrip()[:7].upper().startswith(_DRIVER_BEGINS)
+    # The whitespace the driver skips, no more (a leading comment: our BEGIN, then).
+    return statement.lstrip(" \t\n\r\f")[:7].upper().startswith(_DRIVER_BEGINS)
 
 
 # An execution option of a unit of work's connection: it will only read.

@@ -44,7 +44,7 @@ async def _run(ctx: dict[str, Any], job: Job) -> None:
     try:
         async with leased(ctx["redis"], job.id, hexa.settings.worker_lease_seconds):
             async with asyncio.timeout(limit):
-                await hexa.runner.run(job, last_attempt=attempt == tries)
+                await hexa.runner.run(job, last_attempt=attempt == tries, retry=attempt > 1)
     except LeaseLost as lost:
         if lost.gone:
             return  # ended elsewhere; a retry would put it back in arq's queue
