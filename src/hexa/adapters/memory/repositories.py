@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Generic
+from typing import Generic
 
-from hexa.adapters import outbox_ends
 from hexa.adapters.memory.tables import MemoryTable, MemoryTables
+from hexa.adapters.outbox_ends import DoneByUpdate
 from hexa.adapters.staging import Op, StagedWrites, T, Write
 from hexa.domain.errors import NotFound
 from hexa.domain.jobs import OutboxEntry
@@ -60,19 +60,7 @@ class MemoryRepository(Generic[T]):
         return self._visible(lambda e: (after is None or e.id > after) and keep(e))[:limit]
 
 
-class MemoryOutbox(MemoryRepository[OutboxEntry]):
-    async def record_done(
-        self,
-        job_id: str,
-        result: dict[str, Any],
-        *,
-        started_at: datetime,
-        finished_at: datetime,
-    ) -> OutboxEntry | None:
-        return await outbox_ends.record_done(
-            self, job_id, result, started_at=started_at, finished_at=finished_at
-        )
-
+class MemoryOutbox(DoneByUpdate, MemoryRepository[OutboxEntry]):
     async def pending(self, *, limit: int) -> list[OutboxEntry]:
         waiting = self._visible(lambda e: e.dispatched_at is None and e.outcome is None)
         return sorted(waiting, key=lambda e: (e.created_at, e.id))[:limit]

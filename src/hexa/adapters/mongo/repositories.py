@@ -17,7 +17,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from hexa.adapters import outbox_ends
+from hexa.adapters.outbox_ends import DoneByUpdate
 from hexa.adapters.records import (
     outbox_from,
     outbox_record,
@@ -164,22 +164,10 @@ def _guard(write: Write[Any]) -> Document:
     return guard
 
 
-class MongoOutbox(MongoRepository[OutboxEntry]):
+class MongoOutbox(DoneByUpdate, MongoRepository[OutboxEntry]):
     kind = "job"
     _record = staticmethod(outbox_record)
     _entity = staticmethod(outbox_from)
-
-    async def record_done(
-        self,
-        job_id: str,
-        result: dict[str, Any],
-        *,
-        started_at: datetime,
-        finished_at: datetime,
-    ) -> OutboxEntry | None:
-        return await outbox_ends.record_done(
-            self, job_id, result, started_at=started_at, finished_at=finished_at
-        )
 
     async def pending(self, *, limit: int) -> list[OutboxEntry]:
         return await self._sorted(
