@@ -115,6 +115,8 @@ BENCH_ARGS ?=
 bench: install-dev
 	scripts/apt-install.sh wrk wrk
 	scripts/with-test-services.sh $(BIN)/python scripts/bench_http.py $(BENCH_ARGS)
+	@if [ -f scripts/bench_stats.py ]; then \
+		scripts/with-test-services.sh $(BIN)/python scripts/bench_stats.py; fi
 
 # A longer schemathesis campaign than the suite's, with a fresh seed: embedded SQLite, then
 # a throw-away PostgreSQL. Reports in var/fuzz/.

@@ -44,7 +44,13 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 HEXA = [sys.executable, "-m", "hexa.cli"]
-UVICORN_FLAGS = ["--host", "127.0.0.1", "--no-access-log", "--log-level", "warning"]
+# Keep-alive as `hexa serve` keeps it (HTTP_KEEPALIVE_SECONDS), for every server alike:
+# uvicorn's default 5 s races a client reusing a connection idle that long (httpx's pool
+# keeps one 5 s too), and a draft creation got a ReadError from it between two rows.
+UVICORN_FLAGS = [
+    "--host", "127.0.0.1", "--no-access-log", "--log-level", "warning",
+    "--timeout-keep-alive", "75",
+]  # fmt: skip
 # A fresh admin each run, so a database kept from an earlier run takes another.
 ADMIN = (f"bench-{secrets.token_hex(4)}@example.com", "a long bench password")
 SCOPES = ["inspections:read", "inspections:write", "rules:write", "jobs:read"]

@@ -163,10 +163,21 @@ export function followJob(jobId, { onFrame, onEnd, onReconnect }) {
   };
 }
 
-// Every screen module the server lists under screens/, each module's `screen` descriptor.
+// Every module the server lists under screens/, loaded once.
+let screenModules = null;
+function modules() {
+  screenModules ??= fetch('screens/index.json', { credentials: 'same-origin' })
+    .then((listed) => (listed.ok ? listed.json() : []))
+    .then((names) => Promise.all(names.map((name) => import(`./screens/${name}`))));
+  return screenModules;
+}
+
+// Each module's `screen` descriptor: what the shell lists in its navigation.
 export async function listScreens() {
-  const listed = await fetch('screens/index.json', { credentials: 'same-origin' });
-  const names = listed.ok ? await listed.json() : [];
-  const modules = await Promise.all(names.map((name) => import(`./screens/${name}`)));
-  return modules.map((module) => module.screen).filter(Boolean);
+  return (await modules()).map((module) => module.screen).filter(Boolean);
+}
+
+// Each module's Overview `panels` ({order, scope, view}): an area adds its own charts.
+export async function listPanels() {
+  return (await modules()).flatMap((module) => module.panels || []).sort((a, b) => a.order - b.order);
 }

@@ -47,7 +47,7 @@ def test_sign_in_refuses_a_wrong_password_then_signs_in_storing_nothing(
     page.get_by_label("Password").fill(ADMIN[1])
     page.get_by_role("button", name="Sign in").click()
 
-    expect(page.get_by_role("heading", name="API keys", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Overview", level=1)).to_be_visible()
     storage = page.evaluate("[localStorage.length, sessionStorage.length]")
     assert storage == [0, 0]
     readable = page.evaluate("document.cookie")

@@ -27,9 +27,10 @@ def test_a_viewer_sees_no_control_that_changes_data(
     api.post("/api/v1/rules", json={"name": "seen by vera", "key": "k", "kind": "required"})
     sign_in(page, served, "vera@example.com", PASSWORD)
     page.goto(served.ui)
-    expect(page.get_by_role("heading", name="Rules", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Overview", level=1)).to_be_visible()
     nav = page.get_by_role("navigation", name="Screens")
-    expect(nav.get_by_role("link")).to_have_text(["Rules", "Inspections", "Jobs"])
+    expect(nav.get_by_role("link")).to_have_text(["Overview", "Rules", "Inspections", "Jobs"])
+    open_screen(page, served, "rules", "Rules")
     expect(page.get_by_role("cell", name="seen by vera")).to_be_visible()
     for screen, heading in (("rules", "Rules"), ("inspections", "Inspections"), ("jobs", "Jobs")):
         open_screen(page, served, screen, heading)
@@ -183,7 +184,7 @@ def test_every_screen_has_no_serious_accessibility_violation(
 ) -> None:
     page.emulate_media(color_scheme=scheme)
     sign_in(page, served)
-    screens = {"keys": "API keys", "users": "Users", "rules": "Rules",
+    screens = {"overview": "Overview", "keys": "API keys", "users": "Users", "rules": "Rules",
                "inspections": "Inspections", "packets": "Packets", "jobs": "Jobs",
                "audit": "Audit log"}  # fmt: skip
     found = {}

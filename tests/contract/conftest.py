@@ -49,7 +49,7 @@ async def _mongo(uri: str):
     settings = load_settings(persistence="mongo", mongo_uri=uri)
     database = await open_backend("mongo", settings)
     for name in ("inspections", "rules", "attachments", "users", "api_keys", "sessions", "audit",
-                 "job_outbox"):  # fmt: skip
+                 "job_outbox", "stat_counts"):  # fmt: skip
         await database.db[name].delete_many({})
     return database
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 import pytest
 
 from hexa.domain.errors import Conflict, NotFound, StaleVersion
-from hexa.domain.inspections import InspectionStatus, Reading
+from hexa.domain.inspections import InspectionFilter, InspectionStatus, Reading
 from tests.builders import T0
 from tests.inspection_builders import an_inspection
 
@@ -144,10 +145,46 @@ async def test_pages_filter_by_status(uow, clock) -> None:
         await u.inspections.update(other.submit(now=clock.now()), expected_version=1)
         await u.commit()
     async with uow() as u:
-        drafts = await u.inspections.page(limit=10, status=InspectionStatus.DRAFT)
-        submitted = await u.inspections.page(limit=10, status=InspectionStatus.SUBMITTED)
+        drafts = await u.inspections.page(limit=10, where=_only(InspectionStatus.DRAFT))
+        submitted = await u.inspections.page(limit=10, where=_only(InspectionStatus.SUBMITTED))
     assert [i.id for i in drafts] == [draft.id]
     assert [i.id for i in submitted] == [other.id]
+
+
+def _only(status: InspectionStatus) -> InspectionFilter:
+    return InspectionFilter(status=status)
+
+
+@pytest.mark.parametrize(
+    ("where", "kept"),
+    [
+        (InspectionFilter(subject_contains="PUMP"), ["Pump 3", "old pump 4"]),
+        (InspectionFilter(subject_contains="p 3"), ["Pump 3"]),
+        (InspectionFilter(subject_contains="100%_"), ["valve 100%_ok"]),
+        (InspectionFilter(subject_contains="100%x"), []),
+        (InspectionFilter(since=T0 + timedelta(hours=1)), ["old pump 4", "valve 100%_ok"]),
+        (InspectionFilter(until=T0 + timedelta(hours=1)), ["Pump 3"]),
+        (
+            InspectionFilter(
+                subject_contains="pump",
+                since=T0 + timedelta(hours=1),
+                until=T0 + timedelta(hours=2),
+            ),
+            ["old pump 4"],
+        ),
+        (InspectionFilter(status=InspectionStatus.PASSED, subject_contains="pump"), []),
+    ],
+)
+async def test_pages_filter_by_subject_and_creation_time(uow, where, kept) -> None:
+    await _store(
+        uow,
+        an_inspection("Pump 3", now=T0),
+        an_inspection("old pump 4", now=T0 + timedelta(hours=1)),
+        an_inspection("valve 100%_ok", now=T0 + timedelta(hours=2)),
+    )
+    async with uow() as u:
+        found = await u.inspections.page(limit=10, where=where)
+    assert [i.subject for i in found] == kept
 
 
 async def test_writes_are_invisible_to_others_until_commit(uow) -> None:

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from hexa.domain.errors import Conflict, InvalidTransition, NotFound, StaleVersion
-from hexa.domain.jobs import Job, OutboxEntry
-from tests.builders import BATCH_JOB, T0
+from hexa.domain.jobs import Job, JobStatus, OutboxEntry
+from tests.builders import BATCH_JOB, ONE_JOB, T0
 
 
 def an_entry(job_id: str, *, minutes: int = 0, total: int = 3) -> OutboxEntry:
@@ -203,3 +203,75 @@ async def test_an_end_is_recorded_once() -> None:
         entry.ended(done).ended(done)
     with pytest.raises(InvalidTransition):
         entry.ended(entry.queued().started(now=at(1)))
+
+
+async def test_an_entry_keeps_who_started_it_what_it_retries_and_its_attempts(uow) -> None:
+    entry = dataclasses.replace(an_entry("j-2"), started_by="user:u-1", retry_of="j-1")
+    await _add(uow, entry)
+    assert await _get(uow, "j-2") == entry
+    run = entry.queued().started(now=at(1), attempt=3).failed(error="down", now=at(2))
+    await _replace(uow, entry, entry.ended(run))
+    stored = await _get(uow, "j-2")
+    assert stored.outcome is not None and stored.outcome.attempts == 3
+    assert (stored.started_by, stored.retry_of) == ("user:u-1", "j-1")
+
+
+async def test_a_job_done_in_one_write_counts_one_attempt(uow) -> None:
+    await _add(uow, an_entry("j-1"))
+    async with uow() as u:
+        await u.outbox.record_done("j-1", {}, started_at=at(1), finished_at=at(2))
+        await u.commit()
+    stored = await _get(uow, "j-1")
+    assert stored.outcome is not None and stored.outcome.attempts == 1
+
+
+async def test_a_failed_job_is_retried_once(uow) -> None:
+    await _add(uow, an_entry("j-1"), an_entry("j-3"))
+    first = dataclasses.replace(an_entry("j-2"), retry_of="j-1")
+    await _add(uow, first)
+    with pytest.raises(Conflict):
+        await _add(uow, dataclasses.replace(an_entry("j-4"), retry_of="j-1"))
+    # Entries that retry nothing never clash with each other.
+    assert (await _get(uow, "j-3")).retry_of is None
+
+
+async def _newest(uow, **filters):  # type: ignore[no-untyped-def]
+    async with uow(read_only=True) as u:
+        return [e.id for e in await u.outbox.newest(**filters)]
+
+
+async def test_newest_lists_newest_first_in_keyset_pages(uow) -> None:
+    await _add(uow, *(an_entry(f"j-{n}", minutes=n) for n in range(5)))
+    assert await _newest(uow, limit=10) == ["j-4", "j-3", "j-2", "j-1", "j-0"]
+    assert await _newest(uow, limit=2) == ["j-4", "j-3"]
+    assert await _newest(uow, limit=2, before="j-3") == ["j-2", "j-1"]
+    assert await _newest(uow, limit=2, before="j-0") == []
+
+
+async def test_newest_filters_by_recorded_end_kind_and_time(uow) -> None:
+    waiting, done, failed = (
+        an_entry("j-1", minutes=1),
+        an_entry("j-2", minutes=2),
+        an_entry("j-3", minutes=3),
+    )
+    other = OutboxEntry(Job("j-4", ONE_JOB, {}), total=1, created_at=at(4))
+    await _add(uow, waiting, done, failed, other)
+    run = done.queued().started(now=at(5))
+    await _replace(uow, done, done.ended(run.done(result={}, now=at(6))))
+    await _replace(uow, failed, failed.ended(run.failed(error="x", now=at(6))))
+    assert await _newest(uow, limit=10, status=JobStatus.DONE) == ["j-2"]
+    assert await _newest(uow, limit=10, status=JobStatus.FAILED) == ["j-3"]
+    # Queued and running are both "no end recorded": only progress tells them apart.
+    assert await _newest(uow, limit=10, status=JobStatus.QUEUED) == ["j-4", "j-1"]
+    assert await _newest(uow, limit=10, status=JobStatus.RUNNING) == ["j-4", "j-1"]
+    assert await _newest(uow, limit=10, kind=ONE_JOB) == ["j-4"]
+    assert await _newest(uow, limit=10, kind=BATCH_JOB, since=at(2)) == ["j-3", "j-2"]
+    assert await _newest(uow, limit=10, status=JobStatus.FAILED, since=at(4)) == []
+
+
+async def test_newest_sees_what_its_own_unit_staged(uow) -> None:
+    await _add(uow, an_entry("j-1"))
+    async with uow() as u:
+        await u.outbox.add(an_entry("j-2", minutes=1))
+        await u.outbox.delete("j-1")
+        assert [e.id for e in await u.outbox.newest(limit=10)] == ["j-2"]

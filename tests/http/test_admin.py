@@ -104,3 +104,20 @@ async def test_the_audit_log_filters_by_action_and_actor(
     assert {e["action"] for e in by_the_user["items"]} == {"user.registered", "user.verified"}
     everything = (await client.get(audit, params={"action": "", "actor": ""})).json()
     assert {e["action"] for e in everything["items"]} >= {"user.role_changed", "api_key.created"}
+
+
+async def test_the_audit_log_names_its_actors_and_targets(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    user = await sign_up(anonymous, "lin@example.com")
+    await client.patch(f"{USERS}/{user['id']}", json={"role": "inspector"})
+    key = await new_key(client, name="dock scanner")
+    await client.post(f"{KEYS}/{key['kid']}/revoke")
+    items = (await client.get("/api/admin/audit")).json()["items"]
+    by_action = {e["action"]: e for e in items}
+    changed = by_action["user.role_changed"]
+    assert (changed["actor"], changed["actor_name"]) == ("service:ops", "ops")
+    assert (changed["target"], changed["target_name"]) == (f"user:{user['id']}", "lin@example.com")
+    assert by_action["user.registered"]["actor_name"] == "lin@example.com"
+    revoked = by_action["api_key.revoked"]
+    assert (revoked["target"], revoked["target_name"]) == (f"api_key:{key['kid']}", "dock scanner")

@@ -364,6 +364,7 @@ async def test_the_table_covers_every_write_route(app: tuple[Hexa, httpx.AsyncCl
     bodiless = {
         ("POST", "/api/v1/inspections/{inspection_id}/submit"),
         ("POST", "/api/admin/api-keys/{kid}/revoke"),
+        ("POST", "/api/admin/jobs/{job_id}/retry"),
         ("POST", "/api/v1/auth/logout"),
         ("POST", "/api/v1/packets"),  # multipart: the packet-cell table
         ("POST", "/api/v1/inspections/{inspection_id}/attachments/{attachment_id}/complete"),

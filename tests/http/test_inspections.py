@@ -215,3 +215,46 @@ async def test_unknown_patch_field_answers_422(client: httpx.AsyncClient) -> Non
     )
 
     assert_problem(response, 422)
+
+
+async def test_the_list_searches_subjects_and_filters_by_verdict_and_time(
+    client: httpx.AsyncClient, hexa: Hexa
+) -> None:
+    await create_rule(client, name="temp ceiling", params={"max": 60})
+    hot = await create_inspection(client, subject="Boiler 7 east")
+    cool = await create_inspection(
+        client, subject="boiler 8", readings=[{"key": "temp", "value": 20}]
+    )
+    draft = await create_inspection(client, subject="pump 2")
+    for inspection in (hot, cool):
+        response = await client.post(f"{INSPECTIONS}/{inspection['id']}/submit")
+        await finished_job(client, hexa, response.json()["job_id"])
+
+    async def ids(**query: Any) -> list[str]:
+        response = await client.get(INSPECTIONS, params=query)
+        assert response.status_code == 200, response.text
+        return [i["id"] for i in response.json()["items"]]
+
+    assert await ids(q="BOILER") == [hot["id"], cool["id"]]
+    assert await ids(q="boiler", verdict="failed") == [hot["id"]]
+    assert await ids(verdict="passed") == [cool["id"]]
+    assert await ids(verdict="passed", status="failed") == []
+    assert await ids(q="%") == []
+    assert await ids(since=draft["created_at"]) == [draft["id"]]
+    assert await ids(until=draft["created_at"], q="boiler") == [hot["id"], cool["id"]]
+    assert await ids(since="2999-01-01T00:00:00") == []
+    first = (await client.get(INSPECTIONS, params={"q": "boiler", "limit": 1})).json()
+    rest = await ids(q="boiler", cursor=first["next_cursor"])
+    assert [first["items"][0]["id"], *rest] == [hot["id"], cool["id"]]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"verdict": "maybe"}, {"since": "soon"}, {"q": "x" * 201}, {"q": "a\x00b"}],
+)
+async def test_hostile_list_filters_are_4xx_problems(
+    client: httpx.AsyncClient, query: dict[str, str]
+) -> None:
+    response = await client.get(INSPECTIONS, params=query)
+    assert 400 <= response.status_code < 500, response.text
+    assert_problem(response, response.status_code)

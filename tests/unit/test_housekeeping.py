@@ -109,7 +109,7 @@ async def test_a_purge_that_deletes_nothing_leaves_no_audit_entry(uow, clock, bl
     await _store(uow, [ending(a_session(), timedelta(minutes=5))], [an_api_key()])
 
     assert await Housekeeping(uow, clock, blobs, MemoryProgressStore()).purge() == {
-        "sessions": 0, "api_keys": 0, "jobs": 0, "partial_blobs": 0
+        "sessions": 0, "api_keys": 0, "jobs": 0, "job_minutes": 0, "partial_blobs": 0
     }  # fmt: skip
     async with uow() as u:
         assert await u.audit.page(limit=10) == []

@@ -1,5 +1,6 @@
-"""A job's end for outbox stores without a conditional write of their own: the entry read,
-then updated under its version (memory; Mongo, whose writes are staged until commit)."""
+"""What outbox stores without SQL share: a job's end for stores without a conditional
+write of their own (the entry read, then updated under its version: memory; Mongo, whose
+writes are staged until commit), and the test of an entry against the list's filters."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from hexa.domain.errors import NotFound
-from hexa.domain.jobs import OutboxEntry
+from hexa.domain.jobs import JobKind, JobStatus, OutboxEntry
 from hexa.ports.outbox import JobOutbox
 
 
@@ -31,3 +32,24 @@ class DoneByUpdate:
         ended = entry.done(result=result, started_at=started_at, finished_at=finished_at)
         await self.update(ended, expected_version=entry.version)
         return ended
+
+
+def listed(
+    entry: OutboxEntry,
+    *,
+    before: str | None,
+    status: JobStatus | None,
+    kind: JobKind | None,
+    since: datetime | None,
+) -> bool:
+    """Whether `JobOutbox.newest` lists the entry under these filters."""
+    if before is not None and entry.id >= before:
+        return False
+    if kind is not None and entry.job.kind != kind:
+        return False
+    if since is not None and entry.created_at < since:
+        return False
+    if status is None:
+        return True
+    ended = None if entry.outcome is None else entry.outcome.status
+    return ended is None if not status.is_terminal else ended is status

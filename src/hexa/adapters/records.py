@@ -141,7 +141,10 @@ def outbox_record(entry: OutboxEntry) -> dict[str, Any]:
         "finished_at": None if end is None else end.finished_at,
         "result": None if end is None else end.result,
         "error": None if end is None else end.error,
+        "attempts": None if end is None else end.attempts,
         "version": entry.version,
+        "started_by": entry.started_by,
+        "retry_of": entry.retry_of,
     }
 
 
@@ -170,6 +173,9 @@ def outbox_from(record: Any) -> OutboxEntry:
             finished_at=record["finished_at"],
             result=dict(record["result"] or {}),
             error=record["error"],
+            attempts=record.get("attempts") or 0,
         ),
         version=record["version"],
+        started_by=record.get("started_by"),
+        retry_of=record.get("retry_of"),
     )

@@ -15,11 +15,12 @@ from typing import Any, Protocol, Self
 
 from hexa.ports.identity import ApiKeyRepository, AuditLog, SessionRepository, UserRepository
 from hexa.ports.outbox import JobOutbox
+from hexa.ports.stats import StatCounts
 
 log = logging.getLogger(__name__)
 # The core's ports; an area's are found by name. Placement key for every other port:
 ELSEWHERE = "*"
-PORTS = ("users", "api_keys", "sessions", "audit", "outbox")
+PORTS = ("users", "api_keys", "sessions", "audit", "outbox", "stats")
 
 
 class BackendSession(Protocol):
@@ -48,6 +49,7 @@ class BackendUnitOfWork:
     sessions: SessionRepository
     audit: AuditLog
     outbox: JobOutbox
+    stats: StatCounts
 
     def __init__(
         self,

@@ -40,9 +40,11 @@ from hexa.services.audit import AuditService
 from hexa.services.auth import AuthService
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.housekeeping import Housekeeping
+from hexa.services.job_board import JobBoard
 from hexa.services.jobs import JobRunner
 from hexa.services.metrics import MetricsReader
 from hexa.services.principals import PrincipalCache
+from hexa.services.stat_tally import StatTally
 from hexa.services.users import UserAdminService
 
 __all__ = [
@@ -117,10 +119,17 @@ async def build(
             progress,
             redispatch_after=timedelta(seconds=settings.job_redispatch_seconds),
         )
-        core = Core(settings, uow, clock, dispatcher, blobs, progress, shared.counters)
+        stats = StatTally(uow)
+        stack.push_async_callback(stats.close)  # (closed before the stores it writes to)
+        core = Core(settings, uow, clock, dispatcher, blobs, progress, shared.counters, stats)
         areas = wire_areas(core)
         runner = JobRunner(
-            uow, clock, progress, shared.tally, {k: h for a in areas for k, h in a.jobs.items()}
+            uow,
+            clock,
+            progress,
+            shared.tally,
+            {k: h for a in areas for k, h in a.jobs.items()},
+            stats=stats,
         )
         housekeeping = Housekeeping(
             uow,
@@ -147,6 +156,15 @@ async def build(
             settings=settings,
             runner=runner,
             jobs=dispatcher,
+            job_board=JobBoard(
+                uow,
+                clock,
+                dispatcher,
+                progress,
+                queue=jobs.queue,
+                heartbeat=heartbeat,
+                stats=stats,
+            ),
             queue=jobs.queue,
             progress=progress,
             heartbeat=heartbeat,

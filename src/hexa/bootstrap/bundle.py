@@ -17,6 +17,7 @@ from hexa.services.audit import AuditService
 from hexa.services.auth import AuthService
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.housekeeping import Housekeeping
+from hexa.services.job_board import JobBoard
 from hexa.services.jobs import JobRunner
 from hexa.services.metrics import MetricsReader
 from hexa.services.users import UserAdminService
@@ -39,6 +40,7 @@ class Hexa:
     settings: Settings
     runner: JobRunner
     jobs: JobDispatcher
+    job_board: JobBoard
     queue: JobQueue
     progress: ProgressStore
     heartbeat: Heartbeat

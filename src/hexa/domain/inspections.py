@@ -47,6 +47,28 @@ _NEXT: dict[InspectionStatus, frozenset[InspectionStatus]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class InspectionFilter:
+    """Which inspections a list keeps: each given criterion must hold. `subject_contains`
+    ignores case (of ASCII letters on every store); `since` and `until` bound the
+    creation time (`since` included, `until` not)."""
+
+    status: InspectionStatus | None = None
+    subject_contains: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def keeps(self, inspection: Inspection) -> bool:
+        if self.status is not None and inspection.status is not self.status:
+            return False
+        if self.since is not None and inspection.created_at < self.since:
+            return False
+        if self.until is not None and inspection.created_at >= self.until:
+            return False
+        text = self.subject_contains
+        return text is None or text.lower() in inspection.subject.lower()
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
     key: str
     value: ReadingValue

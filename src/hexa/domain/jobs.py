@@ -53,6 +53,8 @@ class JobProgress:
     finished_at: datetime | None = None
     result: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    # Which run of the job this is (1 for the first), 0 until one starts.
+    attempts: int = 0
     # Set by the progress store on each save: how a watcher orders what it hears.
     sequence: int = 0
 
@@ -60,9 +62,9 @@ class JobProgress:
     def queued(cls, job: Job, *, total: int, now: datetime) -> JobProgress:
         return cls(id=job.id, kind=job.kind, status=JobStatus.QUEUED, created_at=now, total=total)
 
-    def started(self, *, now: datetime) -> JobProgress:
+    def started(self, *, now: datetime, attempt: int = 1) -> JobProgress:
         self._require_open()
-        return dataclasses.replace(self, status=JobStatus.RUNNING, started_at=now)
+        return dataclasses.replace(self, status=JobStatus.RUNNING, started_at=now, attempts=attempt)
 
     def advanced(self, *, processed: int) -> JobProgress:
         self._require_open()
@@ -91,7 +93,8 @@ class OutboxEntry:
     keeps trying.
 
     The entry is also the job's durable record: `outcome` keeps its end, because progress
-    lives in a store that may forget it (Redis, with a time to live).
+    lives in a store that may forget it (Redis, with a time to live). `started_by` names
+    who caused the job (an audit actor); `retry_of`, the failed job it runs again.
     """
 
     job: Job
@@ -100,6 +103,8 @@ class OutboxEntry:
     dispatched_at: datetime | None = None
     outcome: JobProgress | None = None
     version: int = 1
+    started_by: str | None = None
+    retry_of: str | None = None
 
     @property
     def id(self) -> str:
@@ -130,9 +135,31 @@ class OutboxEntry:
     def queued(self) -> JobProgress:
         return JobProgress.queued(self.job, total=self.total, now=self.created_at)
 
+    def retried_as(self, job_id: str, *, request_id: str | None) -> Job:
+        """The job that runs a failed one again: the same work under a new id (the old
+        one keeps its record: what failed, and why). Raises `InvalidTransition` unless
+        this job ended `failed`."""
+        if self.outcome is None or self.outcome.status is not JobStatus.FAILED:
+            state = "has not ended" if self.outcome is None else f"ended {self.outcome.status}"
+            raise InvalidTransition(f"job {self.id} {state}: only a failed job is retried")
+        return Job(job_id, self.job.kind, dict(self.job.payload), request_id=request_id)
+
     def progress(self) -> JobProgress:
         """What the entry alone tells of its job: how it ended, or else that it waits."""
         return self.outcome if self.outcome is not None else self.queued()
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """A job as operators see it: its outbox entry (what, who, when, what it retries)
+    and where it stands now (its end, or its live progress)."""
+
+    entry: OutboxEntry
+    progress: JobProgress
+
+    @property
+    def id(self) -> str:
+        return self.entry.id
 
 
 class JobOutcome(StrEnum):

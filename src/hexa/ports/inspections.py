@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from hexa.domain.attachments import Attachment
-from hexa.domain.inspections import Inspection, InspectionStatus
+from hexa.domain.inspections import Inspection, InspectionFilter
 from hexa.domain.rules import Rule
 from hexa.ports.uow import UnitOfWork
 
@@ -40,10 +40,10 @@ class InspectionRepository(Protocol):
         ...
 
     async def page(
-        self, *, limit: int, after: str | None = None, status: InspectionStatus | None = None
+        self, *, limit: int, after: str | None = None, where: InspectionFilter | None = None
     ) -> list[Inspection]:
         """Up to `limit` inspections in id order (ids sort by creation time), starting
-        after the id `after`, optionally only those with `status`."""
+        after the id `after`, only those `where` keeps."""
         ...
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from hexa.domain.jobs import OutboxEntry
+from hexa.domain.jobs import JobKind, JobStatus, OutboxEntry
 
 
 class JobOutbox(Protocol):
@@ -40,6 +40,22 @@ class JobOutbox(Protocol):
         """Stages the end of a job that is done, as `OutboxEntry.done` writes it, unless
         its entry has an end already or is gone: answers the entry with its end, or None
         (then nothing is staged). Where the store can, one conditional write, no read."""
+        ...
+
+    async def newest(
+        self,
+        *,
+        limit: int,
+        before: str | None = None,
+        status: JobStatus | None = None,
+        kind: JobKind | None = None,
+        since: datetime | None = None,
+    ) -> list[OutboxEntry]:
+        """Up to `limit` entries, newest first (ids sort by creation time), starting before
+        the id `before`; only those of `kind`, created at or after `since`, and of
+        `status` as the entry knows it: `done` and `failed` are recorded ends, `queued`
+        and `running` both mean no end recorded yet (only the progress store tells them
+        apart)."""
         ...
 
     async def pending(self, *, limit: int) -> list[OutboxEntry]:

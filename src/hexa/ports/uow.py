@@ -7,6 +7,7 @@ from typing import Protocol, Self
 
 from hexa.ports.identity import ApiKeyRepository, AuditLog, SessionRepository, UserRepository
 from hexa.ports.outbox import JobOutbox
+from hexa.ports.stats import StatCounts
 
 
 class UnitOfWork(Protocol):
@@ -26,6 +27,7 @@ class UnitOfWork(Protocol):
     sessions: SessionRepository
     audit: AuditLog
     outbox: JobOutbox
+    stats: StatCounts
 
     async def __aenter__(self) -> Self: ...
 

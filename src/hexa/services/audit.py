@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hexa.domain.audit import AuditEntry
+from hexa.domain.errors import NotFound
 from hexa.domain.identity import new_id
 from hexa.ports.clock import Clock
 from hexa.ports.uow import UnitOfWork, UnitOfWorkFactory
@@ -37,3 +38,30 @@ class AuditService:
                 lambda n: uow.audit.page(limit=n, before=before, action=action, actor=actor),
                 limit,
             )
+
+    async def names(self, entries: list[AuditEntry]) -> dict[str, str]:
+        """What people call the actors and targets of these entries, by the reference an
+        entry holds: a user's email (`user:<id>`), an API key's name (`api_key:<kid>`), a
+        service's own name, a job's kind (a job's id, for `job.*` entries). A reference to
+        something gone has no name."""
+        refs = {e.actor for e in entries} | {e.target for e in entries}
+        jobs = {e.target for e in entries if e.action.startswith("job")}
+        named: dict[str, str] = {}
+        async with self._uow(read_only=True) as uow:
+            for ref in sorted(refs):
+                kind, _, ident = ref.partition(":")
+                try:
+                    if ref in jobs:
+                        entry = await uow.outbox.get(ref)
+                        named[ref] = f"{entry.job.kind.replace('_', ' ')} job"
+                    elif kind == "user" and ident:
+                        named[ref] = (await uow.users.get(ident)).email
+                    elif kind == "api_key" and ident:
+                        key = await uow.api_keys.find(ident)
+                        if key is not None:
+                            named[ref] = key.name
+                    elif kind == "service" and ident:
+                        named[ref] = ident
+                except NotFound:
+                    continue
+        return named

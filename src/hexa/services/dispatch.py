@@ -47,11 +47,26 @@ class JobDispatcher:
         # How long a dispatched job may go without an end before it is handed over again.
         self._redispatch_after = redispatch_after
 
-    def accepted(self, job: Job, *, total: int) -> OutboxEntry:
+    def accepted(
+        self,
+        job: Job,
+        *,
+        total: int,
+        started_by: str | None = None,
+        retry_of: str | None = None,
+    ) -> OutboxEntry:
         """The outbox entry of a job accepted now, for the caller to add in its unit of
-        work and to `hand_over` once that is committed."""
+        work and to `hand_over` once that is committed. `started_by`: the audit actor
+        that caused it; `retry_of`: the failed job it runs again."""
         now = self._clock.now()
-        return OutboxEntry(job, total=total, created_at=now, dispatched_at=now)
+        return OutboxEntry(
+            job,
+            total=total,
+            created_at=now,
+            dispatched_at=now,
+            started_by=started_by,
+            retry_of=retry_of,
+        )
 
     async def hand_over(self, entry: OutboxEntry) -> bool:
         """Queues the job of an entry `accepted` and committed; says whether it could.

@@ -3,8 +3,9 @@
 Sessions go as soon as their refresh lifetime has ended. API keys that expired or were
 revoked stay for `key_retention` first, so a key the audit log names can still be looked
 up for a while. A job's record (its outbox entry), its packet, report and progress go
-`job_retention` after it ended; writes that never completed (a process killed
-mid-upload) go after a day. Meant to be run now and then by a background task.
+`job_retention` after it ended, the per-minute counts of job ends after two days; writes
+that never completed (a process killed mid-upload) go after a day. Meant to be run now
+and then by a background task.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from hexa.ports.clock import Clock
 from hexa.ports.jobs import ProgressStore
 from hexa.ports.uow import UnitOfWorkFactory
 from hexa.services.audit import record
+from hexa.services.jobs import JOBS_BY_MINUTE
 
 DEFAULT_KEY_RETENTION = timedelta(days=30)
 DEFAULT_JOB_RETENTION = timedelta(days=30)
 # Longer than any upload or job could still be writing.
 PARTIAL_BLOB_AGE = timedelta(days=1)
 JOB_BATCH = 500
+JOB_MINUTES_KEPT = timedelta(days=2)
 MAX_CLASHES = 3
 
 
@@ -60,10 +63,22 @@ class Housekeeping:
         """Deletes ended sessions, long-ended API keys and long-ended jobs; answers how
         many of each, and of the leftovers of unfinished writes. An audit entry records
         each purge that deleted anything."""
-        purged = await self.purge_identity() | {"jobs": await self.purge_jobs()}
+        purged = await self.purge_identity() | {
+            "jobs": await self.purge_jobs(),
+            "job_minutes": await self.purge_job_minutes(),
+        }
         for chore in self._chores:
             purged |= await chore()
         return purged | {"partial_blobs": await self._blobs.sweep(older_than=PARTIAL_BLOB_AGE)}
+
+    async def purge_job_minutes(self) -> int:
+        """The per-minute counts of job ends older than JOB_MINUTES_KEPT: the chart of the
+        last hour needs none of them, and there would be half a million rows a year."""
+        async with self._uow() as uow:
+            cutoff = self._clock.now() - JOB_MINUTES_KEPT
+            forgotten = await uow.stats.forget(JOBS_BY_MINUTE, before=cutoff)
+            await uow.commit()
+        return forgotten
 
     async def purge_identity(self) -> dict[str, int]:
         """Ended sessions and long-ended API keys, in one unit of work."""

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from hexa.domain.errors import StaleVersion
 from hexa.domain.identity import new_id
-from hexa.domain.inspections import Inspection, InspectionStatus, Reading
+from hexa.domain.inspections import Inspection, InspectionFilter, Reading
 from hexa.domain.jobs import Job, JobProgress
 from hexa.domain.validation import VALIDATE_INSPECTION
 from hexa.ports.blobs import BlobStore
@@ -15,6 +15,7 @@ from hexa.ports.inspections import InspectionsUnitOfWorkFactory
 from hexa.services.attachments import forget
 from hexa.services.audit import record as audit
 from hexa.services.dispatch import JobDispatcher
+from hexa.services.inspection_stats import InspectionCounts
 from hexa.services.pages import Page, fetch_page
 
 
@@ -25,12 +26,16 @@ class InspectionService:
         clock: Clock,
         dispatcher: JobDispatcher,
         blobs: BlobStore,
+        *,
+        counts: InspectionCounts | None = None,
     ) -> None:
-        """`blobs` holds the inspections' attachments, which go with them."""
+        """`blobs` holds the inspections' attachments, which go with them; `counts`, how
+        many are made and handed in, for the charts."""
         self._uow = uow
         self._clock = clock
         self._dispatcher = dispatcher
         self._blobs = blobs
+        self._counts = counts
 
     async def record(
         self,
@@ -51,6 +56,8 @@ class InspectionService:
         async with self._uow() as uow:
             await uow.inspections.add(inspection)
             await uow.commit()
+        if self._counts is not None:
+            self._counts.happened("created", inspection.created_at)
         return inspection
 
     async def get(self, inspection_id: str) -> Inspection:
@@ -58,11 +65,11 @@ class InspectionService:
             return await uow.inspections.get(inspection_id)
 
     async def page(
-        self, *, limit: int, after: str | None = None, status: InspectionStatus | None = None
+        self, *, limit: int, after: str | None = None, where: InspectionFilter | None = None
     ) -> Page[Inspection]:
         async with self._uow(read_only=True) as uow:
             return await fetch_page(
-                lambda n: uow.inspections.page(limit=n, after=after, status=status), limit
+                lambda n: uow.inspections.page(limit=n, after=after, where=where), limit
             )
 
     async def revise(
@@ -110,7 +117,7 @@ class InspectionService:
         `request_id`, the accepting request's, is kept with the job for its logs."""
         payload = {"inspection_id": inspection_id}
         job = Job(new_id(), VALIDATE_INSPECTION, payload, request_id=request_id)
-        entry = self._dispatcher.accepted(job, total=1)
+        entry = self._dispatcher.accepted(job, total=1, started_by=actor)
         now = entry.created_at
         async with self._uow() as uow:
             current = await uow.inspections.get(inspection_id)
@@ -119,5 +126,7 @@ class InspectionService:
             await uow.outbox.add(entry)
             await audit(uow, self._clock, actor, "job.accepted", job.id, kind=job.kind)
             await uow.commit()
+        if self._counts is not None:
+            self._counts.happened("submitted", now)
         await self._dispatcher.hand_over(entry)
         return entry.queued()

@@ -19,9 +19,12 @@ from hexa.ports.clock import Clock
 from hexa.ports.jobs import JobTally, ProgressStore
 from hexa.ports.uow import UnitOfWorkFactory
 from hexa.services.audit import record as audit
+from hexa.services.stat_tally import StatTally, minute_of
 
 log = logging.getLogger(__name__)
 WORKER = "worker"
+# Attempts ended, by minute, key `<kind>|<outcome>`: kept JOB_MINUTES_KEPT (housekeeping).
+JOBS_BY_MINUTE = "jobs/minute"
 # Does a job's work and answers its result; raises `DomainError` for a job that can
 # never succeed, anything else (`Unavailable`...) for one worth another attempt.
 JobWork = Callable[[Job, JobProgress], Awaitable[dict[str, Any]]]
@@ -35,6 +38,9 @@ class InUnit:
     leaves the commit to the runner."""
 
     work: Callable[[Job, Any], Awaitable[dict[str, Any]]]
+    # Told the job and its result once the unit that did the work has committed: what
+    # should happen only when that change lasts (counting it, for a chart).
+    committed: Callable[[Job, dict[str, Any]], None] = lambda job, result: None
 
 
 JobHandler = JobWork | InUnit
@@ -51,22 +57,30 @@ class JobRunner:
         progress: ProgressStore,
         tally: JobTally,
         handlers: Mapping[JobKind, JobHandler],
+        *,
+        stats: StatTally | None = None,
     ) -> None:
+        """`stats`: where each attempt's end is counted by minute, kind and outcome (the
+        operators' chart; `tally` keeps the totals `/metrics` reports)."""
         self._uow = uow
         self._clock = clock
         self._progress = progress
         self._tally = tally
         self._handlers = dict(handlers)
+        self._stats = stats
         # Jobs of this process whose end was told but could not be recorded: their next
         # run records that end (the general path), not a new one.
         self._unrecorded: set[str] = set()
 
-    async def run(self, job: Job, *, last_attempt: bool = True, retry: bool = False) -> None:
+    async def run(
+        self, job: Job, *, last_attempt: bool = True, retry: bool = False, attempt: int = 1
+    ) -> None:
         """Runs one job to its end. A job that already ended is left alone (a queue may
         deliver twice). A transient failure (a store down, an unexpected error) is raised
         for the driver to retry, unless this is the last attempt: then, as for a
         permanent failure, the job ends `failed` with its error, in progress and audit.
-        `retry`: the driver ran this job before (its end may have been told already).
+        `retry`: the driver ran this job before (its end may have been told already);
+        `attempt`: which run this is, kept with the job's end.
 
         The end is written to the job's outbox entry, with its audit entry, before it is
         saved as progress: the outbox is the record that outlives Redis."""
@@ -81,7 +95,8 @@ class JobRunner:
         current = await self._unended(job)
         if current is None:
             return
-        progress = await self._progress.save(current.started(now=self._clock.now()))
+        started = current.started(now=self._clock.now(), attempt=attempt)
+        progress = await self._progress.save(started)
         log.info("job %s (%s) started", job.id, job.kind)
         try:
             result = await self._handle(job, progress)
@@ -141,6 +156,7 @@ class JobRunner:
                 verdict = result.get("verdict")
                 await audit(uow, self._clock, WORKER, "job.done", job.id, verdict=verdict)
                 await uow.commit()
+            handler.committed(job, result)
         except Unavailable:
             if last_attempt:
                 return False  # the general path tries once more, then records the failure
@@ -160,6 +176,7 @@ class JobRunner:
             async with self._uow() as uow:
                 result = await handler.work(job, uow)
                 await uow.commit()
+            handler.committed(job, result)
             return result
         return await handler(job, progress)
 
@@ -260,6 +277,9 @@ class JobRunner:
             await self._progress.save(ended)
 
     async def _count(self, progress: JobProgress, outcome: JobOutcome) -> None:
+        if self._stats is not None:
+            minute = minute_of(self._clock.now())
+            self._stats.count(JOBS_BY_MINUTE, minute, f"{progress.kind}|{outcome}")
         seconds = None
         if progress.started_at is not None and progress.finished_at is not None:
             seconds = (progress.finished_at - progress.started_at).total_seconds()

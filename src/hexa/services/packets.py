@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterable, AsyncIterator
+from collections import Counter
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from hexa.domain.identity import new_id
@@ -25,6 +27,7 @@ from hexa.ports.inspections import InspectionsUnitOfWorkFactory
 from hexa.ports.jobs import ProgressStore
 from hexa.services.audit import record as audit
 from hexa.services.dispatch import JobDispatcher
+from hexa.services.inspection_stats import InspectionCounts
 
 REPORT_FIELDS = (
     "line", "inspection", "subject", "key", "value", "rule", "rule_name", "severity", "message",
@@ -91,7 +94,7 @@ class PacketService:
         size = await self._blobs.put(blob, checked())
         payload = {"blob": blob, "bytes": size, "format": packet_format.value}
         job = Job(job_id, VALIDATE_PACKET, payload, request_id=request_id)
-        entry = self._dispatcher.accepted(job, total=reader.rows)
+        entry = self._dispatcher.accepted(job, total=reader.rows, started_by=actor)
         try:
             async with self._uow() as uow:
                 await uow.outbox.add(entry)
@@ -107,7 +110,7 @@ class PacketService:
         await self._dispatcher.hand_over(entry)
         return entry.queued()
 
-    async def report(self, job: JobProgress) -> AsyncIterator[dict[str, Any]]:
+    async def report(self, job: JobProgress) -> AsyncGenerator[dict[str, Any], None]:
         """The findings of a finished job, one dict per finding (`REPORT_FIELDS`)."""
         if job.kind == VALIDATE_INSPECTION:
             for finding in job.result.get("findings", []):
@@ -125,6 +128,45 @@ class PacketService:
                     yield json.loads(line)
 
 
+@dataclass(frozen=True, slots=True)
+class FindingFilter:
+    """Which findings of a report to keep: each given field must match exactly."""
+
+    rule: str | None = None
+    severity: str | None = None
+    inspection: str | None = None
+
+    def keeps(self, finding: dict[str, Any]) -> bool:
+        return (
+            (self.rule is None or finding.get("rule") == self.rule)
+            and (self.severity is None or finding.get("severity") == self.severity)
+            and (self.inspection is None or finding.get("inspection") == self.inspection)
+        )
+
+
+async def findings_page(
+    findings: AsyncIterator[dict[str, Any]],
+    *,
+    keep: FindingFilter,
+    after: int | None,
+    limit: int,
+) -> tuple[list[tuple[int, dict[str, Any]]], int | None]:
+    """One page of a report's findings that `keep` keeps, each with its position in the
+    report (0 for the first), from after position `after`; and the position to continue
+    after, when more may follow. The report is read as a stream, never whole: a page
+    costs the reading of the report up to its last finding."""
+    found: list[tuple[int, dict[str, Any]]] = []
+    position = -1
+    async for finding in findings:
+        position += 1
+        if (after is not None and position <= after) or not keep.keeps(finding):
+            continue
+        if len(found) == limit:
+            return found, found[-1][0]
+        found.append((position, finding))
+    return found, None
+
+
 class PacketJudge:
     """Runs one packet job: reads the stored packet, judges each inspection by the enabled
     rules, writes the report, and saves progress every `progress_every` rows."""
@@ -136,19 +178,27 @@ class PacketJudge:
         progress: ProgressStore,
         *,
         progress_every: int = 1000,
+        clock: Clock | None = None,
+        counts: InspectionCounts | None = None,
     ) -> None:
+        """`counts`, with the `clock`: where the findings are counted, by rule and
+        severity, once the report is written."""
         self._uow = uow
         self._blobs = blobs
         self._progress = progress
         self._every = progress_every
+        self._clock = clock
+        self._counts = counts
 
     async def run(self, job: Job, progress: JobProgress) -> dict[str, Any]:
         async with self._uow(read_only=True) as uow:
             rules = await uow.rules.enabled()
         tally = {"rows": 0, "inspections": 0, "failed_inspections": 0, "errors": 0, "warnings": 0}
+        by_rule: Counter[tuple[str, str]] = Counter()
 
         def record(rows: list[PacketRow]) -> bytes:
             findings = judge(rules, rows)
+            by_rule.update((f.rule, f.severity.value) for f in findings)
             tally["inspections"] += 1
             errors = sum(f.severity is Severity.ERROR for f in findings)
             tally["errors"] += errors
@@ -184,6 +234,8 @@ class PacketJudge:
                 yield record(group)
 
         await self._blobs.put(report_blob(job.id), report())
+        if self._counts is not None and self._clock is not None:
+            self._counts.found(by_rule, self._clock.now())
         tally["rows"] = reader.rows
         failed = tally["failed_inspections"] > 0
         return tally | {"verdict": "failed" if failed else "passed"}

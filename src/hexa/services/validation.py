@@ -14,6 +14,7 @@ from hexa.domain.validation import Report, Verdict, evaluate
 from hexa.ports.clock import Clock
 from hexa.ports.inspections import InspectionsUnitOfWork
 from hexa.ports.security import ChangeCounter
+from hexa.services.inspection_stats import InspectionCounts, tallied
 
 
 def summary(report: Report) -> dict[str, Any]:
@@ -55,9 +56,20 @@ class EnabledRules:
 
 
 class InspectionJudge:
-    def __init__(self, clock: Clock, rule_changes: ChangeCounter) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        rule_changes: ChangeCounter,
+        *,
+        counts: InspectionCounts | None = None,
+    ) -> None:
+        """`counts`: where each verdict and its findings are counted, once committed."""
         self._clock = clock
         self._rules = EnabledRules(rule_changes, clock)
+        self._counts = counts
+        # The verdicts reached by work not yet committed, by job: counted at its commit
+        # (`committed`), so a verdict reached by an earlier attempt is not counted twice.
+        self._concluded: dict[str, tuple[str, datetime]] = {}
 
     async def judge(self, job: Job, uow: InspectionsUnitOfWork) -> dict[str, Any]:
         """The job's work (`InUnit`): judges the submitted inspection its payload names by
@@ -70,4 +82,15 @@ class InspectionJudge:
             passed = report.verdict is Verdict.PASSED
             concluded = inspection.conclude(passed=passed, now=self._clock.now())
             await uow.inspections.update(concluded, expected_version=inspection.version)
+            if self._counts is not None:
+                self._concluded[job.id] = (report.verdict.value, concluded.updated_at)
         return {"inspection_id": inspection_id} | summary(report)
+
+    def committed(self, job: Job, result: dict[str, Any]) -> None:
+        """Counts the verdict this job's committed work reached, and its findings."""
+        concluded = self._concluded.pop(job.id, None)
+        if concluded is None or self._counts is None:
+            return
+        verdict, at = concluded
+        self._counts.happened(verdict, at)
+        self._counts.found(tallied(result.get("findings", ())), at)

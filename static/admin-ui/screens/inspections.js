@@ -1,6 +1,6 @@
 // Inspections: a filtered list, a draft recorded with its readings, and one inspection's
 // page where a draft is submitted and its verdict and findings are shown when judged.
-import { get, may, post } from '../api.js';
+import { get, may, post, withQuery } from '../api.js';
 import {
   html, useEffect, useState, Field, Pager, ProblemNote, go, usePages, useSubmit, when,
 } from '../ui.js';
@@ -69,21 +69,69 @@ function NewInspection({ onCreated }) {
   </form>`;
 }
 
+const FILTERS = ['status', 'q', 'verdict', 'since', 'until'];
+
+// The list's filters live in the address (`#/inspections?q=pump&verdict=failed`): a
+// filtered view is a link, and survives a reload. Dates are days, from the start of
+// `since` to the end of `until`, in the browser's time zone.
+function filtersOf(params) {
+  return Object.fromEntries(FILTERS.map((name) => [name, params.get(name) || '']));
+}
+
+function dayStart(day, plus = 0) {
+  if (!day) return '';
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(y, m - 1, d + plus).toISOString();
+}
+
+function InspectionFilters({ filters }) {
+  const [draft, setDraft] = useState(filters);
+  useEffect(() => setDraft(filters), [JSON.stringify(filters)]);
+  const set = (name) => (e) => setDraft({ ...draft, [name]: e.target.value });
+  const show = (chosen) => go(withQuery('/inspections', { ...chosen, q: chosen.q.trim() }));
+  // A choice from a list applies at once; typed text and dates when the form is sent.
+  const pick = (name) => (e) => show({ ...draft, [name]: e.target.value });
+  const apply = (event) => {
+    event.preventDefault();
+    show(draft);
+  };
+  return html`<form class="panel" role="search" aria-label="Filter inspections" onSubmit=${apply}>
+    <div class="fields">
+      <div class="field"><label for="inspection-q">Subject contains</label>
+        <input id="inspection-q" type="search" maxlength="200" value=${draft.q} onInput=${set('q')} /></div>
+      <div class="field"><label for="inspection-status">Status</label>
+        <select id="inspection-status" value=${draft.status} onChange=${pick('status')}>
+          <option value="">all</option>
+          ${STATUSES.map((s) => html`<option value=${s}>${s}</option>`)}
+        </select></div>
+      <div class="field"><label for="inspection-verdict">Verdict</label>
+        <select id="inspection-verdict" value=${draft.verdict} onChange=${pick('verdict')}>
+          <option value="">any</option><option value="passed">passed</option><option value="failed">failed</option>
+        </select></div>
+      <div class="field"><label for="inspection-since">Made from</label>
+        <input id="inspection-since" type="date" value=${draft.since} onInput=${set('since')} /></div>
+      <div class="field"><label for="inspection-until">Made until</label>
+        <input id="inspection-until" type="date" value=${draft.until} onInput=${set('until')} /></div>
+      <div class="actions">
+        <button class="primary" type="submit">Filter</button>
+        <button type="button" onClick=${() => go('/inspections')}>Clear</button>
+      </div>
+    </div>
+  </form>`;
+}
+
 export function Inspections({ me, params }) {
-  const status = params.get('status') || '';
-  const pages = usePages((cursor) => get(INSPECTIONS, { cursor, status, limit: 25 }), [status]);
+  const filters = filtersOf(params);
+  const key = JSON.stringify(filters);
+  const pages = usePages((cursor) => get(INSPECTIONS, {
+    cursor, limit: 25, status: filters.status, q: filters.q, verdict: filters.verdict,
+    since: dayStart(filters.since), until: dayStart(filters.until, 1),
+  }), [key]);
   return html`<h1>Inspections</h1>
     ${may(me, 'inspections:write') && html`<${NewInspection}
       onCreated=${(made) => go(`/inspections/${encodeURIComponent(made.id)}`)} />`}
     <h2>Inspections</h2>
-    <div class="field">
-      <label for="inspection-status">Status</label>
-      <select id="inspection-status" value=${status}
-        onChange=${(e) => go(e.target.value ? `/inspections?status=${e.target.value}` : '/inspections')}>
-        <option value="">all</option>
-        ${STATUSES.map((s) => html`<option value=${s}>${s}</option>`)}
-      </select>
-    </div>
+    <${InspectionFilters} filters=${filters} />
     <${ProblemNote} problem=${pages.problem} />
     <table>
       <thead><tr><th scope="col">Subject</th><th scope="col">Inspector</th><th scope="col">Status</th>

@@ -1,7 +1,8 @@
 // Users: cursor pages, change a role, disable or enable an account. Your own row cannot
-// demote or disable you (the API refuses it too).
-import { get, ifMatch, patch } from '../api.js';
-import { html, useState, Pager, ProblemNote, usePages, when } from '../ui.js';
+// demote or disable you (the API refuses it too). One user's page (`#/users/<id>`), where
+// the audit log's names lead, links to what they did.
+import { get, ifMatch, patch, withQuery } from '../api.js';
+import { html, useEffect, useState, Pager, ProblemNote, usePages, when } from '../ui.js';
 
 const USERS = '/api/admin/users';
 const ROLES = ['admin', 'inspector', 'viewer'];
@@ -23,7 +24,7 @@ function UserRow({ user, me, onChanged }) {
   };
   const noteId = `user-${user.id}-problem`;
   return html`<tr>
-    <td>${user.email}${self && html` <span class="badge">you</span>`}</td>
+    <td><a href=${`#/users/${encodeURIComponent(user.id)}`}>${user.email}</a>${self && html` <span class="badge">you</span>`}</td>
     <td>
       <select aria-label=${`Role of ${user.email}`} value=${user.role} disabled=${self || busy}
         aria-describedby=${problem ? noteId : undefined}
@@ -50,13 +51,26 @@ export function Users({ me }) {
   return html`<h1>Users</h1>
     <${ProblemNote} problem=${pages.problem} />
     <table>
-      <thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Verified</th>
-        <th scope="col">State</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead>
+      <${Headings} />
       <tbody>${pages.items.map((user) => html`<${UserRow} key=${user.id} user=${user} me=${me}
         onChanged=${pages.reload} />`)}</tbody>
     </table>
     <${Pager} pages=${pages} label="Users" />`;
 }
 
+const Headings = () => html`<thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Verified</th>
+  <th scope="col">State</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead>`;
+
+export function User({ id, me }) {
+  const [user, setUser] = useState(null);
+  const [problem, setProblem] = useState(null);
+  useEffect(() => { get(`${USERS}/${encodeURIComponent(id)}`).then(setUser, setProblem); }, [id]);
+  return html`<h1>${user ? user.email : 'User'}</h1>
+    <p><a href="#/users">All users</a></p>
+    <${ProblemNote} problem=${problem} />
+    ${user && html`<table><${Headings} /><tbody><${UserRow} user=${user} me=${me} onChanged=${setUser} /></tbody></table>
+      <p><a href=${withQuery('#/audit', { actor: `user:${user.id}` })}>What ${user.email} did (audit log)</a></p>`}`;
+}
+
 // What the shell lists in its navigation (app.js), in `order`, for callers with `scope`.
-export const screen = { path: 'users', title: 'Users', scope: 'admin', order: 20, view: Users };
+export const screen = { path: 'users', title: 'Users', scope: 'admin', order: 20, view: Users, item: User };

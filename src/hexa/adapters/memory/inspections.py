@@ -7,15 +7,15 @@ from datetime import datetime
 from hexa.adapters.memory.repositories import MemoryRepository
 from hexa.adapters.memory.tables import MemoryTables
 from hexa.domain.attachments import Attachment, AttachmentStatus
-from hexa.domain.inspections import Inspection, InspectionStatus
+from hexa.domain.inspections import Inspection, InspectionFilter
 from hexa.domain.rules import Rule
 
 
 class MemoryInspectionRepository(MemoryRepository[Inspection]):
     async def page(
-        self, *, limit: int, after: str | None = None, status: InspectionStatus | None = None
+        self, *, limit: int, after: str | None = None, where: InspectionFilter | None = None
     ) -> list[Inspection]:
-        return self._page(limit, after, lambda i: status is None or i.status is status)
+        return self._page(limit, after, (where or InspectionFilter()).keeps)
 
 
 class MemoryRuleRepository(MemoryRepository[Rule]):

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Generic
 
 from hexa.adapters.memory.tables import MemoryTable, MemoryTables
-from hexa.adapters.outbox_ends import DoneByUpdate
+from hexa.adapters.outbox_ends import DoneByUpdate, listed
 from hexa.adapters.staging import Op, StagedWrites, T, Write
 from hexa.domain.errors import NotFound
-from hexa.domain.jobs import OutboxEntry
+from hexa.domain.jobs import JobKind, JobStatus, OutboxEntry
 
 
 class MemoryRepository(Generic[T]):
@@ -61,6 +61,20 @@ class MemoryRepository(Generic[T]):
 
 
 class MemoryOutbox(DoneByUpdate, MemoryRepository[OutboxEntry]):
+    async def newest(
+        self,
+        *,
+        limit: int,
+        before: str | None = None,
+        status: JobStatus | None = None,
+        kind: JobKind | None = None,
+        since: datetime | None = None,
+    ) -> list[OutboxEntry]:
+        found = self._visible(
+            lambda e: listed(e, before=before, status=status, kind=kind, since=since)
+        )
+        return sorted(found, key=lambda e: e.id, reverse=True)[:limit]
+
     async def pending(self, *, limit: int) -> list[OutboxEntry]:
         waiting = self._visible(lambda e: e.dispatched_at is None and e.outcome is None)
         return sorted(waiting, key=lambda e: (e.created_at, e.id))[:limit]
@@ -84,7 +98,7 @@ class MemoryOutbox(DoneByUpdate, MemoryRepository[OutboxEntry]):
 
 
 def _outbox(tables: MemoryTables) -> MemoryOutbox:
-    return MemoryOutbox(*tables.open("outbox", "job"))
+    return MemoryOutbox(*tables.open("outbox", "job", unique=("retry_of",)))
 
 
 # What a memory session finds here, by port (`hexa.adapters.memory.database`).

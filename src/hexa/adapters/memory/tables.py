@@ -37,12 +37,14 @@ class MemoryTable(Generic[T]):
         for field in self.unique:
             owners: dict[object, str] = {}
             for entity_id, row in self.rows.items():
-                if entity_id not in after:
+                if entity_id not in after and getattr(row, field) is not None:
                     owners[getattr(row, field)] = entity_id
             for entity_id, entity in after.items():
                 if entity is None:
                     continue
                 value = getattr(entity, field)
+                if value is None:  # as in SQL: no value clashes with another
+                    continue
                 if owners.setdefault(value, entity_id) != entity_id:
                     raise Conflict(f"a {self.kind} with {field} {value!r} already exists")
 

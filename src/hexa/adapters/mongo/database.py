@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
+from typing import Any, Protocol
 
-from pymongo import ASCENDING, AsyncMongoClient
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 
 from hexa.adapters.discovery import declared, repositories
 from hexa.adapters.mongo.identity import MongoAuditLog
-from hexa.adapters.mongo.repositories import Document, MongoRepository, translated_errors
+from hexa.adapters.mongo.repositories import Document, translated_errors
 
 
 class MongoDatabase:
@@ -47,6 +47,16 @@ class MongoDatabase:
             await self.db.job_outbox.create_index(
                 [("finished_at", ASCENDING)], name="ix_job_outbox_finished_at"
             )
+            await self.db.job_outbox.create_index(
+                [("outcome", ASCENDING), ("_id", DESCENDING)], name="ix_job_outbox_outcome_id"
+            )
+            # At most one retry of a failed job; entries that retry nothing have no value.
+            await self.db.job_outbox.create_index(
+                [("retry_of", ASCENDING)],
+                unique=True,
+                partialFilterExpression={"retry_of": {"$type": "string"}},
+                name="uq_job_outbox_retry_of",
+            )
             for prepare in declared(__package__, "prepare"):
                 await prepare(self.db)
 
@@ -61,11 +71,19 @@ class MongoDatabase:
         await self.client.close()
 
 
+class _Staging(Protocol):
+    """A repository whose writes wait for the session's commit."""
+
+    async def apply(self) -> None: ...
+
+    def discard(self) -> None: ...
+
+
 class MongoSession:
     def __init__(self, database: MongoDatabase) -> None:
         self._db = database.db
         self.audit = MongoAuditLog(self._db.audit)
-        self._open: dict[str, MongoRepository[Any]] = {}
+        self._open: dict[str, _Staging] = {}
 
     def repository(self, port: str) -> object | None:
         """This session's repository of `port`, made on first use; None if no module of

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from pymongo import ASCENDING
@@ -18,7 +19,7 @@ from hexa.adapters.inspection_records import (
 from hexa.adapters.mongo.repositories import Document, MongoRepository, translated_errors
 from hexa.adapters.staging import StagedWrites
 from hexa.domain.attachments import Attachment, AttachmentStatus
-from hexa.domain.inspections import Inspection, InspectionStatus
+from hexa.domain.inspections import Inspection, InspectionFilter
 from hexa.domain.rules import Rule
 
 
@@ -28,10 +29,22 @@ class MongoInspectionRepository(MongoRepository[Inspection]):
     _entity = staticmethod(inspection_from)
 
     async def page(
-        self, *, limit: int, after: str | None = None, status: InspectionStatus | None = None
+        self, *, limit: int, after: str | None = None, where: InspectionFilter | None = None
     ) -> list[Inspection]:
-        query: Document = {} if status is None else {"status": status.value}
-        return await self._page(limit, after, query, lambda i: status is None or i.status is status)
+        where = where or InspectionFilter()
+        query: Document = {}
+        if where.status is not None:
+            query["status"] = where.status.value
+        created: Document = {}
+        if where.since is not None:
+            created["$gte"] = where.since
+        if where.until is not None:
+            created["$lt"] = where.until
+        if created:
+            query["created_at"] = created
+        if where.subject_contains is not None:
+            query["subject"] = {"$regex": re.escape(where.subject_contains), "$options": "i"}
+        return await self._page(limit, after, query, where.keeps)
 
 
 class MongoRuleRepository(MongoRepository[Rule]):

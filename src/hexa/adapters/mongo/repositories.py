@@ -17,14 +17,14 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from hexa.adapters.outbox_ends import DoneByUpdate
+from hexa.adapters.outbox_ends import DoneByUpdate, listed
 from hexa.adapters.records import (
     outbox_from,
     outbox_record,
 )
 from hexa.adapters.staging import Op, StagedWrites, T, Write, check_write
 from hexa.domain.errors import Conflict, NotFound, StaleVersion, Unavailable
-from hexa.domain.jobs import OutboxEntry
+from hexa.domain.jobs import JobKind, JobStatus, OutboxEntry
 
 Document = dict[str, Any]
 _DELETE_BATCH = 500
@@ -168,6 +168,37 @@ class MongoOutbox(DoneByUpdate, MongoRepository[OutboxEntry]):
     kind = "job"
     _record = staticmethod(outbox_record)
     _entity = staticmethod(outbox_from)
+
+    async def newest(
+        self,
+        *,
+        limit: int,
+        before: str | None = None,
+        status: JobStatus | None = None,
+        kind: JobKind | None = None,
+        since: datetime | None = None,
+    ) -> list[OutboxEntry]:
+        query: Document = {}
+        if before is not None:
+            query["_id"] = {"$lt": before}
+        if status is not None:
+            # {"outcome": None} also matches documents from before jobs recorded their end.
+            query["outcome"] = status.value if status.is_terminal else None
+        if kind is not None:
+            query["kind"] = kind
+        if since is not None:
+            query["created_at"] = {"$gte": since}
+        cursor = (
+            self._collection.find(query).sort("_id", -1).limit(limit + len(self._staged.writes))
+        )
+        async with translated_errors(self.kind):
+            stored = [self._from_document(d) async for d in cursor]
+        found = [
+            e
+            for e in self._staged.overlay(stored)
+            if listed(e, before=before, status=status, kind=kind, since=since)
+        ]
+        return sorted(found, key=lambda e: e.id, reverse=True)[:limit]
 
     async def pending(self, *, limit: int) -> list[OutboxEntry]:
         return await self._sorted(

@@ -13,14 +13,11 @@ killed outright loses at most that last second of counts, never a job.
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections import Counter, defaultdict
+from collections import Counter
 
 from redis.asyncio import Redis
 
 from hexa.adapters.redis.client import translated_errors
-from hexa.domain.errors import Unavailable
 from hexa.domain.jobs import (
     DURATION_BUCKETS,
     Durations,
@@ -29,10 +26,10 @@ from hexa.domain.jobs import (
     JobTotals,
     duration_bucket,
 )
+from hexa.services.held_counts import HeldCounts
 
 _BOUNDS = (*(f"{bound:g}" for bound in DURATION_BUCKETS), "+Inf")
 _OUTCOMES = {outcome.value: outcome for outcome in JobOutcome}
-log = logging.getLogger(__name__)
 
 
 class RedisJobTally:
@@ -41,76 +38,34 @@ class RedisJobTally:
     ) -> None:
         self._client = client
         self._key = key
-        self._hold = hold_seconds
-        self._counts: Counter[str] = Counter()
-        self._sums: defaultdict[str, float] = defaultdict(float)
-        self._writing: asyncio.Task[None] | None = None
-        self._sleeping = False  # the writing task may be cancelled: nothing is in flight
-        self._closed = False
+        self._held: HeldCounts[str] = HeldCounts(
+            self._write, what="job counts", hold_seconds=hold_seconds
+        )
 
     async def record(
         self, kind: JobKind, outcome: JobOutcome, *, seconds: float | None = None
     ) -> None:
-        self._counts[f"n|{kind}|{outcome}"] += 1
+        self._held.add(f"n|{kind}|{outcome}")
         if seconds is not None:
-            self._counts[f"b|{kind}|{_BOUNDS[duration_bucket(seconds)]}"] += 1
-            self._sums[f"s|{kind}"] += seconds
-        if self._writing is None and not self._closed:
-            self._writing = asyncio.get_running_loop().create_task(
-                self._write_later(), name="hexa-job-tally"
-            )
+            self._held.add(f"b|{kind}|{_BOUNDS[duration_bucket(seconds)]}")
+            self._held.add(f"s|{kind}", seconds)
 
     async def flush(self) -> None:
-        """Writes the counts kept so far; on failure keeps them for the next write and
-        raises `Unavailable`. (A write Redis applied but whose answer was lost is then
-        counted twice: a second of counts, against losing them to every outage.)"""
-        counts, sums = self._counts, self._sums
-        if not counts and not sums:
-            return
-        self._counts, self._sums = Counter(), defaultdict(float)
-        try:
-            async with translated_errors(), self._client.pipeline(transaction=True) as pipe:
-                for field, count in counts.items():
-                    pipe.hincrby(self._key, field, count)
-                for field, total in sums.items():
-                    pipe.hincrbyfloat(self._key, field, total)
-                await pipe.execute()
-        except BaseException:
-            self._counts.update(counts)
-            for field, total in sums.items():
-                self._sums[field] += total
-            raise
+        """Writes the counts kept so far; on failure keeps them and raises `Unavailable`."""
+        await self._held.flush()
 
     async def close(self) -> None:
-        """Writes what is kept; a failure is logged, as a lost metric is not worth more.
-        Counts recorded after are not written."""
-        self._closed = True
-        writing = self._writing
-        if writing is not None:
-            if self._sleeping:  # never cancelled mid-write: Redis may have applied it
-                writing.cancel()
-            await asyncio.wait([writing])
-        try:
-            await self.flush()
-        except Unavailable as error:
-            log.warning("job counts not written at close: %s", error.detail)
+        """Writes what is kept (a failure is logged); counts recorded after are not."""
+        await self._held.close()
 
-    async def _write_later(self) -> None:
-        try:
-            while True:  # until all is written: counts kept through a short outage too
-                self._sleeping = True
-                try:
-                    await asyncio.sleep(self._hold)
-                finally:
-                    self._sleeping = False
-                try:
-                    await self.flush()
-                except Unavailable as error:
-                    log.warning("job counts not written yet: %s", error.detail)
-                if self._closed or not (self._counts or self._sums):
-                    return  # (closing: `close` writes what is left, once)
-        finally:
-            self._writing = None
+    async def _write(self, counts: Counter[str]) -> None:
+        async with translated_errors(), self._client.pipeline(transaction=True) as pipe:
+            for field, count in counts.items():
+                if field.startswith("s|"):
+                    pipe.hincrbyfloat(self._key, field, count)
+                else:
+                    pipe.hincrby(self._key, field, int(count))
+            await pipe.execute()
 
     async def totals(self) -> JobTotals:
         await self.flush()  # this process's own counts, not a second late

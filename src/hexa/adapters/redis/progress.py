@@ -40,6 +40,7 @@ def _encoded(progress: JobProgress) -> bytes:
             "total": progress.total,
             "result": progress.result,
             "error": progress.error,
+            "attempts": progress.attempts,
             "created_at": progress.created_at,
             "started_at": progress.started_at,
             "finished_at": progress.finished_at,
@@ -62,6 +63,7 @@ def _decoded(text: str, sequence: int) -> JobProgress:
         total=record["total"],
         result=record["result"],
         error=record["error"],
+        attempts=record.get("attempts", 0),  # saved by a release that kept no count
         sequence=sequence,
         **times,  # type: ignore[arg-type]
     )

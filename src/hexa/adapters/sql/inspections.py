@@ -18,7 +18,7 @@ from hexa.adapters.inspection_records import (
 from hexa.adapters.sql.repositories import SqlRepository
 from hexa.adapters.sql.tables import UtcDateTime, metadata
 from hexa.domain.attachments import Attachment, AttachmentStatus
-from hexa.domain.inspections import Inspection, InspectionStatus
+from hexa.domain.inspections import Inspection, InspectionFilter
 from hexa.domain.rules import Rule
 
 inspections = sa.Table(
@@ -80,11 +80,21 @@ class SqlInspectionRepository(SqlRepository[Inspection]):
     _entity = staticmethod(inspection_from)
 
     async def page(
-        self, *, limit: int, after: str | None = None, status: InspectionStatus | None = None
+        self, *, limit: int, after: str | None = None, where: InspectionFilter | None = None
     ) -> list[Inspection]:
         query = self._page_query(limit, after)
-        if status is not None:
-            query = query.where(self.table.c.status == status.value)
+        where = where or InspectionFilter()
+        c = self.table.c
+        if where.status is not None:
+            query = query.where(c.status == where.status.value)
+        if where.since is not None:
+            query = query.where(c.created_at >= where.since)
+        if where.until is not None:
+            query = query.where(c.created_at < where.until)
+        if where.subject_contains is not None:
+            # lower() on both sides: SQLite's LIKE folds ASCII only, PostgreSQL's not at all.
+            text = where.subject_contains.lower()
+            query = query.where(sa.func.lower(c.subject).contains(text, autoescape=True))
         return await self._rows(query)
 
 

@@ -24,7 +24,7 @@ from hexa.adapters.records import (
 from hexa.adapters.sql.tables import job_outbox
 from hexa.adapters.staging import Versioned
 from hexa.domain.errors import Conflict, NotFound, StaleVersion, Unavailable
-from hexa.domain.jobs import OutboxEntry
+from hexa.domain.jobs import JobKind, JobStatus, OutboxEntry
 
 T = TypeVar("T", bound=Versioned)
 Connect = Callable[[], Awaitable[AsyncConnection]]
@@ -145,6 +145,7 @@ class SqlOutbox(SqlRepository[OutboxEntry]):
             finished_at=sa.bindparam("v_finished_at"),
             result=sa.bindparam("v_result"),
             error=None,
+            attempts=1,
             version=job_outbox.c.version + 1,
         )
         .returning(job_outbox)
@@ -168,6 +169,29 @@ class SqlOutbox(SqlRepository[OutboxEntry]):
             connection = await self._connect()
             row = (await connection.execute(self._done, values)).first()
         return None if row is None else self._entity(row._mapping)
+
+    async def newest(
+        self,
+        *,
+        limit: int,
+        before: str | None = None,
+        status: JobStatus | None = None,
+        kind: JobKind | None = None,
+        since: datetime | None = None,
+    ) -> list[OutboxEntry]:
+        c = self.table.c
+        query = sa.select(self.table).order_by(c.id.desc()).limit(limit)
+        if before is not None:
+            query = query.where(c.id < before)
+        if status is not None:
+            query = query.where(
+                c.outcome.is_(None) if not status.is_terminal else c.outcome == status.value
+            )
+        if kind is not None:
+            query = query.where(c.kind == kind)
+        if since is not None:
+            query = query.where(c.created_at >= since)
+        return await self._rows(query)
 
     async def pending(self, *, limit: int) -> list[OutboxEntry]:
         query = (

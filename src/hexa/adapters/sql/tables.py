@@ -123,8 +123,26 @@ job_outbox = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
     # The X-Request-ID of the request that accepted the job, for its logs.
     sa.Column("request_id", sa.String(128), nullable=True),
+    # Which run ended the job (1 for the first); who caused it (an audit actor); the
+    # failed job it runs again (at most one retry each: a second is refused).
+    sa.Column("attempts", sa.Integer, nullable=True),
+    sa.Column("started_by", sa.String(200), nullable=True),
+    sa.Column("retry_of", sa.String(36), nullable=True, unique=True),
     # Finds the jobs dispatched but not ended without reading the ended ones.
     sa.Index("ix_job_outbox_unfinished", "outcome", "dispatched_at"),
+    # The newest jobs with one outcome (the operators' list, filtered), without a sort.
+    sa.Index("ix_job_outbox_outcome_id", "outcome", "id"),
+)
+
+# Counts of what happened, by series, period (an hour's or a day's start) and key: the
+# numbers behind the charts (`hexa.ports.stats`).
+stat_counts = sa.Table(
+    "stat_counts",
+    metadata,
+    sa.Column("series", sa.String(50), primary_key=True),
+    sa.Column("period", UtcDateTime, primary_key=True),
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("count", sa.BigInteger, nullable=False),
 )
 
 # Blobs (packets, reports) in the database, for deployments with no volume every app

@@ -24,6 +24,7 @@ from hexa.ports.jobs import ProgressStore
 from hexa.ports.security import ChangeCounter
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.jobs import JobHandler
+from hexa.services.stat_tally import StatTally
 
 Chore = Callable[[], Awaitable[Mapping[str, int]]]
 
@@ -40,6 +41,8 @@ class Core:
     progress: ProgressStore
     # A change counter by name, shared by every replica and worker: for an area's caches.
     counters: Callable[[str], ChangeCounter]
+    # Counts of what happens, written once a second: the numbers behind the charts.
+    stats: StatTally
 
 
 @dataclass(frozen=True, slots=True)

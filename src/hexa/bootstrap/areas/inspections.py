@@ -7,6 +7,7 @@ from datetime import timedelta
 from hexa.bootstrap.areas import Area, Core
 from hexa.domain.validation import VALIDATE_INSPECTION, VALIDATE_PACKET
 from hexa.services.attachments import AttachmentService
+from hexa.services.inspection_stats import InspectionCounts, InspectionStats
 from hexa.services.inspections import InspectionService
 from hexa.services.jobs import InUnit
 from hexa.services.packets import PacketJudge, PacketService, blobs_of, report_of
@@ -17,9 +18,16 @@ from hexa.services.validation import InspectionJudge
 def wire(core: Core) -> Area:
     settings = core.settings
     rule_changes = core.counters("rules")
+    counts = InspectionCounts(core.stats)
     packets = PacketJudge(
-        core.uow, core.blobs, core.progress, progress_every=settings.packet_progress_every
+        core.uow,
+        core.blobs,
+        core.progress,
+        progress_every=settings.packet_progress_every,
+        clock=core.clock,
+        counts=counts,
     )
+    judge = InspectionJudge(core.clock, rule_changes, counts=counts)
     attachments = AttachmentService(
         core.uow,
         core.clock,
@@ -31,12 +39,13 @@ def wire(core: Core) -> Area:
     return Area(
         services=(
             RuleService(core.uow, core.clock, rule_changes),
-            InspectionService(core.uow, core.clock, core.dispatcher, core.blobs),
+            InspectionService(core.uow, core.clock, core.dispatcher, core.blobs, counts=counts),
+            InspectionStats(core.uow, core.stats),
             attachments,
             PacketService(core.uow, core.clock, core.blobs, core.dispatcher),
         ),
         jobs={
-            VALIDATE_INSPECTION: InUnit(InspectionJudge(core.clock, rule_changes).judge),
+            VALIDATE_INSPECTION: InUnit(judge.judge, judge.committed),
             VALIDATE_PACKET: packets.run,
         },
         blobs_of=blobs_of,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -140,9 +141,14 @@ class AuditOut(BaseModel):
     action: str
     target: str
     detail: dict[str, object]
+    actor_name: str | None = Field(
+        None, description="what people call the actor (a user's email, a key's name)"
+    )
+    target_name: str | None = Field(None, description="what people call the target, if known")
 
     @classmethod
-    def of(cls, entry: AuditEntry) -> AuditOut:
+    def of(cls, entry: AuditEntry, names: Mapping[str, str] | None = None) -> AuditOut:
+        names = names or {}
         return cls(
             id=entry.id,
             at=entry.at,
@@ -150,4 +156,6 @@ class AuditOut(BaseModel):
             action=entry.action,
             target=entry.target,
             detail=entry.detail,
+            actor_name=names.get(entry.actor),
+            target_name=names.get(entry.target),
         )

@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
-from hexa.domain.jobs import JobProgress
+from hexa.domain.jobs import JobProgress, JobRecord
 
 Item = TypeVar("Item")
 
@@ -53,4 +53,28 @@ class JobOut(BaseModel):
             result=job.result,
             error=job.error,
             report_url=report_url,
+        )
+
+
+class ListedJobOut(JobOut):
+    """A job in the operators' list: where it stands, and its record."""
+
+    attempts: int = Field(description="which run ended it, or runs now (0: none has started)")
+    payload: dict[str, Any] = Field(description="what the job works on (an inspection's id...)")
+    request_id: str | None = Field(description="the X-Request-ID of the request that accepted it")
+    started_by: str | None = Field(description="who caused it, as the audit log names actors")
+    retry_of: str | None = Field(description="the failed job this one runs again")
+    dispatched_at: datetime | None = Field(description="when it was handed to the queue")
+
+    @classmethod
+    def of_record(cls, record: JobRecord) -> ListedJobOut:
+        entry, job = record.entry, record.progress
+        return cls(
+            **JobOut.of(job).model_dump(exclude={"report_url"}),
+            attempts=job.attempts,
+            payload=entry.job.payload,
+            request_id=entry.job.request_id,
+            started_by=entry.started_by,
+            retry_of=entry.retry_of,
+            dispatched_at=entry.dispatched_at,
         )

@@ -44,7 +44,9 @@ async def _run(ctx: dict[str, Any], job: Job) -> None:
     try:
         async with leased(ctx["redis"], job.id, hexa.settings.worker_lease_seconds):
             async with asyncio.timeout(limit):
-                await hexa.runner.run(job, last_attempt=attempt == tries, retry=attempt > 1)
+                await hexa.runner.run(
+                    job, last_attempt=attempt == tries, retry=attempt > 1, attempt=attempt
+                )
     except LeaseLost as lost:
         if lost.gone:
             return  # ended elsewhere; a retry would put it back in arq's queue

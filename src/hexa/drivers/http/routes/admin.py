@@ -126,10 +126,13 @@ async def audit_log(
 ) -> PageOut[AuditOut]:
     """Newest first; `action` (`user.role_changed`) and `actor` (`user:<id>`,
     `api_key:<kid>`, `service:<name>`) keep only the entries that match exactly. The
-    cursor continues the same filtered list."""
+    cursor continues the same filtered list. `actor_name` and `target_name` say who and
+    what those are (an email, a key's name, a job's kind) while they exist."""
     page = await hexa.audit.page(
         limit=paging.limit, before=paging.after, action=action or None, actor=actor or None
     )
+    names = await hexa.audit.names(page.items)
     return PageOut(
-        items=[AuditOut.of(e) for e in page.items], next_cursor=encode_cursor(page.next_after)
+        items=[AuditOut.of(e, names) for e in page.items],
+        next_cursor=encode_cursor(page.next_after),
     )

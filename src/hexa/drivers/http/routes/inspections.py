@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from hexa.domain.access import Principal
-from hexa.domain.inspections import INSPECTIONS_READ, INSPECTIONS_WRITE, InspectionStatus
+from hexa.domain.inspections import (
+    INSPECTIONS_READ,
+    INSPECTIONS_WRITE,
+    InspectionFilter,
+    InspectionStatus,
+)
+from hexa.domain.validation import Verdict
 from hexa.drivers.http.auth import require
 from hexa.drivers.http.dependencies import (
     OptionalVersion,
@@ -36,9 +43,31 @@ async def list_inspections(
     hexa: Services,
     paging: PagingParams,
     status: InspectionStatus | None = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="the subject contains this (any case)")
+    ] = None,
+    verdict: Annotated[
+        Verdict | None, Query(description="judged so: the same as that `status`")
+    ] = None,
+    since: Annotated[
+        datetime | None, Query(description="made at or after this time (UTC if no offset)")
+    ] = None,
+    until: Annotated[
+        datetime | None, Query(description="made before this time (UTC if no offset)")
+    ] = None,
 ) -> PageOut[InspectionOut]:
+    """Oldest first; every filter given must hold, and the cursor continues the same
+    filtered list."""
+    if verdict is not None:
+        judged = InspectionStatus(verdict.value)
+        if status not in (None, judged):
+            return PageOut(items=[], next_cursor=None)  # no inspection is both
+        status = judged
+    where = InspectionFilter(
+        status=status, subject_contains=q or None, since=_utc(since), until=_utc(until)
+    )
     page = await hexa.service(InspectionService).page(
-        limit=paging.limit, after=paging.after, status=status
+        limit=paging.limit, after=paging.after, where=where
     )
     return PageOut(
         items=[InspectionOut.of(i) for i in page.items], next_cursor=encode_cursor(page.next_after)
@@ -115,3 +144,9 @@ async def submit_inspection(
     )
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return JobAccepted(job_id=job.id, status=job.status.value)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

@@ -1,0 +1,60 @@
+"""Counts kept in process and written together: once a hold, kept through a failed
+write, written at close and never after."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+
+from hexa.domain.errors import Unavailable
+from hexa.services.held_counts import HeldCounts
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.writes: list[Counter[str]] = []
+        self.down = False
+
+    async def write(self, counts: Counter[str]) -> None:
+        if self.down:
+            raise Unavailable("the store is down")
+        self.writes.append(Counter(counts))
+
+
+async def test_counts_of_one_hold_go_out_in_one_write() -> None:
+    store = _Store()
+    held: HeldCounts[str] = HeldCounts(store.write, what="test counts", hold_seconds=0.05)
+    for _ in range(100):
+        held.add("a")
+    held.add("b", 2.5)
+    assert store.writes == []
+    await asyncio.sleep(0.2)
+    assert store.writes == [Counter({"a": 100, "b": 2.5})]
+    await held.close()
+
+
+async def test_counts_outlive_a_failed_write_and_go_out_once_it_is_back() -> None:
+    store = _Store()
+    held: HeldCounts[str] = HeldCounts(store.write, what="test counts", hold_seconds=0.05)
+    store.down = True
+    held.add("a")
+    with pytest.raises(Unavailable):
+        await held.flush()
+    held.add("a")
+    await asyncio.sleep(0.12)  # the background write fails too, and keeps them
+    store.down = False
+    await asyncio.sleep(0.12)
+    assert store.writes == [Counter({"a": 2})]
+    await held.close()
+
+
+async def test_close_writes_what_is_left_once_and_nothing_after() -> None:
+    store = _Store()
+    held: HeldCounts[str] = HeldCounts(store.write, what="test counts", hold_seconds=60)
+    held.add("a")
+    await held.close()
+    held.add("a")
+    await held.flush()
+    assert store.writes == [Counter({"a": 1})]
