@@ -54,7 +54,7 @@ export function Audit({ params }) {
       <tbody>${pages.items.map((entry) => html`<tr key=${entry.id} data-entry=${entry.id}>
         <td>${when(entry.at)}</td>
         <td><${Named} reference=${entry.actor} name=${entry.actor_name} action="" />
-          ${' '}<button type="button" class="link" aria-label=${`Only entries by ${entry.actor_name || entry.actor}`}
+          ${' '}<button type="button" class="link" aria-label=${`only these: entries by ${entry.actor_name || entry.actor}`}
             onClick=${() => go(withQuery('/audit', { action, actor: entry.actor }))}>only these</button></td>
         <td>${entry.action}</td>
         <td><${Named} reference=${entry.target} name=${entry.target_name} action=${entry.action} /></td>

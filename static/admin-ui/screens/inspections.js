@@ -97,8 +97,9 @@ function InspectionFilters({ filters }) {
   };
   return html`<form class="panel" role="search" aria-label="Filter inspections" onSubmit=${apply}>
     <div class="fields">
-      <div class="field"><label for="inspection-q">Subject contains</label>
-        <input id="inspection-q" type="search" maxlength="200" value=${draft.q} onInput=${set('q')} /></div>
+      <div class="field"><label for="inspection-q">Search</label>
+        <input id="inspection-q" type="search" maxlength="200" aria-describedby="inspection-q-hint" value=${draft.q} onInput=${set('q')} />
+        <p class="hint" id="inspection-q-hint">in subjects, any case</p></div>
       <div class="field"><label for="inspection-status">Status</label>
         <select id="inspection-status" value=${draft.status} onChange=${pick('status')}>
           <option value="">all</option>
