@@ -9,7 +9,11 @@ function colour(name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || 'gray';
 }
 
-const LABELS = { hour: { hour: '2-digit', minute: '2-digit' }, day: { month: 'short', day: 'numeric' } };
+// Days are UTC days (the API counts by them); minutes and hours read in the viewer's zone.
+const LABELS = {
+  hour: { hour: '2-digit', minute: '2-digit' },
+  day: { month: 'short', day: 'numeric', timeZone: 'UTC' },
+};
 
 export function label(iso, step) {
   const options = LABELS[step] || { hour: '2-digit', minute: '2-digit' };
@@ -37,6 +41,7 @@ export function TimeChart({ title, points, series, step, height = 220 }) {
       legend: { show: false },
       cursor: { show: false },
       scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(max, 1)] } },
+      ...(step === 'day' ? { tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC') } : {}),
       axes: [axis, { ...axis, size: 48 }],
       series: [
         {},
@@ -56,7 +61,7 @@ export function TimeChart({ title, points, series, step, height = 220 }) {
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [series.map((s) => s.key).join(), height]);
+  }, [series.map((s) => s.key).join(), step, height]);
   useEffect(() => { plot.current?.setData(data); }, [JSON.stringify(data)]);
   const total = (key) => points.reduce((sum, p) => sum + (p[key] ?? 0), 0);
   const summary = series.map((s) => `${s.label} ${total(s.key)}`).join(', ');

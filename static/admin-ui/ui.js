@@ -79,9 +79,10 @@ export function usePages(load, deps) {
   // Answers can arrive out of order (a filter changed while a page loads): only the
   // latest request's answer is shown, never a superseded one over it.
   const latest = useRef(0);
-  const show = useCallback(async (cursor, trail) => {
+  // `quiet`: a refresh in the background, which announces no "Loading…".
+  const show = useCallback(async (cursor, trail, quiet = false) => {
     const request = ++latest.current;
-    setLoading(true);
+    if (!quiet) setLoading(true);
     try {
       const page = await load(cursor);
       if (request !== latest.current) return;
@@ -99,6 +100,7 @@ export function usePages(load, deps) {
     problem,
     loading,
     reload: () => show(state.cursor, state.trail),
+    refresh: () => show(state.cursor, state.trail, true),
     first: () => show(null, []),
     hasNext: Boolean(state.next),
     hasPrevious: state.trail.length > 0,

@@ -162,7 +162,10 @@ def _only(status: InspectionStatus) -> InspectionFilter:
         (InspectionFilter(subject_contains="p 3"), ["Pump 3"]),
         (InspectionFilter(subject_contains="100%_"), ["valve 100%_ok"]),
         (InspectionFilter(subject_contains="100%x"), []),
-        (InspectionFilter(since=T0 + timedelta(hours=1)), ["old pump 4", "valve 100%_ok"]),
+        (
+            InspectionFilter(since=T0 + timedelta(hours=1), until=T0 + timedelta(hours=3)),
+            ["old pump 4", "valve 100%_ok"],
+        ),
         (InspectionFilter(until=T0 + timedelta(hours=1)), ["Pump 3"]),
         (
             InspectionFilter(
@@ -173,6 +176,8 @@ def _only(status: InspectionStatus) -> InspectionFilter:
             ["old pump 4"],
         ),
         (InspectionFilter(status=InspectionStatus.PASSED, subject_contains="pump"), []),
+        (InspectionFilter(subject_contains="Élan"), ["Élan 5"]),
+        (InspectionFilter(subject_contains="a/b"), ["a/b 6"]),
     ],
 )
 async def test_pages_filter_by_subject_and_creation_time(uow, where, kept) -> None:
@@ -181,6 +186,8 @@ async def test_pages_filter_by_subject_and_creation_time(uow, where, kept) -> No
         an_inspection("Pump 3", now=T0),
         an_inspection("old pump 4", now=T0 + timedelta(hours=1)),
         an_inspection("valve 100%_ok", now=T0 + timedelta(hours=2)),
+        an_inspection("Élan 5", now=T0 + timedelta(hours=3)),
+        an_inspection("a/b 6", now=T0 + timedelta(hours=4)),
     )
     async with uow() as u:
         found = await u.inspections.page(limit=10, where=where)

@@ -48,17 +48,6 @@ async def test_nothing_lasts_without_a_commit(uow) -> None:
     assert await _read(uow, "s") == []
 
 
-async def test_a_replaced_series_holds_only_its_new_totals(uow) -> None:
-    await _add(uow, {("s", T0, "a"): 5, ("s", T0 + H, "b"): 1, ("t", T0, "a"): 7})
-    async with uow() as u:
-        await u.stats.replace("s", {(T0, "a"): 2, (T0 + 3 * H, "c"): 1})
-        await u.commit()
-    assert await _read(uow, "s") == [StatCount(T0, "a", 2), StatCount(T0 + 3 * H, "c", 1)]
-    assert await _read(uow, "t") == [StatCount(T0, "a", 7)]
-    await _add(uow, {("s", T0, "a"): 1})
-    assert (await _read(uow, "s"))[0] == StatCount(T0, "a", 3)
-
-
 async def test_many_totals_in_one_addition(uow) -> None:
     counts = {("s", T0 + n * H, f"rule-{n % 7}|error"): n + 1 for n in range(20)}
     await _add(uow, counts)

@@ -58,3 +58,24 @@ async def test_close_writes_what_is_left_once_and_nothing_after() -> None:
     held.add("a")
     await held.flush()
     assert store.writes == [Counter({"a": 1})]
+
+
+async def test_a_flush_waits_for_a_write_under_way() -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+    written: list[Counter[str]] = []
+
+    async def slow(counts: Counter[str]) -> None:
+        started.set()
+        await release.wait()
+        written.append(Counter(counts))
+
+    held: HeldCounts[str] = HeldCounts(slow, what="test counts", hold_seconds=0.01)
+    held.add("a")
+    await started.wait()  # the background write has taken "a" and is under way
+    reader = asyncio.create_task(held.flush())
+    await asyncio.sleep(0.05)
+    assert not reader.done()  # it would read before "a" is stored
+    release.set()
+    await reader
+    assert written == [Counter({"a": 1})]
+    await held.close()

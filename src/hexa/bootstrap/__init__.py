@@ -106,6 +106,10 @@ async def build(
             backends[name] = await open_backend(name, settings)
             stack.push_async_callback(backends[name].close)
         uow = unit_of_work_factory(backends, placement)
+        stats = StatTally(uow)
+        # Closed after the queue (the stack unwinds backwards): the counts of jobs that
+        # finish while an in-process queue drains are written too.
+        stack.push_async_callback(stats.close)
         shared = shared_state(settings, clock, stack)
         progress = progress or shared.progress
         blob_checks: tuple[HealthCheck, ...] = ()
@@ -119,8 +123,6 @@ async def build(
             progress,
             redispatch_after=timedelta(seconds=settings.job_redispatch_seconds),
         )
-        stats = StatTally(uow)
-        stack.push_async_callback(stats.close)  # (closed before the stores it writes to)
         core = Core(settings, uow, clock, dispatcher, blobs, progress, shared.counters, stats)
         areas = wire_areas(core)
         runner = JobRunner(

@@ -37,10 +37,6 @@ class StatCounts(Protocol):
         by period then key; periods and keys with nothing counted are absent."""
         ...
 
-    async def replace(self, series: str, counts: Mapping[tuple[datetime, str], int]) -> None:
-        """Replaces the whole series with these totals (a recount from the records)."""
-        ...
-
     async def forget(self, series: str, *, before: datetime) -> int:
         """Removes the series' totals of periods before that time; answers how many."""
         ...

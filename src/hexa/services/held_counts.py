@@ -36,6 +36,9 @@ class HeldCounts(Generic[K]):
         self._what = what
         self._hold = hold_seconds
         self._counts: Counter[K] = Counter()
+        # One write at a time: a reader's `flush` waits for one under way, so what it
+        # reads next holds every count added before it asked.
+        self._write_turn = asyncio.Lock()
         self._writing: asyncio.Task[None] | None = None
         self._sleeping = False  # the writing task may be cancelled: nothing is in flight
         self._closed = False
@@ -52,17 +55,18 @@ class HeldCounts(Generic[K]):
             )
 
     async def flush(self) -> None:
-        """Writes the counts kept so far; on failure keeps them for the next write and
-        raises `Unavailable`."""
-        counts = self._counts
-        if not counts:
-            return
-        self._counts = Counter()
-        try:
-            await self._write(counts)
-        except BaseException:
-            self._counts.update(counts)
-            raise
+        """Writes the counts kept so far, after any write under way; on failure keeps them
+        for the next write and raises `Unavailable`."""
+        async with self._write_turn:
+            counts = self._counts
+            if not counts:
+                return
+            self._counts = Counter()
+            try:
+                await self._write(counts)
+            except BaseException:
+                self._counts.update(counts)
+                raise
 
     async def close(self) -> None:
         """Writes what is kept; a failure is logged, as a lost count is not worth more.

@@ -17,7 +17,7 @@ from hexa.services.audit import record as audit
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.jobs import JOBS_BY_MINUTE
 from hexa.services.pages import MAX_LIMIT, Page
-from hexa.services.stat_tally import StatTally, periods
+from hexa.services.stat_tally import StatTally, minute_of, periods
 
 # How many entries one page may read to find its jobs when it filters on what only the
 # progress store knows (queued or running): a page may then hold fewer than `limit`, and
@@ -58,8 +58,9 @@ class JobBoard:
 
     async def activity(self, *, minutes: int = 60) -> JobActivity:
         """The last `minutes` minutes (the current one included)."""
-        now = self._clock.now()
-        starts = periods(now - timedelta(minutes=minutes - 1), now, timedelta(minutes=1))
+        minute = timedelta(minutes=1)
+        until = minute_of(self._clock.now()) + minute  # the current minute included
+        starts = periods(until - minutes * minute, until, minute)
         try:
             depth: int | None = await self._queue.depth()
         except Unavailable:
@@ -70,7 +71,7 @@ class JobBoard:
             last_beat = None
         await self._stats.flush()
         async with self._uow(read_only=True) as uow:
-            totals = await uow.stats.read(JOBS_BY_MINUTE, since=starts[0], until=now)
+            totals = await uow.stats.read(JOBS_BY_MINUTE, since=starts[0], until=until)
         counts = {start: dict.fromkeys(JobOutcome, 0) for start in starts}
         for total in totals:
             _, _, outcome = total.key.rpartition("|")

@@ -43,10 +43,12 @@ def report_blob(job_id: str) -> str:
 
 
 def blobs_of(job: Job) -> tuple[str, ...]:
-    """The blobs a job reads and writes: what goes when its record does."""
-    if job.kind == VALIDATE_PACKET:
-        return (job.payload.get("blob") or packet_blob(job.id), report_blob(job.id))
-    return ()
+    """The blobs a job owns, which go when its record does: its report, and its packet
+    unless that is another job's (a retry reads the packet of the job it retries)."""
+    if job.kind != VALIDATE_PACKET:
+        return ()
+    packet = job.payload.get("blob") or packet_blob(job.id)
+    return (packet, report_blob(job.id)) if job.id in packet else (report_blob(job.id),)
 
 
 def report_of(job: JobProgress) -> str | None:

@@ -55,6 +55,11 @@ class EnabledRules:
         return rules
 
 
+# Verdicts awaiting their unit's commit, at most: one whose unit rolled back and whose job
+# never ran here again would otherwise stay for good.
+KEPT_VERDICTS = 10_000
+
+
 class InspectionJudge:
     def __init__(
         self,
@@ -84,6 +89,8 @@ class InspectionJudge:
             await uow.inspections.update(concluded, expected_version=inspection.version)
             if self._counts is not None:
                 self._concluded[job.id] = (report.verdict.value, concluded.updated_at)
+                while len(self._concluded) > KEPT_VERDICTS:  # work rolled back, not rerun here
+                    del self._concluded[next(iter(self._concluded))]
         return {"inspection_id": inspection_id} | summary(report)
 
     def committed(self, job: Job, result: dict[str, Any]) -> None:

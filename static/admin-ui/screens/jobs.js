@@ -66,7 +66,8 @@ export function FindingsBrowser({ id }) {
         <th scope="col">Key</th><th scope="col">Value</th><th scope="col">Severity</th><th scope="col">Message</th></tr></thead>
       <tbody>${pages.items.map((f) => html`<tr key=${f.position} data-position=${f.position}>
         <td>${f.line ?? '—'}</td><td><code>${f.inspection}</code></td>
-        <td><button type="button" class="link" title=${`Only rule ${f.rule}`}
+        <td><button type="button" class="link" title=${f.rule}
+          aria-label=${`${f.rule_name}: only this rule`}
           onClick=${() => { const next = { ...filters, rule: f.rule }; setDraft(next); setFilters(next); }}>${f.rule_name}</button></td>
         <td><code>${f.key}</code></td><td>${JSON.stringify(f.value)}</td><td>${f.severity}</td><td>${f.message}</td>
       </tr>`)}</tbody>
@@ -128,7 +129,7 @@ export function JobView({ id, onEnd }) {
       <h3>Summary</h3>
       <${Summary} result=${job.result} />
       ${done && job.kind === 'validate_inspection' && html`<h3>Findings</h3><${Findings} findings=${job.result.findings || []} />`}
-      ${done && job.kind !== 'validate_inspection' && html`<${FindingsBrowser} id=${id} />`}
+      ${done && job.kind === 'validate_packet' && html`<${FindingsBrowser} id=${id} />`}
       ${done && html`<p class="actions">Report:
         <a href=${`${JOBS}/${encodeURIComponent(id)}/report?format=csv`} download>Download CSV</a>
         <a href=${`${JOBS}/${encodeURIComponent(id)}/report?format=json`} download>Download JSON</a></p>`}
@@ -187,8 +188,8 @@ function JobList({ params }) {
   const [kindDraft, setKindDraft] = useState(kind);
   const pages = usePages((cursor) => get('/api/admin/jobs', { cursor, status, kind, limit: 25 }), [status, kind]);
   const running = pages.items.some((j) => j.status === 'running' || j.status === 'queued');
-  const reload = useRef(pages.reload);
-  reload.current = pages.reload;
+  const reload = useRef(pages.refresh);
+  reload.current = pages.refresh;
   useEffect(() => {
     if (!running) return undefined;
     const timer = setInterval(() => { if (!document.hidden) reload.current(); }, LIVE_SECONDS * 1000);

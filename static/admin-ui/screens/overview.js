@@ -91,7 +91,7 @@ export function Overview({ me, params }) {
   useEffect(() => { listPanels().then(setPanels); }, []);
   useEffect(() => { setAt(new Date()); }, [tick]);
   return html`<h1>Overview</h1>
-    <p class="hint" aria-live="polite">Updated ${when(at.toISOString())}; refreshed every ${REFRESH_SECONDS} s.</p>
+    <p class="hint">Updated ${when(at.toISOString())}; refreshed every ${REFRESH_SECONDS} s.</p>
     <${Health} tick=${tick} />
     ${may(me, 'admin') && html`<${Jobs} tick=${tick} />`}
     ${panels.filter((p) => may(me, p.scope)).map((Panel) => html`<${Panel.view} key=${Panel.order}

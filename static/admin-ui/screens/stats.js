@@ -51,7 +51,7 @@ function Inspections({ params, tick }) {
 function FailingRules({ params, tick }) {
   const range = rangeOf(params);
   const { value, problem } = useLive(
-    () => get('/api/v1/stats/findings', { since: since(range === '24h' ? '24h' : range) }), tick, [range],
+    () => get('/api/v1/stats/findings', { since: since(range) }), tick, [range],
   );
   return html`<section aria-labelledby="rules-title">
     <h2 id="rules-title">Rules that fail most</h2>
@@ -64,7 +64,7 @@ function FailingRules({ params, tick }) {
               : html`<span title=${r.rule}>deleted rule</span>`}</td>
             <td>${r.severity}</td><td>${r.count}</td></tr>`)}</tbody>
         </table>
-        <p class="hint">Counted by day (UTC) since ${new Date(value.since).toLocaleDateString()}.</p>`
+        <p class="hint">Counted by day (UTC) since ${new Date(value.since).toLocaleDateString(undefined, { timeZone: 'UTC' })}.</p>`
       : html`<p class="hint">No findings in this range.</p>`)}
   </section>`;
 }

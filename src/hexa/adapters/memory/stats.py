@@ -57,11 +57,6 @@ class MemoryStatCounts:
         found = [t for t in self._totals.of(series) if since <= t.period < until]
         return sorted(StatCount(t.period, t.key, t.count) for t in found)
 
-    async def replace(self, series: str, counts: Mapping[tuple[datetime, str], int]) -> None:
-        self._totals.purge(series)
-        for (period, key), count in counts.items():
-            await self._totals.add(_Total(_id(series, period, key), series, period, key, count))
-
     async def forget(self, series: str, *, before: datetime) -> int:
         return self._totals.purge(series, before)
 

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from pymongo import ASCENDING, DeleteMany, InsertOne, UpdateOne
+from pymongo import ASCENDING, DeleteMany, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -19,7 +19,6 @@ class MongoStatCounts:
     def __init__(self, collection: AsyncCollection[Document]) -> None:
         self._collection = collection
         self._adds: Counter[StatKey] = Counter()
-        self._replaced: dict[str, Mapping[tuple[datetime, str], int]] = {}
         self._forgotten: list[tuple[str, datetime]] = []
 
     async def add(self, counts: Mapping[StatKey, int]) -> None:
@@ -32,9 +31,6 @@ class MongoStatCounts:
             found = [StatCount(_utc(d["period"]), d["key"], d["count"]) async for d in cursor]
         return found  # staged adds are not read back: counts are written apart, and late
 
-    async def replace(self, series: str, counts: Mapping[tuple[datetime, str], int]) -> None:
-        self._replaced[series] = dict(counts)
-
     async def forget(self, series: str, *, before: datetime) -> int:
         self._forgotten.append((series, before))
         query = {"series": series, "period": {"$lt": before}}
@@ -42,17 +38,11 @@ class MongoStatCounts:
             return await self._collection.count_documents(query)
 
     async def apply(self) -> None:
-        """Called by the session's commit: what is forgotten, replacements, then additions."""
-        writes: list[DeleteMany | InsertOne[Document] | UpdateOne] = [
+        """Called by the session's commit: what is forgotten, then the additions."""
+        writes: list[DeleteMany | UpdateOne] = [
             DeleteMany({"series": series, "period": {"$lt": before}})
             for series, before in self._forgotten
         ]
-        for series, totals in self._replaced.items():
-            writes.append(DeleteMany({"series": series}))
-            writes += [
-                InsertOne(_document(series, period, key) | {"count": count})
-                for (period, key), count in totals.items()
-            ]
         for (series, period, key), count in self._adds.items():
             writes.append(
                 UpdateOne(
@@ -68,7 +58,6 @@ class MongoStatCounts:
 
     def discard(self) -> None:
         self._adds.clear()
-        self._replaced.clear()
         self._forgotten.clear()
 
 
@@ -78,10 +67,6 @@ def _id(series: str, period: datetime, key: str) -> str:
 
 def _fields(series: str, period: datetime, key: str) -> Document:
     return {"series": series, "period": period, "key": key}
-
-
-def _document(series: str, period: datetime, key: str) -> Document:
-    return {"_id": _id(series, period, key)} | _fields(series, period, key)
 
 
 def _utc(moment: datetime) -> datetime:

@@ -92,10 +92,18 @@ class SqlInspectionRepository(SqlRepository[Inspection]):
         if where.until is not None:
             query = query.where(c.created_at < where.until)
         if where.subject_contains is not None:
-            # lower() on both sides: SQLite's LIKE folds ASCII only, PostgreSQL's not at all.
-            text = where.subject_contains.lower()
-            query = query.where(sa.func.lower(c.subject).contains(text, autoescape=True))
+            # The database's lower() on both sides, so both fold alike: SQLite's folds
+            # ASCII only, and leaves "É" as it is on either side.
+            pattern = "%" + _escaped(where.subject_contains) + "%"
+            query = query.where(
+                sa.func.lower(c.subject).like(sa.func.lower(sa.literal(pattern)), escape="/")
+            )
         return await self._rows(query)
+
+
+def _escaped(text: str) -> str:
+    """`text` matched as it is by LIKE (escape character `/`)."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
 class SqlRuleRepository(SqlRepository[Rule]):

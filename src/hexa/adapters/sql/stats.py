@@ -50,14 +50,6 @@ class SqlStatCounts:
             # By position: `Row.count` is the tuple method, not the column.
             return [StatCount(period, key, count) for period, key, count in result]
 
-    async def replace(self, series: str, counts: Mapping[tuple[datetime, str], int]) -> None:
-        async with translated_errors("stat count"):
-            connection = await self._connect()
-            await connection.execute(sa.delete(stat_counts).where(stat_counts.c.series == series))
-            if counts:
-                rows = _rows({(series, period, key): n for (period, key), n in counts.items()})
-                await connection.execute(sa.insert(stat_counts), rows)
-
     async def forget(self, series: str, *, before: datetime) -> int:
         c = stat_counts.c
         statement = sa.delete(stat_counts).where(c.series == series, c.period < before)
@@ -66,9 +58,11 @@ class SqlStatCounts:
 
 
 def _rows(counts: Mapping[StatKey, int]) -> list[dict[str, Any]]:
+    # In key order: two processes adding to the same totals lock their rows in the same
+    # order, so PostgreSQL never finds them waiting on each other.
     return [
         {"series": series, "period": period, "key": key, "count": count}
-        for (series, period, key), count in counts.items()
+        for (series, period, key), count in sorted(counts.items())
     ]
 
 

@@ -6,11 +6,13 @@ import base64
 import binascii
 import json
 import re
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
 from hexa.bootstrap import Hexa
+from hexa.domain.errors import ValidationError
 from hexa.drivers.http.problems import Problem
 from hexa.services.pages import MAX_LIMIT
 
@@ -38,6 +40,17 @@ async def request_id(request: Request) -> str | None:
 
 
 RequestId = Annotated[str | None, Depends(request_id)]
+
+
+def utc(moment: datetime) -> datetime:
+    """A time from a query, in UTC (a time without an offset is taken as UTC). A time the
+    calendar cannot hold once in UTC (`0001-01-01T00:00:00+01:00`) is a 422, not a 500."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(f"{moment.isoformat()} is out of range in UTC") from None
 
 
 def encode_cursor(after: str | None) -> str | None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from hexa.domain.jobs import JobKind, JobStatus
 from hexa.drivers.http.auth import Admin
-from hexa.drivers.http.dependencies import PagingParams, RequestId, Services, encode_cursor
+from hexa.drivers.http.dependencies import PagingParams, RequestId, Services, encode_cursor, utc
 from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.openapi import problems
 from hexa.drivers.http.schemas import ListedJobOut, PageOut
@@ -64,14 +64,12 @@ async def list_jobs(
     """Every job the outbox keeps (ended ones for `JOB_RETENTION_DAYS`), newest first.
     Filtering on `queued` or `running`, which only the progress store tells apart, a
     page may hold fewer than `limit`: its cursor goes on."""
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
     page = await hexa.job_board.page(
         limit=paging.limit,
         before=paging.after,
         status=status,
         kind=JobKind(kind) if kind else None,
-        since=since,
+        since=None if since is None else utc(since),
     )
     return PageOut(
         items=[ListedJobOut.of_record(r) for r in page.items],

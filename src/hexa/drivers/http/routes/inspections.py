@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -24,6 +24,7 @@ from hexa.drivers.http.dependencies import (
     Services,
     encode_cursor,
     etag,
+    utc,
 )
 from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.inspection_schemas import InspectionIn, InspectionOut, InspectionPatch
@@ -64,7 +65,10 @@ async def list_inspections(
             return PageOut(items=[], next_cursor=None)  # no inspection is both
         status = judged
     where = InspectionFilter(
-        status=status, subject_contains=q or None, since=_utc(since), until=_utc(until)
+        status=status,
+        subject_contains=q or None,
+        since=None if since is None else utc(since),
+        until=None if until is None else utc(until),
     )
     page = await hexa.service(InspectionService).page(
         limit=paging.limit, after=paging.after, where=where
@@ -144,9 +148,3 @@ async def submit_inspection(
     )
     response.headers["Location"] = f"/api/v1/jobs/{job.id}"
     return JobAccepted(job_id=job.id, status=job.status.value)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from hexa.domain.errors import ValidationError
-from hexa.drivers.http.dependencies import Services
+from hexa.drivers.http.dependencies import Services, utc
 from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.routes.inspections import InspectionsReader
 from hexa.services.inspection_stats import (
@@ -111,12 +111,10 @@ def _range(
 ) -> tuple[datetime, datetime]:
     """The range asked for, in UTC; `until` now and `since` a `span` before it unless
     given."""
+    end = now if until is None else utc(until)
+    if since is not None:
+        return utc(since), end
     try:
-        end = now if until is None else _utc(until)
-        return (end - span if since is None else _utc(since)), end
+        return end - span, end
     except OverflowError:  # a span before the year 1
         raise ValidationError("the range reaches before the year 1") from None
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
