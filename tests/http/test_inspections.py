@@ -250,7 +250,14 @@ async def test_the_list_searches_subjects_and_filters_by_verdict_and_time(
 
 @pytest.mark.parametrize(
     "query",
-    [{"verdict": "maybe"}, {"since": "soon"}, {"q": "x" * 201}, {"q": "a\x00b"}],
+    [
+        {"verdict": "maybe"},
+        {"since": "soon"},
+        {"q": "x" * 201},
+        {"q": "a\x00b"},
+        {"since": "0001-01-01T00:00:00+01:00"},  # before the year 1 in UTC
+        {"until": "9999-12-31T23:59:59-01:00"},  # after the year 9999 in UTC
+    ],
 )
 async def test_hostile_list_filters_are_4xx_problems(
     client: httpx.AsyncClient, query: dict[str, str]
