@@ -50,6 +50,7 @@ class HeldCounts(Generic[K]):
             return
         self._counts[key] += amount  # type: ignore[assignment]
         if self._writing is None:
+            self._sleeping = True  # not started yet: nothing in flight, it may be cancelled
             self._writing = asyncio.get_running_loop().create_task(
                 self._write_later(), name=f"hexa-held-{self._what}"
             )
