@@ -247,7 +247,7 @@ def main() -> None:
                     "/api/v1/stats/inspections",
                     "/api/v1/stats/inspections?bucket=day",
                     f"/api/v1/stats/inspections?bucket=day&since={(now - YEAR).isoformat()}",
-                    f"/api/v1/stats/inspections?since={(now - timedelta(days=31)).isoformat()}",
+                    f"/api/v1/stats/inspections?since={(now - timedelta(days=30)).isoformat()}",
                     "/api/v1/stats/findings",
                     f"/api/v1/stats/findings?since={(now - YEAR).isoformat()}",
                     "/api/admin/jobs?limit=50",

@@ -50,8 +50,9 @@ def scene(served: Served) -> str | None:
             ).json()
             api.post(f"/api/v1/inspections/{made['id']}/submit")  # fmt: skip
         rows = ["inspection,subject,key,value,unit"]
-        rows += [f"p{n},pump {n},temp,{90 if n % 4 == 0 else 40},C" for n in range(40)]
-        rows += [f"p{n},pump {n},serial,{'xx' if n % 6 == 0 else 'AB-12'}," for n in range(40)]
+        for n in range(40):  # an inspection's rows together, as a packet has them
+            rows.append(f"p{n},pump {n},temp,{90 if n % 4 == 0 else 40},C")
+            rows.append(f"p{n},pump {n},serial,{'xx' if n % 6 == 0 else 'AB-12'},")
         packet = api.post(
             "/api/v1/packets", files={"file": ("pumps.csv", "\n".join(rows), "text/csv")}
         )

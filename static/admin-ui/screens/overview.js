@@ -46,7 +46,7 @@ function Health({ tick }) {
       <span class="value">${check.status === 'up'
         ? html`<span class="badge good">up</span>`
         : html`<span class="badge bad">down</span>`}</span>
-      <span class="hint">${check.latency_ms} ms${check.detail ? ` · ${check.detail}` : ''}</span>
+      ${' '}<span class="hint">${check.latency_ms} ms${check.detail ? ` · ${check.detail}` : ''}</span>
     </li>`)}</ul>
   </section>`;
 }
