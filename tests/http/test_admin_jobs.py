@@ -51,6 +51,7 @@ async def test_retrying_an_unknown_job_is_404(client: httpx.AsyncClient) -> None
         {"kind": "a\x00b"},
         {"since": "0001-01-01T00:00:00+01:00"},
         {"since": "9999-12-31T23:59:59-01:00"},
+        {"since": "1700000000"},
     ],
 )
 async def test_hostile_filters_are_4xx_problems(

@@ -240,7 +240,8 @@ async def test_the_list_searches_subjects_and_filters_by_verdict_and_time(
     assert await ids(verdict="passed") == [cool["id"]]
     assert await ids(verdict="passed", status="failed") == []
     assert await ids(q="%") == []
-    assert await ids(since=draft["created_at"]) == [draft["id"]]
+    # Times are kept to the millisecond: another made in the same one may come along.
+    assert await ids(since=draft["created_at"]) in ([draft["id"]], [cool["id"], draft["id"]])
     assert await ids(until=draft["created_at"], q="boiler") == [hot["id"], cool["id"]]
     assert await ids(since="2999-01-01T00:00:00") == []
     first = (await client.get(INSPECTIONS, params={"q": "boiler", "limit": 1})).json()
@@ -257,6 +258,7 @@ async def test_the_list_searches_subjects_and_filters_by_verdict_and_time(
         {"q": "a\x00b"},
         {"since": "0001-01-01T00:00:00+01:00"},  # before the year 1 in UTC
         {"until": "9999-12-31T23:59:59-01:00"},  # after the year 9999 in UTC
+        {"until": "6"},  # seconds since 1970: pydantic reads them, the schema does not
     ],
 )
 async def test_hostile_list_filters_are_4xx_problems(

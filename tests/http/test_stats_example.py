@@ -102,6 +102,8 @@ async def test_viewers_read_the_numbers_and_anonymous_callers_do_not(
         ("findings", {"since": "2020-01-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}),
         ("findings", {"since": "0001-01-01T00:00:00+05:00"}),
         ("inspections", {"until": "9999-12-31T23:59:59-01:00"}),
+        ("inspections", {"until": "6"}),
+        ("findings", {"since": "1700000000"}),
     ],
 )
 async def test_ranges_that_make_no_chart_are_4xx_problems(

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from pydantic import BeforeValidator
 
 from hexa.bootstrap import Hexa
 from hexa.domain.errors import ValidationError
@@ -40,6 +41,21 @@ async def request_id(request: Request) -> str | None:
 
 
 RequestId = Annotated[str | None, Depends(request_id)]
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _written_as_a_date(value: object) -> object:
+    """Pydantic would also read a number of seconds since 1970 (`until=6`) as a time; the
+    schema says an ISO 8601 date-time, and so does the API."""
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise ValueError("an ISO 8601 date-time is expected, like 2026-12-07T13:00:00Z")
+    return value
+
+
+# A date-time in a query: ISO 8601, UTC without an offset (see `utc`).
+IsoTime = Annotated[datetime, BeforeValidator(_written_as_a_date)]
 
 
 def utc(moment: datetime) -> datetime:

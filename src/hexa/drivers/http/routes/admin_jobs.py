@@ -11,11 +11,21 @@ from pydantic import BaseModel, Field
 
 from hexa.domain.jobs import JobKind, JobStatus
 from hexa.drivers.http.auth import Admin
-from hexa.drivers.http.dependencies import PagingParams, RequestId, Services, encode_cursor, utc
+from hexa.drivers.http.dependencies import (
+    IsoTime,
+    PagingParams,
+    RequestId,
+    Services,
+    encode_cursor,
+    utc,
+)
 from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.openapi import problems
 from hexa.drivers.http.schemas import ListedJobOut, PageOut
 
+AcceptedSince = Annotated[
+    IsoTime | None, Query(description="only jobs accepted at or after this time")
+]
 router = APIRouter(prefix="/api/admin", tags=["admin"], route_class=GuardedRoute)
 
 
@@ -56,10 +66,7 @@ async def list_jobs(
     kind: Annotated[
         str | None, Query(max_length=50, description="only jobs of this kind (`validate_packet`)")
     ] = None,
-    since: Annotated[
-        datetime | None,
-        Query(description="only jobs accepted at or after this time (UTC if no offset)"),
-    ] = None,
+    since: AcceptedSince = None,
 ) -> PageOut[ListedJobOut]:
     """Every job the outbox keeps (ended ones for `JOB_RETENTION_DAYS`), newest first.
     Filtering on `queued` or `running`, which only the progress store tells apart, a

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -17,6 +16,7 @@ from hexa.domain.inspections import (
 from hexa.domain.validation import Verdict
 from hexa.drivers.http.auth import require
 from hexa.drivers.http.dependencies import (
+    IsoTime,
     OptionalVersion,
     PagingParams,
     RequestId,
@@ -32,6 +32,8 @@ from hexa.drivers.http.openapi import problems
 from hexa.drivers.http.schemas import JobAccepted, PageOut
 from hexa.services.inspections import InspectionService
 
+MadeSince = Annotated[IsoTime | None, Query(description="made at or after this time")]
+MadeUntil = Annotated[IsoTime | None, Query(description="made before this time")]
 router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"], route_class=GuardedRoute)
 InspectionsReader = Annotated[Principal, Depends(require(INSPECTIONS_READ))]
 InspectionsWriter = Annotated[Principal, Depends(require(INSPECTIONS_WRITE))]
@@ -50,12 +52,8 @@ async def list_inspections(
     verdict: Annotated[
         Verdict | None, Query(description="judged so: the same as that `status`")
     ] = None,
-    since: Annotated[
-        datetime | None, Query(description="made at or after this time (UTC if no offset)")
-    ] = None,
-    until: Annotated[
-        datetime | None, Query(description="made before this time (UTC if no offset)")
-    ] = None,
+    since: MadeSince = None,
+    until: MadeUntil = None,
 ) -> PageOut[InspectionOut]:
     """Oldest first; every filter given must hold, and the cursor continues the same
     filtered list."""

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from hexa.domain.errors import ValidationError
-from hexa.drivers.http.dependencies import Services, utc
+from hexa.drivers.http.dependencies import IsoTime, Services, utc
 from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.routes.inspections import InspectionsReader
 from hexa.services.inspection_stats import (
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api/v1/stats", tags=["stats"], route_class=GuardedRo
 # The range a chart shows when the caller names none.
 _DEFAULT_SPAN = {Bucket.HOUR: timedelta(hours=24), Bucket.DAY: timedelta(days=30)}
 _FINDINGS_SPAN = timedelta(days=7)
-Moment = Annotated[datetime | None, Query(description="an ISO 8601 time; UTC if no offset")]
+Moment = Annotated[IsoTime | None, Query(description="an ISO 8601 time; UTC if no offset")]
 
 
 class EventCountsOut(BaseModel):
