@@ -159,17 +159,21 @@ def test_a_failed_job_is_found_by_filter_retried_and_ends_done(
     expect(page.get_by_role("alert")).to_contain_text("retried already")
 
 
+def _packet_job(api: httpx.Client, rows: list[str]) -> str:
+    """The id of a packet job of these CSV rows, once it has ended."""
+    body = "\n".join(["inspection,subject,key,value,unit", *rows]) + "\n"
+    response = api.post("/api/v1/packets", files={"file": ("pumps.csv", body, "text/csv")})
+    job_id: str = response.json()["job_id"]
+    _ended(api, job_id)
+    return job_id
+
+
 def test_a_packets_findings_are_browsed_by_filter_a_page_at_a_time(
     page: Any, served: Served, api: httpx.Client, scene: dict[str, Any]
 ) -> None:
-    rows = ["inspection,subject,key,value,unit"]
-    for n in range(30):
-        rows.append(f"p{n},pump {n},temp,{95 if n % 3 == 0 else 40},C")
-    response = api.post(
-        "/api/v1/packets", files={"file": ("pumps.csv", "\n".join(rows) + "\n", "text/csv")}
+    job_id = _packet_job(
+        api, [f"p{n},pump {n},temp,{95 if n % 3 == 0 else 40},C" for n in range(30)]
     )
-    job_id = response.json()["job_id"]
-    _ended(api, job_id)
     sign_in(page, served)
     page.goto(f"{served.ui}#/jobs/{job_id}")
     expect(page.get_by_label("Job status")).to_have_text("done")
@@ -188,13 +192,7 @@ def test_a_packets_findings_are_browsed_by_filter_a_page_at_a_time(
 def test_paging_findings_never_repeats_a_row(
     page: Any, served: Served, api: httpx.Client, scene: dict[str, Any]
 ) -> None:
-    rows = ["inspection,subject,key,value,unit"]
-    rows += [f"q{n},pump {n},temp,99,C" for n in range(60)]
-    response = api.post(
-        "/api/v1/packets", files={"file": ("hot.csv", "\n".join(rows) + "\n", "text/csv")}
-    )
-    job_id = response.json()["job_id"]
-    _ended(api, job_id)
+    job_id = _packet_job(api, [f"q{n},pump {n},temp,99,C" for n in range(60)])
     sign_in(page, served)
     page.goto(f"{served.ui}#/jobs/{job_id}")
     findings = page.locator("tr[data-position]")
