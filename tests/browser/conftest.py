@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserType, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserType, Playwright, expect, sync_playwright
 
 from hexa.bootstrap.families import kept
 from tests.browser.served import ADMIN, Served, serve
@@ -164,6 +164,21 @@ def sign_in(page: Any, served: Served, email: str = ADMIN[0], password: str = AD
         f"{served.base}/api/v1/auth/login", data={"email": email, "password": password}
     )
     assert answer.ok, answer.text()
+
+
+def every_page(page: Any, attribute: str, next_page: Any) -> list[str | None]:
+    """The `attribute` of every row carrying it, page after page, clicking `next_page`
+    until it is disabled; each click waits for the first row to change."""
+    rows = page.locator(f"tbody tr[{attribute}]")
+    seen: list[str | None] = []
+    while True:
+        expect(rows.first).to_be_visible()
+        seen += [row.get_attribute(attribute) for row in rows.all()]
+        if next_page.is_disabled():
+            return seen
+        first = rows.first.get_attribute(attribute)
+        next_page.click()
+        expect(rows.first).not_to_have_attribute(attribute, first)
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:

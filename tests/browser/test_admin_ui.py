@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, sign_in
+from tests.browser.conftest import axe_violations, every_page, sign_in
 from tests.browser.served import ADMIN, Served
 
 pytestmark = pytest.mark.timeout(120)
@@ -184,17 +184,7 @@ def test_the_audit_log_pages_without_duplicates_filters_and_shows_detail(
             break
     sign_in(page, served)
     open_screen(page, served, "audit", "Audit log")
-    seen: list[str] = []
-    next_page = page.get_by_role("button", name="Next page")
-    while True:
-        rows = page.locator("tbody tr[data-entry]")
-        expect(rows.first).to_be_visible()
-        seen += [r.get_attribute("data-entry") for r in rows.all()]
-        if next_page.is_disabled():
-            break
-        first = rows.first.get_attribute("data-entry")
-        next_page.click()
-        expect(rows.first).not_to_have_attribute("data-entry", first)
+    seen = every_page(page, "data-entry", page.get_by_role("button", name="Next page"))
     assert len(seen) == len(set(seen)) and seen[: len(everything)] == everything[: len(seen)]
     assert len(seen) >= len(everything)
 

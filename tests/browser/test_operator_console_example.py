@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from hexa.domain.identity import new_id
-from tests.browser.conftest import axe_violations, sign_in
+from tests.browser.conftest import axe_violations, every_page, sign_in
 from tests.browser.served import ADMIN, Served
 from tests.browser.test_admin_ui import open_screen
 
@@ -197,18 +197,8 @@ def test_paging_findings_never_repeats_a_row(
     page.goto(f"{served.ui}#/jobs/{job_id}")
     findings = page.locator("tr[data-position]")
     expect(findings).to_have_count(25)
-    seen: list[str] = []
-    next_page = page.get_by_role("navigation", name="Findings pages").get_by_role(
-        "button", name="Next page"
-    )
-    while True:
-        expect(findings.first).to_be_visible()
-        seen += [r.get_attribute("data-position") for r in findings.all()]
-        if next_page.is_disabled():
-            break
-        first = findings.first.get_attribute("data-position")
-        next_page.click()
-        expect(findings.first).not_to_have_attribute("data-position", first)
+    pager = page.get_by_role("navigation", name="Findings pages")
+    seen = every_page(page, "data-position", pager.get_by_role("button", name="Next page"))
     assert len(seen) == 60 == len(set(seen))
 
 

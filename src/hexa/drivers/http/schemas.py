@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -40,7 +40,8 @@ class JobOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, job: JobProgress, *, report_url: str | None = None) -> JobOut:
+    def of(cls, job: JobProgress, *, report_url: str | None = None, **more: Any) -> Self:
+        """`more`: a subclass's own fields."""
         return cls(
             id=job.id,
             kind=job.kind,
@@ -53,6 +54,7 @@ class JobOut(BaseModel):
             result=job.result,
             error=job.error,
             report_url=report_url,
+            **more,
         )
 
 
@@ -69,8 +71,8 @@ class ListedJobOut(JobOut):
     @classmethod
     def of_record(cls, record: JobRecord) -> ListedJobOut:
         entry, job = record.entry, record.progress
-        return cls(
-            **JobOut.of(job).model_dump(exclude={"report_url"}),
+        return cls.of(
+            job,
             attempts=job.attempts,
             payload=entry.job.payload,
             request_id=entry.job.request_id,
