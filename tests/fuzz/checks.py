@@ -28,3 +28,28 @@ def problem_details_for_errors(ctx: Any, response: Any, case: Any) -> None:
         raise AssertionError(f"the {status} problem lacks {sorted(missing)}")
     if body["status"] != status:
         raise AssertionError(f"the problem says status {body['status']} on a {status}")
+
+
+# Problem types that say a request broke the schema's own terms (its shape, If-Match's
+# form, a missing If-Match): a request the schema calls valid must never get one.
+SHAPE_PROBLEMS = {
+    "urn:hexa:problem:invalid-request",
+    "urn:hexa:problem:bad-if-match",
+    "urn:hexa:problem:precondition-required",
+}
+
+
+@schemathesis.check
+def refused_by_a_rule_not_the_schema(ctx: Any, response: Any, case: Any) -> None:
+    """A schema-valid request refused (the statuses schemathesis.toml allows some
+    operations) is refused for a reason the schema cannot hold — a forged cursor, a stale
+    version, a rule between fields — never as malformed: then the schema is wrong."""
+    meta = getattr(case, "meta", None)
+    if meta is None or not meta.generation.mode.is_positive or response.status_code < 400:
+        return
+    try:
+        kind = json.loads(response.content).get("type")
+    except (ValueError, AttributeError):
+        return  # not a problem document: problem_details_for_errors says so
+    if kind in SHAPE_PROBLEMS:
+        raise AssertionError(f"a request valid by the schema was refused as {kind}")

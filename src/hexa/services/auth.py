@@ -233,11 +233,9 @@ class AuthService:
     # -- password reset ---------------------------------------------------------------
 
     async def forgot_password(self, email: str) -> str | None:
-        """Mails a reset token if the account exists; answers alike either way."""
-        try:
-            email = normalized_email(email)
-        except ValidationError:
-            return None
+        """Mails a reset token if the account exists; answers alike either way. Text that
+        is no email address at all is refused: that says nothing about any account."""
+        email = normalized_email(email)
         async with self._uow(read_only=True) as uow:
             user = await uow.users.by_email(email)
         if user is None or not user.active:

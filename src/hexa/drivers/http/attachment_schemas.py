@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
-from hexa.domain.attachments import Attachment
+from hexa.domain.attachments import ALLOWED_TYPES, Attachment
+from hexa.drivers.http.schemas import Whole
 from hexa.ports.blobs import UploadTicket
 
 
@@ -15,8 +16,13 @@ class AttachmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     filename: str = Field(min_length=1, max_length=1024, description="shown, never a path")
-    content_type: str = Field(min_length=1, max_length=200)
-    size: StrictInt = Field(ge=1, description="bytes; the upload must be exactly this long")
+    content_type: str = Field(
+        min_length=1,
+        max_length=200,
+        description="a media type the service takes (parameters such as charset allowed)",
+        json_schema_extra={"enum": [kind for kind in sorted(ALLOWED_TYPES)]},
+    )
+    size: Whole = Field(ge=1, description="bytes; the upload must be exactly this long")
     upload_method: Literal["PUT", "POST"] = Field(
         "PUT",
         description="POST asks for a form upload (a browser's), where the store offers one",

@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic.config import JsonDict
 
 from hexa.domain.access import Role, Scope
 from hexa.domain.api_keys import ApiKey
 from hexa.domain.audit import AuditEntry
-from hexa.domain.users import MAX_PASSWORD, User
+from hexa.domain.users import MAX_PASSWORD, MIN_PASSWORD, User
+from hexa.drivers.http.schemas import Whole
 
 
 def _text_only(value: Any) -> Any:
@@ -28,9 +30,20 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# What `normalized_email` takes, for the schema only: the domain refuses the rest, with a
+# clearer message than a pattern's. The spaces are those of `str.isspace`, spelled out:
+# `\s` differs between Python, ECMAScript and Rust, the engines that read this pattern.
+_SPACE = (
+    "\\t-\\r\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+_NOT = f"{_SPACE}\\u0000"
+EMAIL: JsonDict = {"pattern": f"^[{_SPACE}]*[^@{_NOT}]+@[^{_NOT}]*\\.[^{_NOT}]*[{_SPACE}]*$"}
+NEW_PASSWORD: JsonDict = {"minLength": MIN_PASSWORD}
+
+
 class Credentials(_In):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=MAX_PASSWORD)
+    email: str = Field(max_length=254, description="an email address", json_schema_extra=EMAIL)
+    password: str = Field(max_length=MAX_PASSWORD, json_schema_extra=NEW_PASSWORD)
 
 
 class TokenIn(_In):
@@ -42,12 +55,12 @@ class RefreshIn(_In):
 
 
 class EmailIn(_In):
-    email: str = Field(max_length=254)
+    email: str = Field(max_length=254, description="an email address", json_schema_extra=EMAIL)
 
 
 class PasswordReset(_In):
     token: str = Field(max_length=512)
-    password: str = Field(max_length=MAX_PASSWORD)
+    password: str = Field(max_length=MAX_PASSWORD, json_schema_extra=NEW_PASSWORD)
 
 
 class UserOut(BaseModel):
@@ -101,7 +114,7 @@ class ApiKeyIn(_In):
 
 
 class RotateIn(_In):
-    grace_seconds: StrictInt = Field(24 * 3600, ge=0, le=30 * 24 * 3600)
+    grace_seconds: Whole = Field(24 * 3600, ge=0, le=30 * 24 * 3600)
 
 
 class ApiKeyOut(BaseModel):

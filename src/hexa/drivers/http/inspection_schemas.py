@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from hexa.domain.checks import KINDS
+from hexa.domain.checks import KINDS, MAX_OPTIONS, MAX_PATTERN
 from hexa.domain.inspections import Inspection, Reading
 from hexa.domain.rules import Rule
 from hexa.services.rules import RuleDraft
@@ -21,24 +21,92 @@ class _In(BaseModel):
 Value = StrictBool | StrictInt | StrictFloat | StrictStr
 
 
-RuleKind = Literal["required", "min", "max", "range", "one_of", "regex", "equals"]
-
-
-class RuleIn(_In):
+class _RuleFields(_In):
     name: str = Field(min_length=1, max_length=200)
-    key: str = Field(min_length=1, max_length=200)
-    kind: RuleKind
-    params: dict[str, Any] = Field(
-        default_factory=dict,
-        description="min: {min}; max: {max}; range: {min, max}; one_of: {options}; "
-        "regex: {pattern} (RE2, whole value); equals: {expected}; required: {}",
-    )
+    key: str = Field(min_length=1, max_length=200, description="the reading it judges")
     severity: Literal["error", "warning"] = "error"
     enabled: StrictBool = True
     description: str = Field("", max_length=2000)
 
     def draft(self) -> RuleDraft:
         return RuleDraft(**self.model_dump())
+
+
+class NoParams(_In):
+    pass
+
+
+class MinParams(_In):
+    min: StrictFloat
+
+
+class MaxParams(_In):
+    max: StrictFloat
+
+
+class RangeParams(_In):
+    min: StrictFloat
+    max: StrictFloat = Field(description="at least `min`")
+
+
+class OneOfParams(_In):
+    options: list[Value] = Field(min_length=1, max_length=MAX_OPTIONS)
+
+
+class RegexParams(_In):
+    pattern: str = Field(
+        min_length=1,
+        max_length=MAX_PATTERN,
+        description="RE2 syntax; the whole value must match",
+        json_schema_extra={"format": "regex"},
+    )
+
+
+class EqualsParams(_In):
+    expected: Value
+
+
+class RequiredRule(_RuleFields):
+    kind: Literal["required"]
+    params: NoParams = Field(default_factory=NoParams)
+
+
+class MinRule(_RuleFields):
+    kind: Literal["min"]
+    params: MinParams
+
+
+class MaxRule(_RuleFields):
+    kind: Literal["max"]
+    params: MaxParams
+
+
+class RangeRule(_RuleFields):
+    kind: Literal["range"]
+    params: RangeParams
+
+
+class OneOfRule(_RuleFields):
+    kind: Literal["one_of"]
+    params: OneOfParams
+
+
+class RegexRule(_RuleFields):
+    kind: Literal["regex"]
+    params: RegexParams
+
+
+class EqualsRule(_RuleFields):
+    kind: Literal["equals"]
+    params: EqualsParams
+
+
+# A rule as a client writes it: its params are those of its kind, a union the schema
+# spells out (`oneOf` with `kind` as the discriminator) so clients can check them first.
+RuleIn = Annotated[
+    RequiredRule | MinRule | MaxRule | RangeRule | OneOfRule | RegexRule | EqualsRule,
+    Field(discriminator="kind"),
+]
 
 
 class RuleOut(BaseModel):
@@ -126,4 +194,9 @@ class InspectionOut(BaseModel):
         )
 
 
-assert set(RuleKind.__args__) == set(KINDS)  # type: ignore[attr-defined]
+def _kinds_written() -> set[str]:
+    shapes = get_args(get_args(RuleIn)[0])
+    return {get_args(shape.model_fields["kind"].annotation)[0] for shape in shapes}
+
+
+assert _kinds_written() == set(KINDS), "every kind of check has its shape in RuleIn"

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from hexa.domain.access import every_scope
 from hexa.drivers.http.auth import is_guard
 from hexa.drivers.http.dependencies import required_version
+from hexa.drivers.http.openapi_inputs import describe_inputs
 from hexa.drivers.http.problems import PROBLEM_JSON
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -83,11 +84,15 @@ def complete(document: dict[str, Any], routes: list[APIRoute]) -> None:
     schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas["InvalidPart"] = schemas["Problem"].pop("$defs")["InvalidPart"]
     components["securitySchemes"] = SECURITY_SCHEMES
+    versioned: set[tuple[str, str]] = set()
     for route in routes:
         if not route.include_in_schema:
             continue
         guarded = any(is_guard(d.call) for d in _dependencies(route.dependant))
+        needs_version = any(d.call is required_version for d in _dependencies(route.dependant))
         for method in route.methods or ():
+            if needs_version:
+                versioned.add((route.path_format, method.lower()))
             operation = document["paths"][route.path_format][method.lower()]
             responses = operation["responses"]
             for status in sorted(_implied(route, operation, guarded)):
@@ -106,6 +111,7 @@ def complete(document: dict[str, Any], routes: list[APIRoute]) -> None:
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     _name_the_scopes(schemas)
+    describe_inputs(document, versioned)
 
 
 def _name_the_scopes(schemas: dict[str, Any]) -> None:

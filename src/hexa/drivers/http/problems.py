@@ -127,13 +127,42 @@ def _allowed_methods(request: Request) -> str:
 async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = [
-        {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-        for e in error.errors()
+        {"location": _location(e["loc"], error.body), "message": e["msg"]} for e in error.errors()
     ]
     first = errors[0] if errors else {"location": "request", "message": "invalid"}
     return problem_response(
         422, f"{first['location']}: {first['message']}", slug="invalid-request", errors=errors
     )
+
+
+def _location(loc: tuple[Any, ...], body: Any) -> str:
+    """Where in the request, as the client wrote it. Pydantic names the member of a tagged
+    union it tried (`body.max.params.max` for a rule of kind max): a step that is no key of
+    the object there, while the step after it is, is such a tag and is left out."""
+    parts: list[str] = []
+    node = body if loc[:1] == ("body",) else None
+    for index, step in enumerate(loc):
+        if index == 0:
+            parts.append(str(step))
+            continue
+        if (
+            isinstance(node, dict)
+            and step not in node
+            and index + 1 < len(loc)
+            and loc[index + 1] in node
+        ):
+            continue
+        parts.append(str(step))
+        node = _step(node, step)
+    return ".".join(parts)
+
+
+def _step(node: Any, step: Any) -> Any:
+    if isinstance(node, dict):
+        return node.get(step)
+    if isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+        return node[step]
+    return None
 
 
 async def _client_gone(request: Request, error: Exception) -> JSONResponse:

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, Self, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, StrictInt
 
 from hexa.domain.jobs import JobProgress, JobRecord
 
 Item = TypeVar("Item")
+
+
+def _whole(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # JSON Schema's integer: 3.0 is one, "3" is not
+    return value
+
+
+# An integer as JSON Schema counts them: 3 and 3.0, never "3" or true.
+Whole = Annotated[StrictInt, BeforeValidator(_whole)]
 
 
 class PageOut(BaseModel, Generic[Item]):

@@ -34,7 +34,18 @@ def _signed(hexa: Services) -> tuple[BlobGrants, BlobStore]:
     return hexa.blob_links, hexa.blobs
 
 
-@router.put("/{token}", status_code=status.HTTP_204_NO_CONTENT, responses=problems(403, 413, 415))
+@router.put(
+    "/{token}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(403, 413, 415),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "the bytes, of the type and size the link was made for",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
 async def upload_blob(token: str, request: Request, hexa: Services) -> Response:
     """Stores the body under the link's blob, if it is exactly the size and type the
     link was made for; all or nothing."""

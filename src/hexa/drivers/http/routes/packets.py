@@ -40,9 +40,16 @@ def body_limits(settings: Settings) -> dict[str, int]:
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",
-                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "properties": {
+                            "file": {
+                                "type": "string",
+                                "contentMediaType": "text/csv",
+                                "description": "UTF-8 text: CSV, or JSON lines",
+                            }
+                        },
                         "required": ["file"],
-                    }
+                    },
+                    "encoding": {"file": {"contentType": "text/csv"}},
                 }
             }
         }

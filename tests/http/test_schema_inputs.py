@@ -1,0 +1,86 @@
+"""The OpenAPI document says what a request may hold as the API reads it: a client that
+sends what the schema allows is answered, and what it refuses the API refuses too
+(schemathesis checks both ways from outside: tests/fuzz)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hexa.bootstrap import Hexa
+from hexa.domain.errors import ValidationError
+from hexa.domain.users import MIN_PASSWORD, normalized_email
+from hexa.drivers.http.identity_schemas import EMAIL
+from hexa.drivers.http.openapi_inputs import CURSOR, IF_MATCH, KEPT_TEXT
+from tests.http.api import USERS, assert_problem
+from tests.http.test_docs import _get
+
+AUTH = "/api/v1/auth"
+
+
+async def _document(hexa: Hexa) -> dict[str, Any]:
+    document: dict[str, Any] = (await _get(hexa, "/openapi.json", env="dev")).json()
+    return document
+
+
+def _parameter(operation: dict[str, Any], name: str) -> dict[str, Any]:
+    [found] = [p for p in operation["parameters"] if p["name"].lower() == name]
+    return found
+
+
+async def test_the_shared_parameters_say_what_is_read(hexa: Hexa) -> None:
+    document = await _document(hexa)
+    users = document["paths"][USERS]["get"]
+    change = document["paths"][f"{USERS}/{{user_id}}"]["patch"]
+
+    assert _parameter(users, "cursor")["schema"]["pattern"] == CURSOR
+    assert _parameter(change, "if-match")["schema"]["pattern"] == IF_MATCH
+    assert _parameter(change, "user_id")["schema"]["pattern"] == KEPT_TEXT
+    key = document["components"]["schemas"]["ApiKeyIn"]["properties"]["name"]
+    assert key["pattern"] == KEPT_TEXT
+
+
+async def test_credentials_say_what_an_email_and_a_new_password_are(hexa: Hexa) -> None:
+    schemas = (await _document(hexa))["components"]["schemas"]
+
+    for name in ("Credentials", "EmailIn"):
+        assert schemas[name]["properties"]["email"]["pattern"] == EMAIL["pattern"]
+    assert schemas["PasswordReset"]["properties"]["password"]["minLength"] == MIN_PASSWORD
+
+
+def _is_email(text: str) -> bool:
+    try:
+        normalized_email(text)
+    except ValidationError:
+        return False
+    return True
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.from_regex(str(EMAIL["pattern"])).filter(lambda text: len(text) <= 120))
+def test_what_the_email_pattern_allows_is_an_email(text: str) -> None:
+    assert _is_email(text), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(max_size=40)
+    | st.builds("{}@{}.{}".format, st.text(max_size=8), st.text(max_size=8), st.text(max_size=8))
+)
+def test_what_the_email_pattern_refuses_is_no_email(text: str) -> None:
+    assert bool(re.match(str(EMAIL["pattern"]), text)) == _is_email(text), text
+
+
+async def test_forgot_password_refuses_what_is_no_email_address(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    """The schema says it is an email; saying so reveals nothing about any account."""
+    for text in ("", "ana", "ana@example"):
+        refused = await anonymous.post(f"{AUTH}/forgot-password", json={"email": text})
+        assert_problem(refused, 422)
+    unknown = await anonymous.post(f"{AUTH}/forgot-password", json={"email": "who@example.com"})
+    assert unknown.status_code == 202
