@@ -90,10 +90,14 @@ def complete(document: dict[str, Any], routes: list[APIRoute]) -> None:
             continue
         guarded = any(is_guard(d.call) for d in _dependencies(route.dependant))
         needs_version = any(d.call is required_version for d in _dependencies(route.dependant))
-        for method in route.methods or ():
+        methods = sorted(route.methods or ())
+        for method in methods:
+            operation = document["paths"][route.path_format][method.lower()]
+            # `create_rule`, not `create_rule_api_v1_rules_post`: a generated client's names.
+            named = route.name if len(methods) == 1 else f"{route.name}_{method.lower()}"
+            operation["operationId"] = named
             if needs_version:
                 versioned.add((route.path_format, method.lower()))
-            operation = document["paths"][route.path_format][method.lower()]
             responses = operation["responses"]
             for status in sorted(_implied(route, operation, guarded)):
                 if str(status) not in responses or status == 422:
@@ -108,6 +112,9 @@ def complete(document: dict[str, Any], routes: list[APIRoute]) -> None:
                         "schema": {"type": "string"},
                     }
                 }
+    names = [route.name for route in routes if route.include_in_schema]
+    if len(names) != len(set(names)):
+        raise ValueError(f"two routes share a name (an operationId): {sorted(names)}")
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     _name_the_scopes(schemas)
