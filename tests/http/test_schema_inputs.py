@@ -8,12 +8,16 @@ import re
 from typing import Any
 
 import httpx
+import pytest
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hexa.bootstrap import Hexa
 from hexa.domain.errors import ValidationError
 from hexa.domain.users import MIN_PASSWORD, normalized_email
+from hexa.drivers.http import openapi
 from hexa.drivers.http.identity_schemas import EMAIL
 from hexa.drivers.http.openapi_inputs import CURSOR, IF_MATCH, KEPT_TEXT
 from tests.http.api import USERS, assert_problem
@@ -84,3 +88,21 @@ async def test_forgot_password_refuses_what_is_no_email_address(
         assert_problem(refused, 422)
     unknown = await anonymous.post(f"{AUTH}/forgot-password", json={"email": "who@example.com"})
     assert unknown.status_code == 202
+
+
+def test_operation_ids_are_route_names_and_two_alike_stop_start_up() -> None:
+    router = APIRouter()
+
+    async def endpoint() -> None:
+        return None
+
+    router.add_api_route("/a", endpoint, name="read_thing")
+    router.add_api_route("/b", endpoint, name="read_thing")
+    app = FastAPI()
+    routes = [r for r in router.routes if isinstance(r, APIRoute)]
+
+    with pytest.raises(ValueError, match="read_thing"):
+        openapi.install(app, routes)
+    openapi.install(app, routes[:1])
+    app.router.routes.extend(routes[:1])
+    assert app.openapi()["paths"]["/a"]["get"]["operationId"] == "read_thing"

@@ -64,7 +64,10 @@ def _problem(status: int) -> dict[str, Any]:
 
 def install(app: FastAPI, routes: list[APIRoute]) -> None:
     """Replaces `app.openapi` with a generator of the completed document; `routes` are
-    the app's API routes."""
+    the app's API routes, whose names are their operationIds: two alike stop start-up."""
+    names = [route.name for route in routes if route.include_in_schema]
+    if twice := sorted({name for name in names if names.count(name) > 1}):
+        raise ValueError(f"routes share a name, their operationId: {', '.join(twice)}")
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -112,9 +115,6 @@ def complete(document: dict[str, Any], routes: list[APIRoute]) -> None:
                         "schema": {"type": "string"},
                     }
                 }
-    names = [route.name for route in routes if route.include_in_schema]
-    if len(names) != len(set(names)):
-        raise ValueError(f"two routes share a name (an operationId): {sorted(names)}")
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     _name_the_scopes(schemas)
