@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from hexa.domain.errors import Conflict, NotFound, StaleVersion
-from hexa.domain.inspections import InspectionFilter, InspectionStatus, Reading
+from hexa.domain.inspections import DraftEdit, InspectionFilter, InspectionStatus, Reading
 from tests.builders import T0
 from tests.inspection_builders import an_inspection
 
@@ -230,3 +230,58 @@ async def test_timestamps_come_back_aware_and_utc(uow) -> None:
     async with uow() as u:
         stored = await u.inspections.get(inspection.id)
     assert stored.created_at == T0 and stored.created_at.utcoffset() is not None
+
+
+async def test_a_draft_edit_writes_what_it_gives_and_keeps_the_rest(uow, clock) -> None:
+    inspection = an_inspection("line 3", Reading("temp", 71.5, "C"), notes="n", inspector="ana")
+    await _store(uow, inspection)
+    later = clock.now() + timedelta(minutes=5)
+    edit = DraftEdit(notes="night shift", readings=(Reading("temp", 80, "C"), Reading("ok", True)))
+
+    async with uow() as u:
+        revised = await u.inspections.revise_draft(
+            inspection.id, edit, expected_version=1, now=later
+        )
+        await u.commit()
+
+    expected = inspection.edited(edit, now=later)
+    assert revised == expected
+    assert (expected.version, expected.subject, expected.inspector) == (2, "line 3", "ana")
+    async with uow() as u:
+        assert await u.inspections.get(inspection.id) == expected
+
+
+@pytest.mark.parametrize("why", ["missing", "stale", "submitted"])
+async def test_a_draft_edit_that_does_not_apply_writes_nothing(uow, clock, why) -> None:
+    inspection = an_inspection(notes="kept")
+    await _store(uow, inspection)
+    if why == "submitted":
+        async with uow() as u:
+            await u.inspections.update(inspection.submit(now=clock.now()), expected_version=1)
+            await u.commit()
+    target = "no-such-id" if why == "missing" else inspection.id
+    version = 7 if why == "stale" else 2 if why == "submitted" else 1
+
+    async with uow() as u:
+        revised = await u.inspections.revise_draft(
+            target, DraftEdit(notes="lost"), expected_version=version, now=clock.now()
+        )
+        await u.commit()
+
+    assert revised is None
+    async with uow() as u:
+        assert (await u.inspections.get(inspection.id)).notes == "kept"
+
+
+async def test_a_draft_edit_rolled_back_leaves_the_draft(uow, clock) -> None:
+    inspection = an_inspection(notes="kept")
+    await _store(uow, inspection)
+
+    async with uow() as u:
+        assert await u.inspections.revise_draft(
+            inspection.id, DraftEdit(subject="other"), expected_version=1, now=clock.now()
+        )
+
+    async with uow() as u:
+        stored = await u.inspections.get(inspection.id)
+    assert (stored.subject, stored.version) == (inspection.subject, 1)

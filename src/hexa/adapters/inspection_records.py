@@ -16,13 +16,17 @@ def inspection_record(inspection: Inspection) -> dict[str, Any]:
         "subject": inspection.subject,
         "inspector": inspection.inspector,
         "status": inspection.status.value,
-        "readings": [{"key": r.key, "value": r.value, "unit": r.unit} for r in inspection.readings],
+        "readings": reading_records(inspection.readings),
         "notes": inspection.notes,
         "version": inspection.version,
         "created_at": inspection.created_at,
         "updated_at": inspection.updated_at,
         "submitted_at": inspection.submitted_at,
     }
+
+
+def reading_records(readings: tuple[Reading, ...]) -> list[dict[str, Any]]:
+    return [{"key": r.key, "value": r.value, "unit": r.unit} for r in readings]
 
 
 def inspection_from(record: Any) -> Inspection:

@@ -96,6 +96,53 @@ class Reading:
             raise ValidationError(f"reading {key!r}: the unit {why}")
 
 
+def _check_fields(
+    subject: str | None,
+    readings: tuple[Reading, ...] | None,
+    notes: str | None,
+    inspector: str | None,
+) -> None:
+    """The rules of an inspection's editable fields, each on its own (None: not given)."""
+    if subject is not None:
+        if not subject.strip() or len(subject) > 500:
+            raise ValidationError("the subject must have 1 to 500 characters")
+        check_text("the subject", subject)
+    if readings is not None and len(readings) > MAX_READINGS:
+        raise ValidationError(f"an inspection holds at most {MAX_READINGS} readings")
+    if notes is not None:
+        if len(notes) > MAX_TEXT:
+            raise ValidationError(f"notes exceed {MAX_TEXT} characters")
+        check_text("the notes", notes)
+    if inspector is not None:
+        check_text("the inspector", inspector)
+
+
+@dataclass(frozen=True, slots=True)
+class DraftEdit:
+    """What a revision of a draft replaces; None keeps what is stored. Each field is held
+    to the inspection's own rules here, and none depends on another or on what is stored:
+    so a store can apply an edit in the one write that also checks the version and that
+    the inspection is still a draft, without reading it first."""
+
+    subject: str | None = None
+    readings: tuple[Reading, ...] | None = None
+    notes: str | None = None
+    inspector: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_fields(self.subject, self.readings, self.notes, self.inspector)
+
+    def changes(self) -> dict[str, str | tuple[Reading, ...]]:
+        """The fields given, by name."""
+        given = {
+            "subject": self.subject,
+            "readings": self.readings,
+            "notes": self.notes,
+            "inspector": self.inspector,
+        }
+        return {name: value for name, value in given.items() if value is not None}
+
+
 @dataclass(frozen=True, slots=True)
 class Inspection:
     id: str
@@ -111,16 +158,7 @@ class Inspection:
     submitted_at: datetime | None = field(default=None)
 
     def __post_init__(self) -> None:
-        if not self.subject.strip() or len(self.subject) > 500:
-            raise ValidationError("the subject must have 1 to 500 characters")
-        if len(self.readings) > MAX_READINGS:
-            raise ValidationError(f"an inspection holds at most {MAX_READINGS} readings")
-        if len(self.notes) > MAX_TEXT:
-            raise ValidationError(f"notes exceed {MAX_TEXT} characters")
-        check_text("the subject", self.subject)
-        check_text("the notes", self.notes)
-        if self.inspector is not None:
-            check_text("the inspector", self.inspector)
+        _check_fields(self.subject, self.readings, self.notes, self.inspector)
 
     @classmethod
     def draft(
@@ -166,6 +204,15 @@ class Inspection:
             readings=self.readings if readings is None else tuple(readings),
             notes=self.notes if notes is None else notes,
             inspector=self.inspector if inspector is None else inspector,
+        )
+
+    def edited(self, edit: DraftEdit, *, now: datetime) -> Inspection:
+        return self.revise(
+            now=now,
+            subject=edit.subject,
+            readings=edit.readings,
+            notes=edit.notes,
+            inspector=edit.inspector,
         )
 
     def submit(self, *, now: datetime) -> Inspection:

@@ -141,7 +141,7 @@ def _json_access(lines: LineWriter) -> Callable[[str, dict[str, Any]], None]:
     def write(event: str, fields: dict[str, Any]) -> None:
         line = {
             "event": event,
-            **structlog.contextvars.get_contextvars(),
+            **bound_fields(),
             **fields,
             "level": "info",
             "logger": "hexa.access",
@@ -152,6 +152,20 @@ def _json_access(lines: LineWriter) -> Callable[[str, dict[str, Any]], None]:
     return write
 
 
+def bound_fields() -> dict[str, Any]:
+    """What `structlog.contextvars.get_contextvars` answers, read from structlog's own
+    variables only: it walks every variable of the context (asyncio's, SQLAlchemy's...),
+    4 of an access line's 7 µs. structlog keeps one variable per bound name, unset as
+    Ellipsis (tests/unit/test_logs.py holds the two to the same answer)."""
+    return {
+        name[_PREFIX_LENGTH:]: value
+        for name, variable in _STRUCTLOG_VARIABLES.items()
+        if (value := variable.get()) is not Ellipsis
+    }
+
+
+_STRUCTLOG_VARIABLES = structlog.contextvars._CONTEXT_VARS
+_PREFIX_LENGTH = len(structlog.contextvars.STRUCTLOG_KEY_PREFIX)
 _second: tuple[int, str] = (0, "")
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from hexa.domain.attachments import Attachment
-from hexa.domain.inspections import Inspection, InspectionFilter
+from hexa.domain.inspections import DraftEdit, Inspection, InspectionFilter
 from hexa.domain.rules import Rule
 from hexa.ports.uow import UnitOfWork
 
@@ -32,6 +32,15 @@ class InspectionRepository(Protocol):
         `expected_version`. Raises `NotFound` if it is gone and `StaleVersion` if another
         writer replaced it first (at this call, or at commit for stores that only check
         there)."""
+        ...
+
+    async def revise_draft(
+        self, inspection_id: str, edit: DraftEdit, *, expected_version: int, now: datetime
+    ) -> Inspection | None:
+        """Applies `edit` if the inspection is a draft still at `expected_version`, and
+        answers it revised (next version, `updated_at` now). None when it is not — gone,
+        at another version, or no longer a draft — with nothing written: the caller reads
+        it to tell which. SQL does it in one statement, without reading it first."""
         ...
 
     async def delete(self, inspection_id: str, *, expected_version: int | None = None) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from hexa.domain.errors import StaleVersion
 from hexa.domain.identity import new_id
-from hexa.domain.inspections import Inspection, InspectionFilter, Reading
+from hexa.domain.inspections import DraftEdit, Inspection, InspectionFilter, Reading
 from hexa.domain.jobs import Job, JobProgress
 from hexa.domain.validation import VALIDATE_INSPECTION
 from hexa.ports.blobs import BlobStore
@@ -82,20 +82,25 @@ class InspectionService:
         notes: str | None = None,
         inspector: str | None = None,
     ) -> Inspection:
+        edit = DraftEdit(
+            subject=subject,
+            readings=None if readings is None else tuple(readings),
+            notes=notes,
+            inspector=inspector,
+        )
         async with self._uow() as uow:
-            current = await uow.inspections.get(inspection_id)
-            if current.version != if_version:
-                raise StaleVersion(
-                    f"inspection {inspection_id} is at version {current.version}, not {if_version}"
-                )
-            revised = current.revise(
-                now=self._clock.now(),
-                subject=subject,
-                readings=readings,
-                notes=notes,
-                inspector=inspector,
+            revised = await uow.inspections.revise_draft(
+                inspection_id, edit, expected_version=if_version, now=self._clock.now()
             )
-            await uow.inspections.update(revised, expected_version=if_version)
+            if revised is None:
+                current = await uow.inspections.get(inspection_id)  # gone: NotFound
+                if current.version != if_version:
+                    raise StaleVersion(
+                        f"inspection {inspection_id} is at version {current.version}, "
+                        f"not {if_version}"
+                    )
+                current.edited(edit, now=self._clock.now())  # no longer a draft: raises
+                raise AssertionError(f"the draft {inspection_id} was left as it was")
             await uow.commit()
         return revised
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from hexa.adapters.draft_edits import DraftsEditedByReading
 from hexa.adapters.memory.repositories import MemoryRepository
 from hexa.adapters.memory.tables import MemoryTables
 from hexa.domain.attachments import Attachment, AttachmentStatus
@@ -11,7 +12,7 @@ from hexa.domain.inspections import Inspection, InspectionFilter
 from hexa.domain.rules import Rule
 
 
-class MemoryInspectionRepository(MemoryRepository[Inspection]):
+class MemoryInspectionRepository(DraftsEditedByReading, MemoryRepository[Inspection]):
     async def page(
         self, *, limit: int, after: str | None = None, where: InspectionFilter | None = None
     ) -> list[Inspection]:

@@ -8,6 +8,7 @@ from datetime import datetime
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hexa.adapters.draft_edits import DraftsEditedByReading
 from hexa.adapters.inspection_records import (
     attachment_from,
     attachment_record,
@@ -23,7 +24,7 @@ from hexa.domain.inspections import Inspection, InspectionFilter
 from hexa.domain.rules import Rule
 
 
-class MongoInspectionRepository(MongoRepository[Inspection]):
+class MongoInspectionRepository(DraftsEditedByReading, MongoRepository[Inspection]):
     kind = "inspection"
     _record = staticmethod(inspection_record)
     _entity = staticmethod(inspection_from)

@@ -3,7 +3,9 @@ repositories."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -12,13 +14,14 @@ from hexa.adapters.inspection_records import (
     attachment_record,
     inspection_from,
     inspection_record,
+    reading_records,
     rule_from,
     rule_record,
 )
-from hexa.adapters.sql.repositories import SqlRepository
+from hexa.adapters.sql.repositories import SqlRepository, translated_errors
 from hexa.adapters.sql.tables import UtcDateTime, metadata
 from hexa.domain.attachments import Attachment, AttachmentStatus
-from hexa.domain.inspections import Inspection, InspectionFilter
+from hexa.domain.inspections import DraftEdit, Inspection, InspectionFilter, InspectionStatus
 from hexa.domain.rules import Rule
 
 inspections = sa.Table(
@@ -79,6 +82,20 @@ class SqlInspectionRepository(SqlRepository[Inspection]):
     _record = staticmethod(inspection_record)
     _entity = staticmethod(inspection_from)
 
+    async def revise_draft(
+        self, inspection_id: str, edit: DraftEdit, *, expected_version: int, now: datetime
+    ) -> Inspection | None:
+        changes = edit.changes()
+        values: dict[str, Any] = {f"v_{name}": value for name, value in changes.items()}
+        if edit.readings is not None:
+            values["v_readings"] = reading_records(edit.readings)
+        values |= {"w_id": inspection_id, "w_version": expected_version, "v_updated_at": now}
+        async with translated_errors(self.kind):
+            connection = await self._connect()
+            result = await connection.execute(_revision(frozenset(changes)), values)
+            row = result.first()
+        return None if row is None else inspection_from(row._mapping)
+
     async def page(
         self, *, limit: int, after: str | None = None, where: InspectionFilter | None = None
     ) -> list[Inspection]:
@@ -99,6 +116,26 @@ class SqlInspectionRepository(SqlRepository[Inspection]):
                 sa.func.lower(c.subject).like(sa.func.lower(sa.literal(pattern)), escape="/")
             )
         return await self._rows(query)
+
+
+@functools.cache
+def _revision(fields: frozenset[str]) -> sa.Update:
+    """The one statement of a draft's edit that changes `fields`: built once per set of
+    fields, so each call finds its compiled SQL at once (as `SqlRepository` does)."""
+    c = inspections.c
+    return (
+        sa.update(inspections)
+        .where(
+            c.id == sa.bindparam("w_id"),
+            c.version == sa.bindparam("w_version"),
+            c.status == InspectionStatus.DRAFT.value,
+        )
+        .values(
+            {name: sa.bindparam(f"v_{name}") for name in sorted(fields)}
+            | {"version": c.version + 1, "updated_at": sa.bindparam("v_updated_at")}
+        )
+        .returning(inspections)
+    )
 
 
 def _escaped(text: str) -> str:
