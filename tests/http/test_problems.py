@@ -91,3 +91,24 @@ async def test_unavailable_store_answers_503_with_retry_after(
     body = assert_problem(response, 503)
     assert int(response.headers["retry-after"]) > 0
     assert body["detail"] == "the database cannot be reached"
+
+
+async def test_an_unexpected_error_is_logged_once_and_not_raised_to_the_server(
+    app: FastAPI, hexa: Hexa, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Starlette raises the error again after its 500, for the server to log: uvicorn's
+    "Exception in ASGI application" was a second traceback of the same error."""
+
+    async def explode(user_id: str) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(hexa.users, "get", explode)
+    transport = httpx.ASGITransport(app=app)  # raises whatever the app raises
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers=admin_headers(hexa)
+    ) as http:
+        response = await http.get(f"{USERS}/someone")
+
+    assert_problem(response, 500)
+    tracebacks = [r for r in caplog.records if r.exc_info and r.exc_info[0] is RuntimeError]
+    assert len(tracebacks) == 1, [r.getMessage() for r in tracebacks]

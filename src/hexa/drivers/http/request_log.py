@@ -77,6 +77,11 @@ class RequestLog:
         tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
             await self.app(scope, receive, identified)
+        except Exception:
+            if scope["type"] != "http":
+                raise
+            # Starlette's error middleware answered the 500 and our handler logged the
+            # error; it raises it again only for the server, which would log it twice.
         finally:
             if log.isEnabledFor(logging.INFO):
                 event = "request" if scope["type"] == "http" else "websocket"
