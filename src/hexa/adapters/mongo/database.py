@@ -50,6 +50,11 @@ class MongoDatabase:
             await self.db.job_outbox.create_index(
                 [("outcome", ASCENDING), ("_id", DESCENDING)], name="ix_job_outbox_outcome_id"
             )
+            # The audit log's filters, newest first (as ix_audit_entries_* in SQL).
+            for field in ("action", "actor"):
+                await self.db.audit.create_index(
+                    [(field, ASCENDING), ("_id", DESCENDING)], name=f"ix_audit_{field}_id"
+                )
             # At most one retry of a failed job; entries that retry nothing have no value.
             await self.db.job_outbox.create_index(
                 [("retry_of", ASCENDING)],
