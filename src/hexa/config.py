@@ -4,35 +4,27 @@ starts. A wrong value stops start-up with one line naming the setting."""
 from __future__ import annotations
 
 import importlib.util
-import re
 from typing import Literal
 
-from pydantic import (
-    Field,
-    SecretStr,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
-from hexa.server_urls import check_http_endpoint, check_mongo_uri, check_redis_url
+from hexa.setting_values import (
+    Bucket,
+    DatabaseUrl,
+    HttpEndpoint,
+    LogFormat,
+    LogLevel,
+    MongoUri,
+    RedisUrl,
+    Region,
+    S3Prefix,
+)
 
 RepositoryBackend = Literal["memory", "sql", "mongo"]
-LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 - refused outside dev
 DEV_API_KEY_PEPPER = "dev-only-insecure-api-key-pepper-change-me"  # noqa: S105 - likewise
 MIN_JWT_SECRET_BYTES = 32
-
-_ASYNC_DRIVERS = {
-    "sqlite": "sqlite+aiosqlite",
-    "postgres": "postgresql+asyncpg",
-    "postgresql": "postgresql+asyncpg",
-}
-
 
 # Their values may carry passwords: errors name them without echoing the value.
 _SECRET_BEARING = {
@@ -46,8 +38,6 @@ _SECRET_BEARING = {
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
 }
-# An S3 key prefix: folders of safe characters, ending in `/` when not empty.
-_S3_PREFIX = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9._-]{0,99}/){0,8}")
 MAX_PRESIGN_TTL = 3600
 
 
@@ -58,7 +48,7 @@ class ConfigError(Exception):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
-    database_url: str = "sqlite+aiosqlite:///./var/hexa.db"
+    database_url: DatabaseUrl = "sqlite+aiosqlite:///./var/hexa.db"
     # The SQL pool of each process: connections kept, extra ones allowed under load, and
     # how long a request waits for one before it answers 503. Kept connections cover a
     # process's usual concurrency: an overflow connection is opened for one request and
@@ -71,8 +61,8 @@ class Settings(BaseSettings):
     # past these the database counts as down (503) instead of holding requests forever.
     db_connect_timeout: float = Field(5.0, gt=0, le=300)
     db_command_timeout: float = Field(10.0, gt=0, le=3600)
-    mongo_uri: str | None = None
-    redis_url: str | None = None
+    mongo_uri: MongoUri = None
+    redis_url: RedisUrl = None
     redis_host: str | None = None
     redis_port: int = Field(6379, ge=1, le=65535)
     persistence: RepositoryBackend = "sql"
@@ -102,12 +92,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(20 * 1024 * 1024, gt=0)
     blob_backend: Literal["local", "sql", "s3"] = "local"
     blob_dir: str = "./var/blobs"
-    s3_bucket: str | None = None
-    s3_prefix: str = ""
-    s3_region: str | None = None
-    aws_region: str | None = None
-    s3_endpoint: str | None = None
-    s3_public_endpoint: str | None = None
+    s3_bucket: Bucket = None
+    s3_prefix: S3Prefix = ""
+    s3_region: Region = None
+    aws_region: Region = None
+    s3_endpoint: HttpEndpoint = None
+    s3_public_endpoint: HttpEndpoint = None
     # Unset: the platform's credentials (an instance role, IRSA, EKS Pod Identity).
     aws_access_key_id: str | None = None
     aws_secret_access_key: SecretStr | None = None
@@ -143,78 +133,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     # Unset: readable lines in dev, JSON lines elsewhere (see `resolved_log_format`).
-    log_format: Literal["json", "console"] | None = None
+    log_format: LogFormat = None
     log_level: LogLevel = "INFO"
-
-    @field_validator("log_format", "log_level", mode="before")
-    @classmethod
-    def _any_case(cls, value: object, info: ValidationInfo) -> object:
-        """`info` or `INFO`, `JSON` or `json`: operators type both."""
-        if not isinstance(value, str):
-            return value
-        value = value.strip()
-        return value.upper() if info.field_name == "log_level" else value.lower()
-
-    @field_validator("database_url")
-    @classmethod
-    def _async_database_url(cls, value: str) -> str:
-        """Plain `postgresql://` and `sqlite://` URLs get their async driver."""
-        try:
-            url = make_url(value)
-        except ArgumentError:
-            raise ValueError(
-                "not a database URL (e.g. sqlite+aiosqlite:///./var/hexa.db)"
-            ) from None
-        backend = url.get_backend_name()
-        if backend not in ("sqlite", "postgresql"):
-            raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
-        if url.drivername in _ASYNC_DRIVERS:
-            url = url.set(drivername=_ASYNC_DRIVERS[url.drivername])
-        if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
-            raise ValueError(f"driver {url.drivername!r} is not async: use aiosqlite or asyncpg")
-        return url.render_as_string(hide_password=False)
-
-    @field_validator("redis_url")
-    @classmethod
-    def _redis_url(cls, value: str | None) -> str | None:
-        if value:
-            check_redis_url(value)
-        return value or None
-
-    @field_validator("s3_endpoint", "s3_public_endpoint")
-    @classmethod
-    def _s3_endpoint(cls, value: str | None) -> str | None:
-        return check_http_endpoint(value) if value else None
-
-    @field_validator("s3_prefix")
-    @classmethod
-    def _s3_prefix(cls, value: str) -> str:
-        if value and not value.endswith("/"):
-            value += "/"  # `hexa` and `hexa/` mean the same folder
-        if not _S3_PREFIX.fullmatch(value) or ".." in value:
-            raise ValueError("folders of letters, digits, '.', '_' and '-', e.g. hexa/prod/")
-        return value
-
-    @field_validator("s3_region", "aws_region")
-    @classmethod
-    def _region(cls, value: str | None) -> str | None:
-        if value and not re.fullmatch(r"[a-z]{2}(-[a-z0-9]+){1,4}", value):
-            raise ValueError("not a region name (e.g. eu-west-3)")
-        return value or None
-
-    @field_validator("s3_bucket")
-    @classmethod
-    def _s3_bucket(cls, value: str | None) -> str | None:
-        if value and not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", value):
-            raise ValueError("not a bucket name: 3 to 63 of a-z, 0-9, '.' and '-'")
-        return value or None
-
-    @field_validator("mongo_uri")
-    @classmethod
-    def _mongo_uri(cls, value: str | None) -> str | None:
-        if value:
-            check_mongo_uri(value)
-        return value or None
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
