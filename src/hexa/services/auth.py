@@ -7,7 +7,6 @@ answers the same way at once, mailing in the background.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +28,7 @@ from hexa.ports.clock import Clock
 from hexa.ports.security import AccessTokens, Mailer, PasswordHasher, RateLimiter
 from hexa.ports.uow import UnitOfWork, UnitOfWorkFactory
 from hexa.services.audit import record
+from hexa.services.mailed_tokens import MailedTokens
 from hexa.services.principals import PrincipalCache
 
 log = logging.getLogger(__name__)
@@ -75,12 +75,10 @@ class AuthService:
         self._clock = clock
         self._hasher = hasher
         self._tokens = tokens
-        self._mailer = mailer
         self._limiter = limiter
-        self._key = token_key
         self._policy = policy
         self._principals = principals
-        self._mailing: set[asyncio.Task[None]] = set()
+        self._mailed = MailedTokens(mailer, clock, token_key)
 
     # -- registration ---------------------------------------------------------------
 
@@ -96,10 +94,10 @@ class AuthService:
             await uow.users.add(user)
             await record(uow, self._clock, f"user:{user.id}", "user.registered", f"user:{user.id}")
             await uow.commit()
-        token = one_time_tokens.make(
-            self._key, one_time_tokens.VERIFY, user, lifetime=self._policy.verify_lifetime, now=now
+        token = self._mailed.make(
+            one_time_tokens.VERIFY, user, lifetime=self._policy.verify_lifetime
         )
-        self._mail_later(
+        self._mailed.mail_later(
             user.email,
             "Verify your Hexa account",
             f"Your verification token: {token}\n"
@@ -109,7 +107,7 @@ class AuthService:
 
     async def verify(self, token: str) -> User:
         async with self._uow() as uow:
-            user = await self._user_for(uow, one_time_tokens.VERIFY, token)
+            user = await self._mailed.user_for(uow, one_time_tokens.VERIFY, token)
             verified = user.verify(now=self._clock.now())
             await uow.users.update(verified, expected_version=user.version)
             await record(uow, self._clock, f"user:{user.id}", "user.verified", f"user:{user.id}")
@@ -240,21 +238,17 @@ class AuthService:
             user = await uow.users.by_email(email)
         if user is None or not user.active:
             return None
-        token = one_time_tokens.make(
-            self._key,
-            one_time_tokens.RESET,
-            user,
-            lifetime=self._policy.reset_lifetime,
-            now=self._clock.now(),
+        token = self._mailed.make(one_time_tokens.RESET, user, lifetime=self._policy.reset_lifetime)
+        self._mailed.mail_later(
+            user.email, "Reset your Hexa password", f"Your reset token: {token}"
         )
-        self._mail_later(user.email, "Reset your Hexa password", f"Your reset token: {token}")
         return token if self._policy.reveal_mail_tokens else None
 
     async def reset_password(self, token: str, password: str) -> None:
         check_password_strength(password)
         now = self._clock.now()
         async with self._uow() as uow:
-            user = await self._user_for(uow, one_time_tokens.RESET, token)
+            user = await self._mailed.user_for(uow, one_time_tokens.RESET, token)
             changed = user.with_password_hash(self._hasher.hash(password), now=now)
             await uow.users.update(changed, expected_version=user.version)
             for session in await uow.sessions.of_user(user.id):
@@ -322,32 +316,6 @@ class AuthService:
         raise RateLimited(
             "too many sign-in attempts; try again later", decision.retry_after_seconds
         )
-
-    async def _user_for(self, uow: UnitOfWork, purpose: str, token: str) -> User:
-        user_id = one_time_tokens.user_id_of(token)
-        invalid = Unauthenticated("the token is invalid or has expired")
-        if user_id is None:
-            raise invalid
-        try:
-            user = await uow.users.get(user_id)
-        except NotFound:
-            raise invalid from None
-        if not one_time_tokens.is_valid(self._key, purpose, token, user, now=self._clock.now()):
-            raise invalid
-        return user
-
-    def _mail_later(self, to: str, subject: str, body: str) -> None:
-        """Sends in the background: the answer's timing must not depend on the mail."""
-
-        async def send() -> None:
-            try:
-                await self._mailer.send(to=to, subject=subject, body=body)
-            except Exception:
-                log.exception("mail to %s failed", to)
-
-        task = asyncio.create_task(send())
-        self._mailing.add(task)
-        task.add_done_callback(self._mailing.discard)
 
 
 async def _session(uow: UnitOfWork, session_id: str) -> Session | None:
