@@ -163,6 +163,12 @@ def parse(package: str, name: str, specs: list[str], root: Path) -> Aggregate:
         raise Refused(
             f"NAME {name!r} is taken: a table, a line of revisions or a unit-of-work name"
         )
+    clashing = {f"{verb}_{name}" for verb in _ROUTE_VERBS} & _route_names(root, package)
+    if clashing:
+        raise Refused(
+            f"NAME {name!r} is taken: a route is named {sorted(clashing)[0]} already "
+            "(route names are the API's operationIds)"
+        )
     if not specs:
         raise Refused('FIELDS is empty: name at least one, e.g. FIELDS="serial:text"')
     fields: list[Field] = []
@@ -199,6 +205,18 @@ def _tables_and_lines(root: Path, package: str) -> set[str]:
         found |= set(re.findall(r'sa\.Table\(\s*"([a-z_0-9]+)"', module.read_text()))
     for revision in (root / "db/migrations/versions").rglob("*.py"):
         found |= set(re.findall(r'branch_labels = \("([a-z_0-9]+)",\)', revision.read_text()))
+    return found
+
+
+# The routes an aggregate gets, `{verb}_{name}` (`list_rule`...).
+_ROUTE_VERBS = ("list", "create", "get", "revise", "delete")
+
+
+def _route_names(root: Path, package: str) -> set[str]:
+    """The names of the project's routes: its async functions under drivers/http/routes."""
+    found: set[str] = set()
+    for module in (root / f"src/{package}/drivers/http/routes").glob("*.py"):
+        found |= set(re.findall(r"^async def ([a-z_0-9]+)\(", module.read_text(), re.M))
     return found
 
 

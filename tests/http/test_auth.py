@@ -158,7 +158,7 @@ async def test_password_reset_is_single_use_and_ends_sessions(
 
 
 async def _mailed_token(hexa: Hexa, marker: str) -> str:
-    mailer = hexa.auth._mailer  # the ConsoleMailer the test app was built with
+    mailer = hexa.mailer  # the ConsoleMailer the test app was built with
     assert isinstance(mailer, ConsoleMailer)
     for _ in range(100):
         for mail in reversed(mailer.sent):

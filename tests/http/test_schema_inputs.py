@@ -19,7 +19,7 @@ from hexa.domain.errors import ValidationError
 from hexa.domain.users import MIN_PASSWORD, normalized_email
 from hexa.drivers.http import openapi
 from hexa.drivers.http.identity_schemas import EMAIL
-from hexa.drivers.http.openapi_inputs import CURSOR, IF_MATCH, KEPT_TEXT
+from hexa.drivers.http.openapi_inputs import CURSOR, IF_MATCH, KEPT_TEXT, NOT_BLANK
 from tests.http.api import USERS, assert_problem
 from tests.http.test_docs import _get
 
@@ -44,8 +44,8 @@ async def test_the_shared_parameters_say_what_is_read(hexa: Hexa) -> None:
     assert _parameter(users, "cursor")["schema"]["pattern"] == CURSOR
     assert _parameter(change, "if-match")["schema"]["pattern"] == IF_MATCH
     assert _parameter(change, "user_id")["schema"]["pattern"] == KEPT_TEXT
-    key = document["components"]["schemas"]["ApiKeyIn"]["properties"]["name"]
-    assert key["pattern"] == KEPT_TEXT
+    key = document["components"]["schemas"]["ApiKeyIn"]["properties"]
+    assert key["name"]["pattern"] == NOT_BLANK  # its own: kept text, not only spaces
 
 
 async def test_credentials_say_what_an_email_and_a_new_password_are(hexa: Hexa) -> None:
@@ -106,3 +106,9 @@ def test_operation_ids_are_route_names_and_two_alike_stop_start_up() -> None:
     openapi.install(app, routes[:1])
     app.router.routes.extend(routes[:1])
     assert app.openapi()["paths"]["/a"]["get"]["operationId"] == "read_thing"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=12) | st.text(alphabet=" \t\n\x0b\x0c\r\x1c\x85\xa0\u2028\u3000\ufeff"))
+def test_not_blank_is_what_strip_leaves_something_of(text: str) -> None:
+    assert bool(re.match(NOT_BLANK, text)) == bool(text.strip() and "\x00" not in text), text

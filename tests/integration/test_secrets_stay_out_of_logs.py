@@ -58,7 +58,7 @@ async def graph(tmp_path: Path) -> AsyncIterator[Hexa]:
 
 
 async def _mailed(hexa: Hexa, marker: str) -> str:
-    mailer = hexa.auth._mailer
+    mailer = hexa.mailer
     assert isinstance(mailer, ConsoleMailer)
     for _ in range(100):
         for mail in reversed(mailer.sent):

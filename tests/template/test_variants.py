@@ -172,8 +172,9 @@ def test_renaming_again_changes_nothing(project: Project) -> None:
         (("NAME=gauge", "FIELDS=reading:blob"), "the type is one of"),
         (("NAME=gauge", "FIELDS=reading:text reading:integer"), "is named twice"),
         (("NAME=gauge", "FIELDS=version:integer"), "a name every aggregate has"),
+        (("NAME=api_key", "FIELDS=serial:text"), "a route is named create_api_key"),
     ],
-    ids=["exists", "keyword", "type", "twice", "reserved"],
+    ids=["exists", "keyword", "type", "twice", "reserved", "route"],
 )
 def test_an_aggregate_it_cannot_make_is_one_line_and_nothing_written(
     projects: dict[str, Future[Project]], arguments: tuple[str, ...], says: str

@@ -187,6 +187,7 @@ async def build(
             users=UserAdminService(uow, clock, hasher, principals),
             audit=AuditService(uow),
             tokens=tokens,
+            mailer=mailer,
             metrics=MetricsReader(jobs.queue, shared.tally, api_keys, runner.kinds),
             areas={type(service): service for area in areas for service in area.services},
             pool_usage=_pool_usage(backends),

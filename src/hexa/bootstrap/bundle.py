@@ -11,7 +11,7 @@ from hexa.domain.jobs import JobProgress
 from hexa.ports.blobs import BlobGrants, BlobStore
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import Heartbeat, JobQueue, ProgressStore
-from hexa.ports.security import AccessTokens
+from hexa.ports.security import AccessTokens, Mailer
 from hexa.services.api_keys import ApiKeyService
 from hexa.services.audit import AuditService
 from hexa.services.auth import AuthService
@@ -51,6 +51,8 @@ class Hexa:
     users: UserAdminService
     audit: AuditService
     tokens: AccessTokens
+    # What sends the mails of sign-up and password reset (tests read the console one's).
+    mailer: Mailer
     metrics: MetricsReader
     # Where packets, reports and attachments live; the app's blob routes stream through
     # it when it cannot sign links of its own.

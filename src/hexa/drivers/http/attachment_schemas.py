@@ -5,22 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from hexa.domain.attachments import ALLOWED_TYPES, Attachment
+from hexa.domain.attachments import ALLOWED_TYPES, MAX_FILENAME, Attachment
 from hexa.drivers.http.schemas import Whole
 from hexa.ports.blobs import UploadTicket
+
+_TYPES: list[JsonValue] = [*sorted(ALLOWED_TYPES)]
 
 
 class AttachmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    filename: str = Field(min_length=1, max_length=1024, description="shown, never a path")
+    filename: str = Field(min_length=1, max_length=MAX_FILENAME, description="shown, never a path")
     content_type: str = Field(
         min_length=1,
         max_length=200,
-        description="a media type the service takes (parameters such as charset allowed)",
-        json_schema_extra={"enum": [kind for kind in sorted(ALLOWED_TYPES)]},
+        description="one of the media types the service takes (it also reads them in any "
+        "case and with parameters, `text/plain; charset=utf-8`)",
+        json_schema_extra={"enum": _TYPES},
     )
     size: Whole = Field(ge=1, description="bytes; the upload must be exactly this long")
     upload_method: Literal["PUT", "POST"] = Field(

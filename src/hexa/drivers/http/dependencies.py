@@ -69,6 +69,17 @@ def utc(moment: datetime) -> datetime:
         raise ValidationError(f"{moment.isoformat()} is out of range in UTC") from None
 
 
+def bound(moment: datetime) -> datetime:
+    """A list filter's bound in UTC. One the calendar cannot hold in UTC lies beyond its
+    first or last moment, and filters as that moment would: `since` the year 1 keeps
+    everything, as the schema's `date-time` lets a client say it."""
+    try:
+        return utc(moment)
+    except ValidationError:
+        end = datetime.min if moment.year == 1 else datetime.max
+        return end.replace(tzinfo=UTC)
+
+
 def encode_cursor(after: str | None) -> str | None:
     if after is None:
         return None
@@ -105,7 +116,8 @@ async def paging(
 
 PagingParams = Annotated[Paging, Depends(paging)]
 
-_ETAG = re.compile(r'^\s*(?:(?:W/)?"(\d{1,18})"|(\d{1,18}))\s*$')
+# A version as the ETag gave it, with the header's own blanks (`openapi_inputs.IF_MATCH`).
+_ETAG = re.compile(r'^[ \t]*(?:(?:W/)?"([0-9]{1,18})"|([0-9]{1,18}))[ \t]*$')
 
 
 def etag(version: int) -> str:
@@ -113,7 +125,7 @@ def etag(version: int) -> str:
 
 
 def _version(if_match: str | None) -> int | None:
-    if if_match is None or if_match.strip() == "*":
+    if if_match is None or if_match.strip(" \t") == "*":
         return None
     found = _ETAG.match(if_match)
     if not found:

@@ -13,6 +13,7 @@ from hexa.domain.access import Role, Scope
 from hexa.domain.api_keys import ApiKey
 from hexa.domain.audit import AuditEntry
 from hexa.domain.users import MAX_PASSWORD, MIN_PASSWORD, User
+from hexa.drivers.http.openapi_inputs import NOT_BLANK, SPACES
 from hexa.drivers.http.schemas import Whole
 
 
@@ -31,19 +32,25 @@ class _In(BaseModel):
 
 
 # What `normalized_email` takes, for the schema only: the domain refuses the rest, with a
-# clearer message than a pattern's. The spaces are those of `str.isspace`, spelled out:
-# `\s` differs between Python, ECMAScript and Rust, the engines that read this pattern.
-_SPACE = (
-    "\\t-\\r\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
-)
-_NOT = f"{_SPACE}\\u0000"
-EMAIL: JsonDict = {"pattern": f"^[{_SPACE}]*[^@{_NOT}]+@[^{_NOT}]*\\.[^{_NOT}]*[{_SPACE}]*$"}
+# clearer message than a pattern's.
+_NOT = f"{SPACES}\\u0000"
+EMAIL: JsonDict = {"pattern": f"^[{SPACES}]*[^@{_NOT}]+@[^{_NOT}]*\\.[^{_NOT}]*[{SPACES}]*$"}
 NEW_PASSWORD: JsonDict = {"minLength": MIN_PASSWORD}
 
 
 class Credentials(_In):
+    """A sign-up: an email address and a new password."""
+
     email: str = Field(max_length=254, description="an email address", json_schema_extra=EMAIL)
     password: str = Field(max_length=MAX_PASSWORD, json_schema_extra=NEW_PASSWORD)
+
+
+class SignIn(_In):
+    """A sign-in: any password is tried, whatever the policy says of new ones (a policy
+    raised since must not lock a client out of asking)."""
+
+    email: str = Field(max_length=254, description="an email address", json_schema_extra=EMAIL)
+    password: str = Field(max_length=MAX_PASSWORD)
 
 
 class TokenIn(_In):
@@ -108,7 +115,7 @@ class UserChange(_In):
 
 
 class ApiKeyIn(_In):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, json_schema_extra={"pattern": NOT_BLANK})
     scopes: list[Scope] = Field(min_length=1)
     expires_at: TimeText | None = None
 

@@ -102,7 +102,8 @@ def complete(document: dict[str, Any], routes: list[APIRoute]) -> None:
             if needs_version:
                 versioned.add((route.path_format, method.lower()))
             responses = operation["responses"]
-            for status in sorted(_implied(route, operation, guarded)):
+            implied = _implied(operation, route.path_format, guarded, needs_version)
+            for status in sorted(implied):
                 if str(status) not in responses or status == 422:
                     responses[str(status)] = _problem(status)
             if guarded:
@@ -131,7 +132,7 @@ def _name_the_scopes(schemas: dict[str, Any]) -> None:
             scopes["items"] = {"type": "string", "enum": known}
 
 
-def _implied(route: APIRoute, operation: dict[str, Any], guarded: bool) -> set[int]:
+def _implied(operation: dict[str, Any], path: str, guarded: bool, needs_version: bool) -> set[int]:
     parameters = {(p["in"], p["name"]) for p in operation.get("parameters", ())}
     statuses: set[int] = set()
     if guarded:
@@ -146,9 +147,9 @@ def _implied(route: APIRoute, operation: dict[str, Any], guarded: bool) -> set[i
         statuses.add(400)
     if ("header", "if-match") in parameters:
         statuses |= {400, 412}
-        if any(d.call is required_version for d in _dependencies(route.dependant)):
+        if needs_version:
             statuses.add(428)
-    if route.path_format not in NEVER_UNAVAILABLE:
+    if path not in NEVER_UNAVAILABLE:
         statuses.add(503)
     return statuses
 

@@ -19,6 +19,13 @@ from hexa.drivers.http.guarded import INT_RANGE
 # Any text but NUL (`hexa.domain.text.flaw`). The other text it refuses, a lone surrogate,
 # is not Unicode at all: no valid JSON Schema string holds one, and patterns cannot name it.
 KEPT_TEXT = "^[^\\u0000]*$"
+# The spaces of `str.isspace`, which `strip()` takes off, spelled out: `\\s` differs
+# between Python, ECMAScript and Rust, the engines that read these patterns.
+SPACES = (
+    "\\t-\\r\\u001c-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+# Kept text with something besides spaces: a name or a subject (`not x.strip()` refused).
+NOT_BLANK = f"^[^\\u0000]*[^{SPACES}\\u0000][^\\u0000]*$"
 # As `dependencies._ETAG` reads it: `"3"`, `W/"3"` or a bare 3; `*` where it is optional.
 VERSION = '(W/)?"[0-9]{1,18}"|[0-9]{1,18}'
 IF_MATCH = f"^[ \\t]*(\\*|{VERSION})[ \\t]*$"

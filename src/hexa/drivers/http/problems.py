@@ -124,6 +124,10 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+# The field every tagged union of the API is told apart by (a rule's `kind`).
+UNION_TAG = "kind"
+
+
 async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = [
@@ -137,20 +141,14 @@ async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
 
 def _location(loc: tuple[Any, ...], body: Any) -> str:
     """Where in the request, as the client wrote it. Pydantic names the member of a tagged
-    union it tried (`body.max.params.max` for a rule of kind max): a step that is no key of
-    the object there, while the step after it is, is such a tag and is left out."""
-    parts: list[str] = []
+    union it tried (`body.max.params.max` for a rule of kind max): a step that is the
+    object's own tag (its `kind`) is that name, not a place, and is left out."""
+    parts: list[str] = [str(loc[0])] if loc else []
     node = body if loc[:1] == ("body",) else None
-    for index, step in enumerate(loc):
-        if index == 0:
-            parts.append(str(step))
-            continue
-        if (
-            isinstance(node, dict)
-            and step not in node
-            and index + 1 < len(loc)
-            and loc[index + 1] in node
-        ):
+    untagged = None  # the object whose tag was left out: once, the next step is a field
+    for step in loc[1:]:
+        if isinstance(node, dict) and node is not untagged and step == node.get(UNION_TAG):
+            untagged = node
             continue
         parts.append(str(step))
         node = _step(node, step)

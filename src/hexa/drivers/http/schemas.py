@@ -13,8 +13,9 @@ Item = TypeVar("Item")
 
 
 def _whole(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)  # JSON Schema's integer: 3.0 is one, "3" is not
+    # JSON Schema's integer: 3.0 is one, "3" is not; and 64-bit, as the guard keeps them.
+    if isinstance(value, float) and value.is_integer() and -(2**63) <= value < 2**63:
+        return int(value)
     return value
 
 

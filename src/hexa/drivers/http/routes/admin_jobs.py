@@ -16,8 +16,8 @@ from hexa.drivers.http.dependencies import (
     PagingParams,
     RequestId,
     Services,
+    bound,
     encode_cursor,
-    utc,
 )
 from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.openapi import problems
@@ -76,7 +76,7 @@ async def list_jobs(
         before=paging.after,
         status=status,
         kind=JobKind(kind) if kind else None,
-        since=None if since is None else utc(since),
+        since=None if since is None else bound(since),
     )
     return PageOut(
         items=[ListedJobOut.of_record(r) for r in page.items],

@@ -23,6 +23,7 @@ from hexa.drivers.http.identity_schemas import (
     PasswordReset,
     RefreshIn,
     Registered,
+    SignIn,
     TokenIn,
     TokensOut,
     UserOut,
@@ -50,9 +51,7 @@ async def verify(body: TokenIn, hexa: Services) -> UserOut:
 
 
 @router.post("/login", responses=problems(401, 403, 429))
-async def login(
-    body: Credentials, request: Request, hexa: Services, response: Response
-) -> TokensOut:
+async def login(body: SignIn, request: Request, hexa: Services, response: Response) -> TokensOut:
     """Tokens in the answer and as HTTP-only cookies. Rate limited per account and per
     client address (429 with Retry-After)."""
     address = request.client.host if request.client else "unknown"

@@ -22,9 +22,9 @@ from hexa.drivers.http.dependencies import (
     RequestId,
     RequiredVersion,
     Services,
+    bound,
     encode_cursor,
     etag,
-    utc,
 )
 from hexa.drivers.http.guarded import GuardedRoute
 from hexa.drivers.http.inspection_schemas import InspectionIn, InspectionOut, InspectionPatch
@@ -65,8 +65,8 @@ async def list_inspections(
     where = InspectionFilter(
         status=status,
         subject_contains=q or None,
-        since=None if since is None else utc(since),
-        until=None if until is None else utc(until),
+        since=None if since is None else bound(since),
+        until=None if until is None else bound(until),
     )
     page = await hexa.service(InspectionService).page(
         limit=paging.limit, after=paging.after, where=where

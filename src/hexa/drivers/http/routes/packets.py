@@ -42,7 +42,10 @@ def body_limits(settings: Settings) -> dict[str, int]:
                         "type": "object",
                         "properties": {
                             "file": {
+                                # A file part (a client sends it with a filename), of
+                                # UTF-8 text: `contentMediaType` alone reads as a form value.
                                 "type": "string",
+                                "format": "binary",
                                 "contentMediaType": "text/csv",
                                 "description": "UTF-8 text: CSV, or JSON lines",
                             }
