@@ -40,7 +40,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_keep_alive=settings.http_keepalive_seconds,
         # Logging is ours (LOG_FORMAT, LOG_LEVEL), and so is the access event, one per
         # request with its route and caller: uvicorn's own would be a second line.

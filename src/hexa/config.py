@@ -19,6 +19,7 @@ from hexa.setting_values import (
     RedisUrl,
     Region,
     S3Prefix,
+    TrustedProxies,
 )
 
 RepositoryBackend = Literal["memory", "sql", "mongo"]
@@ -127,6 +128,10 @@ class Settings(BaseSettings):
     # idle timeout (60 s on AWS ALB and nginx), or it closes a connection the balancer is
     # about to reuse and a client gets a 502.
     http_keepalive_seconds: int = Field(75, ge=1, le=3600)
+    # The proxies whose X-Forwarded-For and X-Forwarded-Proto `hexa serve` believes: the
+    # client address of the access event and of the sign-in limit per address is theirs
+    # to say. Any other peer is the client itself.
+    forwarded_allow_ips: TrustedProxies = "127.0.0.1"
     metrics_public: bool = True
     worker_metrics_port: int | None = Field(None, ge=1, le=65535)
     ws_heartbeat_seconds: float = Field(15.0, gt=0, le=300)

@@ -4,6 +4,7 @@ with one line naming the setting."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated, Literal
 
@@ -74,6 +75,24 @@ def _bucket(value: str | None) -> str | None:
     return value or None
 
 
+def _trusted_proxies(value: str) -> str:
+    """Addresses and networks, comma-separated, or `*`: checked here, since uvicorn reads
+    a malformed one as a name no peer has, and trusts nobody without a word."""
+    entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+    if not entries:
+        raise ValueError("name the proxies' addresses or networks, or *")
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry) if "/" in entry else ipaddress.ip_address(entry)
+        except ValueError:
+            raise ValueError(
+                f"{entry!r} is not an IP address, a network (10.0.0.0/8) or *"
+            ) from None
+    return ",".join(entries)
+
+
 def _upper(value: object) -> object:
     return value.strip().upper() if isinstance(value, str) else value
 
@@ -89,6 +108,7 @@ HttpEndpoint = Annotated[str | None, AfterValidator(_http_endpoint)]
 S3Prefix = Annotated[str, AfterValidator(_s3_prefix)]
 Region = Annotated[str | None, AfterValidator(_region)]
 Bucket = Annotated[str | None, AfterValidator(_bucket)]
+TrustedProxies = Annotated[str, AfterValidator(_trusted_proxies)]
 # `info` or `INFO`, `JSON` or `json`: operators type both.
 LogLevel = Annotated[
     Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], BeforeValidator(_upper)

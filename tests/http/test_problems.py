@@ -112,3 +112,25 @@ async def test_an_unexpected_error_is_logged_once_and_not_raised_to_the_server(
     assert_problem(response, 500)
     tracebacks = [r for r in caplog.records if r.exc_info and r.exc_info[0] is RuntimeError]
     assert len(tracebacks) == 1, [r.getMessage() for r in tracebacks]
+
+
+async def test_an_error_of_the_500_handler_itself_still_reaches_the_server(
+    app: FastAPI, hexa: Hexa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the error the handler logged is kept from the server: another (here, the
+    handler's own) goes on, so it is logged somewhere."""
+
+    async def explode(user_id: str) -> None:
+        raise RuntimeError("boom")
+
+    def broken_log(*args: object, **kwargs: object) -> None:
+        raise OSError("the log is gone")
+
+    monkeypatch.setattr(hexa.users, "get", explode)
+    monkeypatch.setattr("hexa.drivers.http.problems.log.error", broken_log)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers=admin_headers(hexa)
+    ) as http:
+        with pytest.raises(OSError, match="the log is gone"):
+            await http.get(f"{USERS}/someone")

@@ -35,6 +35,10 @@ async def test_bound_fields_are_structlogs_own_answer() -> None:
         return bound_fields()
 
     assert await asyncio.create_task(elsewhere()) == {"job_id": "j2", "task": "t"}
+    with structlog.contextvars.bound_contextvars(job_id="j3", attempt=2):
+        _same()
+        assert bound_fields() == {"job_id": "j3", "attempt": 2}
+    assert bound_fields() == {"job_id": "j2"}
     assert "task" not in bound_fields()  # a task's context is its own copy
     structlog.contextvars.reset_contextvars(**tokens)
     _same()

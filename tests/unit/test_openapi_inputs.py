@@ -112,11 +112,11 @@ def test_if_match_is_a_version_and_required_where_a_428_says_so() -> None:
 
 def test_the_patterns_match_what_the_api_reads_and_writes() -> None:
     for value in ('"3"', 'W/"3"', "3", ' "12" ', f'"{10**17}"'):
-        assert _ETAG.match(value)
+        assert _ETAG.fullmatch(value)
         assert re.match(IF_MATCH_VERSION, value)
     for value in ('"-1"', "latest", '"3', "", f'"{10**18}"'):
         assert not re.match(IF_MATCH, value)
-        assert not _ETAG.match(value)
+        assert not _ETAG.fullmatch(value)
     assert re.match(IF_MATCH, "*")
     assert not re.match(IF_MATCH_VERSION, "*")  # `*` is no version: a 428 where one is needed
     for after in ("0", "24000", "01a252b4-98d9-74f3-8321-bfb4e9115778", "kid_ABC-123"):  # ids

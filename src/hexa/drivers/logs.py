@@ -157,14 +157,17 @@ def bound_fields() -> dict[str, Any]:
     variables only: it walks every variable of the context (asyncio's, SQLAlchemy's...),
     4 of an access line's 7 µs. structlog keeps one variable per bound name, unset as
     Ellipsis (tests/unit/test_logs.py holds the two to the same answer)."""
+    if _STRUCTLOG_VARIABLES is None:
+        return structlog.contextvars.get_contextvars()
     return {
         name[_PREFIX_LENGTH:]: value
-        for name, variable in _STRUCTLOG_VARIABLES.items()
+        for name, variable in tuple(_STRUCTLOG_VARIABLES.items())
         if (value := variable.get()) is not Ellipsis
     }
 
 
-_STRUCTLOG_VARIABLES = structlog.contextvars._CONTEXT_VARS
+# Private to structlog: a release without it falls back to `get_contextvars`.
+_STRUCTLOG_VARIABLES: dict[str, Any] | None = getattr(structlog.contextvars, "_CONTEXT_VARS", None)
 _PREFIX_LENGTH = len(structlog.contextvars.STRUCTLOG_KEY_PREFIX)
 _second: tuple[int, str] = (0, "")
 

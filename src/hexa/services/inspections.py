@@ -82,6 +82,8 @@ class InspectionService:
         notes: str | None = None,
         inspector: str | None = None,
     ) -> Inspection:
+        # A malformed edit is refused first, as the request's other 422s are; then, when
+        # nothing applied: gone (404), another version (412), no longer a draft (409).
         edit = DraftEdit(
             subject=subject,
             readings=None if readings is None else tuple(readings),

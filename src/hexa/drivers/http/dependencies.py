@@ -117,7 +117,7 @@ async def paging(
 PagingParams = Annotated[Paging, Depends(paging)]
 
 # A version as the ETag gave it, with the header's own blanks (`openapi_inputs.IF_MATCH`).
-_ETAG = re.compile(r'^[ \t]*(?:(?:W/)?"([0-9]{1,18})"|([0-9]{1,18}))[ \t]*$')
+_ETAG = re.compile(r'[ \t]*(?:(?:W/)?"([0-9]{1,18})"|([0-9]{1,18}))[ \t]*')
 
 
 def etag(version: int) -> str:
@@ -127,7 +127,7 @@ def etag(version: int) -> str:
 def _version(if_match: str | None) -> int | None:
     if if_match is None or if_match.strip(" \t") == "*":
         return None
-    found = _ETAG.match(if_match)
+    found = _ETAG.fullmatch(if_match)
     if not found:
         raise Problem(
             400, 'If-Match must be a version, as the ETag gave it (e.g. "3")', "bad-if-match"

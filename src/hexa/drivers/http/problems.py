@@ -27,7 +27,7 @@ from hexa.domain.errors import (
     UnsupportedType,
     ValidationError,
 )
-from hexa.drivers.http.request_log import route_template
+from hexa.drivers.http.request_log import LOGGED_ERROR, route_template
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +173,7 @@ async def _client_gone(request: Request, error: Exception) -> JSONResponse:
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     where = route_template(request.scope)
     log.error("unhandled error on %s %s", request.method, where, exc_info=error)
+    request.scope.setdefault("state", {})[LOGGED_ERROR] = error
     return problem_response(500, "an unexpected error occurred; it has been logged")
 
 

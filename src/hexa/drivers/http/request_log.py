@@ -33,6 +33,9 @@ _random_bits = random.Random().getrandbits  # seeded from the OS in each process
 _SANE = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 _UNROUTED_PATH_CHARS = 200  # enough to recognise a mistyped URL, not enough to flood a line
 
+# Where the 500 handler (`problems._unexpected`) marks the error it logged: `RequestLog`
+# keeps that one from the server (Starlette raises it again after the 500), only that one.
+LOGGED_ERROR = "hexa.logged_error"
 # A plain `logging` logger, its fields passed as `extra`: a disabled level costs one check,
 # and a process that never configured structlog gets no lines on stdout.
 log = logging.getLogger("hexa.access")
@@ -77,11 +80,12 @@ class RequestLog:
         tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
             await self.app(scope, receive, identified)
-        except Exception:
-            if scope["type"] != "http":
-                raise
+        except Exception as error:
             # Starlette's error middleware answered the 500 and our handler logged the
             # error; it raises it again only for the server, which would log it twice.
+            # Any other (a handler that failed itself, a WebSocket's) goes on to be logged.
+            if scope.get("state", {}).get(LOGGED_ERROR) is not error:
+                raise
         finally:
             if log.isEnabledFor(logging.INFO):
                 event = "request" if scope["type"] == "http" else "websocket"
