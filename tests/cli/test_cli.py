@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sqlite3
@@ -160,6 +161,25 @@ def served(tmp_path: Path) -> Iterator[str]:
             server.kill()
             server.wait(timeout=5)
         log.close()
+
+
+@contextlib.contextmanager
+def serving(directory: Path, **settings: str) -> Iterator[tuple[str, Path]]:
+    """`hexa serve` with these settings (nothing else of the caller's environment), as a
+    real process on a free port: its base URL and the file its output goes to."""
+    port = _free_port()
+    log_path = directory / f"serve-{port}.log"
+    with log_path.open("w+") as log:
+        server = subprocess.Popen(
+            [*HEXA, "serve", "--port", str(port)], cwd=directory, env=_environment(**settings),
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            _wait_until_live(server, f"http://127.0.0.1:{port}", log)
+            yield f"http://127.0.0.1:{port}", log_path
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
 
 
 def _wait_until_live(server: subprocess.Popen[bytes], base: str, log: Any) -> None:

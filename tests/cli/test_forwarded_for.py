@@ -5,7 +5,6 @@ address) is otherwise the peer's own. A malformed entry stops start-up with one 
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from pathlib import Path
 
@@ -13,27 +12,16 @@ import httpx
 import pytest
 
 from hexa.config import ConfigError, load_settings
-from tests.cli.test_cli import HEXA, _environment, _free_port, _wait_until_live
+from tests.cli.test_cli import serving
 
 FORWARDED = {"X-Forwarded-For": "203.0.113.7"}
 
 
 def _client_logged(tmp_path: Path, trusted: str) -> str:
-    port = _free_port()
-    env = _environment(PERSISTENCE="memory", LOG_FORMAT="json", FORWARDED_ALLOW_IPS=trusted)
-    log_path = tmp_path / f"serve-{port}.log"
-    with log_path.open("w+") as log:
-        server = subprocess.Popen(
-            [*HEXA, "serve", "--port", str(port)], cwd=tmp_path, env=env,
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            _wait_until_live(server, f"http://127.0.0.1:{port}", log)
-            httpx.get(f"http://127.0.0.1:{port}/api/v1/auth/me", headers=FORWARDED, timeout=5)
-            time.sleep(0.3)  # the access line is written by its own thread
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    settings = {"PERSISTENCE": "memory", "LOG_FORMAT": "json", "FORWARDED_ALLOW_IPS": trusted}
+    with serving(tmp_path, **settings) as (base, log_path):
+        httpx.get(f"{base}/api/v1/auth/me", headers=FORWARDED, timeout=5)
+        time.sleep(0.3)  # the access line is written by its own thread
     events = [json.loads(line) for line in log_path.read_text().splitlines() if line[:1] == "{"]
     [access] = [e for e in events if e.get("route") == "/api/v1/auth/me"]
     client: str = access["client"]

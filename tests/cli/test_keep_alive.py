@@ -5,11 +5,10 @@ connection closed under it: the 502s and "Server disconnected" of a too-short ke
 from __future__ import annotations
 
 import socket
-import subprocess
 import time
 from pathlib import Path
 
-from tests.cli.test_cli import HEXA, _environment, _free_port, _wait_until_live
+from tests.cli.test_cli import serving
 
 REQUEST = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n"
 
@@ -25,21 +24,11 @@ def _answer(connection: socket.socket) -> bytes:
 
 
 def test_a_connection_idle_past_five_seconds_is_still_served(tmp_path: Path) -> None:
-    port = _free_port()
-    env = _environment(PERSISTENCE="memory", LOG_LEVEL="WARNING")
-    with (tmp_path / "serve.log").open("w+") as log:
-        server = subprocess.Popen(
-            [*HEXA, "serve", "--port", str(port)], cwd=tmp_path, env=env,
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            _wait_until_live(server, f"http://127.0.0.1:{port}", log)
-            with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-                connection.sendall(REQUEST)
-                assert _answer(connection).startswith(b"HTTP/1.1 200")
-                time.sleep(6)  # past uvicorn's default keep-alive of 5 s
-                connection.sendall(REQUEST)
-                assert _answer(connection).startswith(b"HTTP/1.1 200")
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    with serving(tmp_path, PERSISTENCE="memory", LOG_LEVEL="WARNING") as (base, _):
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            connection.sendall(REQUEST)
+            assert _answer(connection).startswith(b"HTTP/1.1 200")
+            time.sleep(6)  # past uvicorn's default keep-alive of 5 s
+            connection.sendall(REQUEST)
+            assert _answer(connection).startswith(b"HTTP/1.1 200")

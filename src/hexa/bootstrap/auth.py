@@ -12,7 +12,7 @@ from hexa.adapters.security.tokens import JwtAccessTokens
 from hexa.config import Settings
 from hexa.ports.clock import Clock
 from hexa.ports.security import AccessTokens
-from hexa.services.auth import AuthPolicy
+from hexa.services.auth_policy import AuthPolicy
 
 
 def access_tokens(settings: Settings, clock: Clock | None = None) -> AccessTokens:

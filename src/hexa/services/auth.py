@@ -8,15 +8,12 @@ answers the same way at once, mailing in the background.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
 
 from hexa.domain import one_time_tokens
 from hexa.domain.access import Principal, PrincipalKind
 from hexa.domain.errors import (
     Forbidden,
     NotFound,
-    RateLimited,
     StaleVersion,
     Unauthenticated,
     ValidationError,
@@ -28,33 +25,14 @@ from hexa.ports.clock import Clock
 from hexa.ports.security import AccessTokens, Mailer, PasswordHasher, RateLimiter
 from hexa.ports.uow import UnitOfWork, UnitOfWorkFactory
 from hexa.services.audit import record
+from hexa.services.auth_policy import AuthPolicy, SignedIn
 from hexa.services.mailed_tokens import MailedTokens
 from hexa.services.principals import PrincipalCache
+from hexa.services.sign_in_limits import SignInLimits
 
 log = logging.getLogger(__name__)
 
 WRONG_CREDENTIALS = "wrong email or password"
-
-
-@dataclass(frozen=True, slots=True)
-class AuthPolicy:
-    refresh_lifetime: timedelta = timedelta(days=14)
-    access_lifetime: timedelta = timedelta(minutes=15)
-    verify_lifetime: timedelta = timedelta(days=2)
-    reset_lifetime: timedelta = timedelta(minutes=30)
-    attempts_per_account: int = 5
-    attempts_per_address: int = 30
-    attempts_window: timedelta = timedelta(minutes=15)
-    reveal_mail_tokens: bool = False  # dev and test answer with the token as well
-    public_url: str = "http://127.0.0.1:8000"
-
-
-@dataclass(frozen=True, slots=True)
-class SignedIn:
-    access_token: str
-    refresh_token: str
-    expires_in: int
-    session_id: str
 
 
 class AuthService:
@@ -75,10 +53,10 @@ class AuthService:
         self._clock = clock
         self._hasher = hasher
         self._tokens = tokens
-        self._limiter = limiter
         self._policy = policy
         self._principals = principals
         self._mailed = MailedTokens(mailer, clock, token_key)
+        self._limits = SignInLimits(limiter, uow, clock, policy)
 
     # -- registration ---------------------------------------------------------------
 
@@ -122,8 +100,7 @@ class AuthService:
         except ValidationError:
             self._hasher.burn(password)
             raise Unauthenticated(WRONG_CREDENTIALS) from None
-        await self._throttle(f"login:account:{email}", self._policy.attempts_per_account, email)
-        await self._throttle(f"login:address:{address}", self._policy.attempts_per_address, email)
+        await self._limits.attempt(email, address)
         async with self._uow() as uow:
             user = await uow.users.by_email(email)
             if user is None:
@@ -143,7 +120,7 @@ class AuthService:
                 user = rehashed
             signed_in = await self._open_session(uow, user)
             await uow.commit()
-        await self._limiter.reset(f"login:account:{email}")
+        await self._limits.succeeded(email)
         return signed_in
 
     async def refresh(self, refresh_token: str) -> SignedIn:
@@ -295,27 +272,6 @@ class AuthService:
                 f"session:{session.id}",
                 reason=reason,
             )
-
-    async def _throttle(self, key: str, limit: int, email: str) -> None:
-        decision = await self._limiter.hit(key, limit=limit, window=self._policy.attempts_window)
-        if decision.allowed:
-            return
-        if decision.attempts == limit + 1:  # the first refusal of a burst, not every one
-            log.warning("sign-in attempts throttled: %s", key)
-            async with self._uow() as uow:
-                await record(
-                    uow,
-                    self._clock,
-                    "system",
-                    "auth.login_throttled",
-                    key,
-                    email=email,
-                    limit=limit,
-                )
-                await uow.commit()
-        raise RateLimited(
-            "too many sign-in attempts; try again later", decision.retry_after_seconds
-        )
 
 
 async def _session(uow: UnitOfWork, session_id: str) -> Session | None:

@@ -29,7 +29,7 @@ from hexa.drivers.http.identity_schemas import (
     UserOut,
 )
 from hexa.drivers.http.openapi import problems
-from hexa.services.auth import SignedIn
+from hexa.services.auth_policy import SignedIn
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=GuardedRoute)
 BUSY = 50
