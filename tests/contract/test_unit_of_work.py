@@ -1,6 +1,7 @@
 """The unit of work's read-only mode, over every backend: it reads what is committed,
-cannot commit, and on SQL reads beside a writer instead of queueing behind its lock; on
-a store without transactions, the order a commit writes in."""
+cannot commit, and on SQL reads beside a writer instead of queueing behind its lock; its
+one-write mode keeps the write and its refusals; on a store without transactions, the
+order a commit writes in."""
 
 from __future__ import annotations
 
@@ -29,6 +30,33 @@ async def test_a_read_only_unit_cannot_commit(uow) -> None:
         await reader.users.page(limit=1)
         with pytest.raises(RuntimeError, match="read-only"):
             await reader.commit()
+
+
+async def test_a_one_write_unit_keeps_its_write(uow) -> None:
+    user = a_user()
+    async with uow(one_write=True) as writer:
+        await writer.users.add(user)
+        await writer.commit()
+
+    async with uow(read_only=True) as reader:
+        assert await reader.users.get(user.id) == user
+
+
+async def test_a_one_write_unit_refuses_a_stale_write_and_keeps_nothing_of_it(uow) -> None:
+    user = a_user()
+    async with uow() as setup:
+        await setup.users.add(user)
+        await setup.commit()
+
+    with pytest.raises(StaleVersion):
+        async with uow(one_write=True) as writer:
+            await writer.users.update(
+                dataclasses.replace(user, active=False, version=8), expected_version=7
+            )
+            await writer.commit()
+
+    async with uow(read_only=True) as reader:
+        assert await reader.users.get(user.id) == user
 
 
 async def test_readers_do_not_wait_for_a_writer_in_progress(uow) -> None:

@@ -206,11 +206,11 @@ class FlakyDatabase:
     def __init__(self, uow: UnitOfWorkFactory, down_for: set[int]) -> None:
         self._uow, self._down_for, self._opened = uow, down_for, 0
 
-    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+    def __call__(self, *, read_only: bool = False, one_write: bool = False) -> UnitOfWork:
         self._opened += 1
         if self._opened in self._down_for:
             raise Unavailable("the database failed: ConnectionError")
-        return self._uow(read_only=read_only)
+        return self._uow(read_only=read_only, one_write=one_write)
 
 
 async def test_an_end_that_could_not_be_recorded_is_told_then_recorded_by_the_next_call(

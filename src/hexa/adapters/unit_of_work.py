@@ -37,7 +37,7 @@ class BackendSession(Protocol):
 
 
 class Backend(Protocol):
-    def session(self, *, read_only: bool = False) -> BackendSession: ...
+    def session(self, *, read_only: bool = False, one_write: bool = False) -> BackendSession: ...
 
 
 class BackendUnitOfWork:
@@ -57,17 +57,21 @@ class BackendUnitOfWork:
         placement: Mapping[str, str],
         *,
         read_only: bool = False,
+        one_write: bool = False,
     ) -> None:
         """`placement` maps each repository port (`users`, `api_keys`, `inspections`...)
         to its backend's name; `"*"` places every port not named."""
         self._backends = backends
         self._placement = placement
         self._read_only = read_only
+        self._one_write = one_write
         self._sessions: dict[str, BackendSession] = {}
 
     async def __aenter__(self) -> Self:
         for name in dict.fromkeys(self._placement.values()):
-            self._sessions[name] = self._backends[name].session(read_only=self._read_only)
+            self._sessions[name] = self._backends[name].session(
+                read_only=self._read_only, one_write=self._one_write
+            )
         return self
 
     def __getattr__(self, port: str) -> Any:
@@ -114,7 +118,7 @@ class BackendUnitOfWork:
 def unit_of_work_factory(
     backends: Mapping[str, Backend], placement: Mapping[str, str]
 ) -> Callable[..., BackendUnitOfWork]:
-    def unit(*, read_only: bool = False) -> BackendUnitOfWork:
-        return BackendUnitOfWork(backends, placement, read_only=read_only)
+    def unit(*, read_only: bool = False, one_write: bool = False) -> BackendUnitOfWork:
+        return BackendUnitOfWork(backends, placement, read_only=read_only, one_write=one_write)
 
     return unit

@@ -123,6 +123,8 @@ class InspectionsUnitOfWork(UnitOfWork, Protocol):
 
 
 class InspectionsUnitOfWorkFactory(Protocol):
-    def __call__(self, *, read_only: bool = False) -> InspectionsUnitOfWork:
+    def __call__(
+        self, *, read_only: bool = False, one_write: bool = False
+    ) -> InspectionsUnitOfWork:
         """As `UnitOfWorkFactory`."""
         ...

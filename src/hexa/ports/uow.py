@@ -45,10 +45,17 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+    def __call__(self, *, read_only: bool = False, one_write: bool = False) -> UnitOfWork:
         """A new unit of work. `read_only=True` promises it will only read, so a store
         may skip what only writers need: SQLite's write lock (WAL readers run side by
         side), PostgreSQL's BEGIN and ROLLBACK round trips (each read then sees what was
         committed when it ran, not one snapshot for the whole unit). Such a unit must not
-        write; its `commit` raises."""
+        write; its `commit` raises.
+
+        `one_write=True` promises a single write, made by one repository call that is
+        one statement in every store (`add`, `revise_draft`): a store may then make it
+        without a transaction around it, as a statement is atomic on its own
+        (PostgreSQL: no BEGIN and COMMIT round trips, two of a create's three). That
+        write is durable once the call returns; `commit` is still awaited, for the
+        stores that did hold it in a transaction."""
         ...

@@ -53,7 +53,7 @@ class InspectionService:
             inspector=inspector,
             now=self._clock.now(),
         )
-        async with self._uow() as uow:
+        async with self._uow(one_write=True) as uow:
             await uow.inspections.add(inspection)
             await uow.commit()
         if self._counts is not None:
@@ -90,7 +90,7 @@ class InspectionService:
             notes=notes,
             inspector=inspector,
         )
-        async with self._uow() as uow:
+        async with self._uow(one_write=True) as uow:
             revised = await uow.inspections.revise_draft(
                 inspection_id, edit, expected_version=if_version, now=self._clock.now()
             )

@@ -16,7 +16,7 @@ class MemoryDatabase:
         self.audit: list[AuditEntry] = []
         repositories(__package__)  # every area's module, imported now, not in a request
 
-    def session(self, *, read_only: bool = False) -> MemorySession:
+    def session(self, *, read_only: bool = False, one_write: bool = False) -> MemorySession:
         return MemorySession(self)
 
     async def ping(self) -> None:

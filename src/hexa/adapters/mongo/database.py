@@ -65,7 +65,7 @@ class MongoDatabase:
             for prepare in declared(__package__, "prepare"):
                 await prepare(self.db)
 
-    def session(self, *, read_only: bool = False) -> MongoSession:
+    def session(self, *, read_only: bool = False, one_write: bool = False) -> MongoSession:
         return MongoSession(self)
 
     async def ping(self) -> None:

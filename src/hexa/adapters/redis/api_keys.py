@@ -185,7 +185,7 @@ class RedisDatabase:
     def from_url(cls, url: str) -> RedisDatabase:
         return cls(connect(url))
 
-    def session(self, *, read_only: bool = False) -> RedisSession:
+    def session(self, *, read_only: bool = False, one_write: bool = False) -> RedisSession:
         return RedisSession(self.client)
 
     async def ping(self) -> None:

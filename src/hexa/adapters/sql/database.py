@@ -152,9 +152,13 @@ class SqlDatabase:
     def from_url(cls, url: str, limits: PoolLimits | None = None) -> SqlDatabase:
         return cls(create_engine(url, limits))
 
-    def session(self, *, read_only: bool = False) -> SqlSession:
+    def session(self, *, read_only: bool = False, one_write: bool = False) -> SqlSession:
         if read_only:
-            return SqlSession(self._reader, read_only=True)
+            return SqlSession(self._reader, transaction=False)
+        if one_write and self._writers is None:
+            # PostgreSQL: the one statement commits itself. SQLite would gain nothing
+            # (its driver begins in the statement's own hop) and keeps its writers' turn.
+            return SqlSession(self._reader, transaction=False)
         return SqlSession(self.engine, writers=self._writers)
 
     def pool_usage(self) -> dict[str, int] | None:
@@ -192,14 +196,15 @@ class SqlSession:
         self,
         engine: AsyncEngine,
         *,
-        read_only: bool = False,
+        transaction: bool = True,
         writers: asyncio.Lock | None = None,
     ) -> None:
-        """`read_only`: begin no transaction; `engine` then carries the read-only options
-        (`SqlDatabase.session` passes its reader). `writers`: the turn a writing session
-        takes before it connects, held until its transaction ends (SQLite)."""
+        """`transaction=False`: begin none, each statement stands alone; `engine` then
+        carries the options for that (`SqlDatabase.session` passes its reader).
+        `writers`: the turn a writing session takes before it connects, held until its
+        transaction ends (SQLite)."""
         self._engine = engine
-        self._read_only = read_only
+        self._begins = transaction
         self._writers = writers
         self._turn = False  # whether this session holds the writers' turn
         self._connection: AsyncConnection | None = None
@@ -218,7 +223,7 @@ class SqlSession:
             try:
                 async with translated_errors("database"):
                     self._connection = await self._engine.connect()
-                    if not self._read_only:
+                    if self._begins:
                         self._transaction = await self._connection.begin()
             except BaseException:
                 self._end_turn()
@@ -226,7 +231,7 @@ class SqlSession:
         return self._connection
 
     async def _take_turn(self) -> None:
-        if self._writers is None or self._read_only or self._turn:
+        if self._writers is None or self._turn:
             return
         try:
             await asyncio.wait_for(self._writers.acquire(), WRITER_TURN_SECONDS)
