@@ -138,9 +138,9 @@ lint: install-dev
 	$(BIN)/mypy
 
 lock: | $(UV)
-	$(UV) pip compile pyproject.toml --generate-hashes --no-header --quiet \
+	$(UV) pip compile pyproject.toml --extra otel --generate-hashes --no-header --quiet \
 		--python-version 3.11 -o requirements/runtime.txt
-	$(UV) pip compile pyproject.toml --group dev --generate-hashes --no-header --quiet \
+	$(UV) pip compile pyproject.toml --extra otel --group dev --generate-hashes --no-header --quiet \
 		--python-version 3.11 -o requirements/dev.txt
 	$(UV) pip compile --group ops --generate-hashes --no-header --quiet \
 		--python-version 3.11 -o requirements/ops.txt

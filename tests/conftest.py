@@ -1,4 +1,4 @@
-"""Session-wide servers, shared by the contract and integration suites."""
+"""Session-wide servers, shared by the contract and integration suites; recorded spans."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.servers import S3Server, mongo_uri, postgres_url, redis_server_url, s3_server
+from tests.tracing import Spans, recording
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +52,18 @@ def s3_bucket(s3: S3Server) -> Iterator[str]:
         for item in page.get("Contents", []):
             client.delete_object(Bucket=name, Key=item["Key"])
     client.delete_bucket(Bucket=name)
+
+
+@pytest.fixture
+def spans() -> Iterator[Spans]:
+    """The spans this test makes, through the process's recording provider."""
+    provider, recorder = recording()
+    provider.force_flush()
+    recorder.kept.clear()
+    recorder.listening = True
+    try:
+        yield Spans(provider, recorder)
+    finally:
+        provider.force_flush()
+        recorder.listening = False
+        recorder.kept.clear()

@@ -23,12 +23,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from hexa.bootstrap import check
     from hexa.drivers.http.app import create_app
     from hexa.drivers.logs import configure_logging
+    from hexa.drivers.tracing import tracing_settings
 
     if args.workers > 1 and settings.resolved_redis_url is None:
         raise ConfigError(
             "--workers above 1 needs REDIS_URL: without Redis, job progress, sign-in limits "
             "and in-process jobs belong to one process"
         )
+    tracing_settings("hexa-api")  # OTEL_* as well: one line now, not one per process later
     configure_logging(settings)
     asyncio.run(check(settings))  # settings, stores and schema, before binding a port
     # Several processes each import the app themselves (from the environment's settings).
@@ -64,6 +66,7 @@ class _WorkerProcesses(Protocol):
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     from hexa.bootstrap import check
     from hexa.drivers.logs import configure_logging
+    from hexa.drivers.tracing import tracing_settings
 
     driver = f"{__package__}.drivers.worker"
     try:
@@ -79,6 +82,7 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
             "QUEUE_BACKEND is inprocess: jobs run inside the app; the worker needs "
             "QUEUE_BACKEND=arq and REDIS_URL"
         )
+    tracing_settings("hexa-worker")
     configure_logging(settings)
     asyncio.run(check(settings))  # settings, stores and schema, before taking any job
     if args.processes > 1:

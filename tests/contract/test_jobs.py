@@ -29,7 +29,7 @@ class Harness:
     queue: JobQueue
     runs: list[str]
     run_everything: Callable[[], Awaitable[None]]
-    request_ids: dict[str, str | None]
+    received: dict[str, Job]
 
 
 async def _flushed(redis_url: str) -> None:
@@ -42,11 +42,11 @@ async def _flushed(redis_url: str) -> None:
 @pytest.fixture(params=kept_adapters("inprocess", "arq"))
 async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     runs: list[str] = []
-    request_ids: dict[str, str | None] = {}
+    received: dict[str, Job] = {}
 
     async def record(job: Job) -> None:
         runs.append(job.id)
-        request_ids[job.id] = job.request_id
+        received[job.id] = job
 
     if request.param == "inprocess":
         queue = InProcessJobQueue(concurrency=2)
@@ -60,7 +60,7 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
             await asyncio.wait_for(queue.drain(), 5)
 
         try:
-            yield Harness(queue, runs, drain, request_ids)
+            yield Harness(queue, runs, drain, received)
         finally:
             await queue.close()
         return
@@ -75,9 +75,14 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     arq_queue = ArqJobQueue.from_url(url)
 
     async def run_job(
-        ctx: dict[str, Any], job_id: str, kind: str, payload: Any, request_id: str | None = None
+        ctx: dict[str, Any],
+        job_id: str,
+        kind: str,
+        payload: Any,
+        request_id: str | None = None,
+        traceparent: str | None = None,
     ) -> None:
-        await record(Job(job_id, JobKind(kind), payload, request_id))
+        await record(Job(job_id, JobKind(kind), payload, request_id, traceparent))
 
     async def burst() -> None:
         worker = Worker(
@@ -94,7 +99,7 @@ async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
             await worker.close()
 
     try:
-        yield Harness(arq_queue, runs, burst, request_ids)
+        yield Harness(arq_queue, runs, burst, received)
     finally:
         await arq_queue.close()
 
@@ -105,13 +110,17 @@ async def test_an_enqueued_job_runs_once(harness: Harness) -> None:
     assert harness.runs == ["job-1"]
 
 
-async def test_a_job_reaches_its_run_with_the_request_that_accepted_it(
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+async def test_a_job_reaches_its_run_with_the_request_and_trace_that_accepted_it(
     harness: Harness,
 ) -> None:
-    await harness.queue.enqueue(dataclasses.replace(a_job("named"), request_id="req-42"))
+    named = dataclasses.replace(a_job("named"), request_id="req-42", traceparent=TRACEPARENT)
+    await harness.queue.enqueue(named)
     await harness.queue.enqueue(a_job("unnamed"))
     await harness.run_everything()
-    assert harness.request_ids == {"named": "req-42", "unnamed": None}
+    assert harness.received == {"named": named, "unnamed": a_job("unnamed")}
 
 
 async def test_enqueueing_the_same_id_again_is_a_no_op(harness: Harness) -> None:

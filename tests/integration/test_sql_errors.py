@@ -23,7 +23,7 @@ class OneSession:
     def __init__(self, session: SqlSession) -> None:
         self._session = session
 
-    def session(self, *, read_only: bool = False) -> SqlSession:
+    def session(self, *, read_only: bool = False, one_write: bool = False) -> SqlSession:
         return self._session
 
 

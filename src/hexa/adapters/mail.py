@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 import aiosmtplib
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 
 from hexa.domain.errors import Unavailable
 
 log = logging.getLogger("hexa.mail")
+tracer = trace.get_tracer("hexa.mail")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +65,17 @@ class SmtpMailer:
             "timeout": timeout,
         }
         self._sender = sender
+        # Where mail goes, never to whom or what: a body holds one-time links.
+        self._server: dict[str, str | int] = {"server.address": host, "server.port": port}
 
     async def send(self, *, to: str, subject: str, body: str) -> None:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self._sender, to, subject
         message.set_content(body)
-        try:
-            await aiosmtplib.send(message, **self._options)  # type: ignore[arg-type]
-        except (aiosmtplib.SMTPException, OSError) as error:
-            raise Unavailable(f"mail could not be sent: {type(error).__name__}") from error
+        with tracer.start_as_current_span(
+            "send mail", kind=SpanKind.CLIENT, attributes=self._server
+        ):
+            try:
+                await aiosmtplib.send(message, **self._options)  # type: ignore[arg-type]
+            except (aiosmtplib.SMTPException, OSError) as error:
+                raise Unavailable(f"mail could not be sent: {type(error).__name__}") from error

@@ -132,6 +132,7 @@ def outbox_record(entry: OutboxEntry) -> dict[str, Any]:
         "kind": entry.job.kind,
         "payload": entry.job.payload,
         "request_id": entry.job.request_id,
+        "traceparent": entry.job.traceparent,
         "total": entry.total,
         "created_at": entry.created_at,
         "dispatched_at": entry.dispatched_at,
@@ -152,7 +153,11 @@ def outbox_from(record: Any) -> OutboxEntry:
     # .get: Mongo documents written before jobs recorded their end (or their request)
     # have no such fields.
     job = Job(
-        record["id"], JobKind(record["kind"]), dict(record["payload"]), record.get("request_id")
+        record["id"],
+        JobKind(record["kind"]),
+        dict(record["payload"]),
+        record.get("request_id"),
+        record.get("traceparent"),
     )
     outcome = record.get("outcome")
     return OutboxEntry(

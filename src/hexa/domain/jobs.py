@@ -33,12 +33,14 @@ JobKind = NewType("JobKind", str)
 class Job:
     """A unit of background work. `id` is also the queue's dedupe key; `request_id` names
     the request that accepted it, so the logs of its run can be told apart and joined to
-    that request's."""
+    that request's; `traceparent`, the W3C trace context of its acceptance, so its run
+    joins that request's trace (None when nothing traced it)."""
 
     id: str
     kind: JobKind
     payload: dict[str, Any]
     request_id: str | None = None
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +136,10 @@ class OutboxEntry:
 
     def queued(self) -> JobProgress:
         return JobProgress.queued(self.job, total=self.total, now=self.created_at)
+
+    def traced(self, traceparent: str) -> OutboxEntry:
+        """The entry, its job carrying the trace context of its acceptance."""
+        return dataclasses.replace(self, job=dataclasses.replace(self.job, traceparent=traceparent))
 
     def retried_as(self, job_id: str, *, request_id: str | None) -> Job:
         """The job that runs a failed one again: the same work under a new id (the old

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 import orjson
 import structlog
+from opentelemetry import trace
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from hexa.config import Settings
@@ -56,6 +57,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         hide_query_secrets,
+        add_trace_ids,
     ]
     structlog.configure(
         processors=[
@@ -142,6 +144,7 @@ def _json_access(lines: LineWriter) -> Callable[[str, dict[str, Any]], None]:
         line = {
             "event": event,
             **bound_fields(),
+            **(trace_ids() if _tracing else {}),
             **fields,
             "level": "info",
             "logger": "hexa.access",
@@ -188,6 +191,31 @@ def _no_copied_message(logger: WrappedLogger, method: str, event: EventDict) -> 
     """Drops `message`, the raw text a handler that formatted the record first (pytest's,
     a library's) left on it: `ExtraAdder` would copy it as a field, secrets unhidden."""
     event.pop("message", None)
+    return event
+
+
+def carry_trace_ids() -> None:
+    """From now on, lines logged within a span name it (`drivers.tracing` calls this
+    once it has configured tracing; until then no line pays for the lookup)."""
+    global _tracing
+    _tracing = True
+
+
+_tracing = False
+
+
+def trace_ids() -> dict[str, str]:
+    """The current span's trace and span ids, as trace backends print them; {} outside
+    any span."""
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return {}
+    return {"trace_id": f"{context.trace_id:032x}", "span_id": f"{context.span_id:016x}"}
+
+
+def add_trace_ids(logger: WrappedLogger, method: str, event: EventDict) -> EventDict:
+    if _tracing:
+        event.update(trace_ids())
     return event
 
 

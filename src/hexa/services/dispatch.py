@@ -14,6 +14,7 @@ twice to a different result.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from datetime import timedelta
 
@@ -22,6 +23,7 @@ from hexa.domain.jobs import Job, JobProgress, OutboxEntry
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import JobQueue, ProgressStore
 from hexa.ports.uow import UnitOfWorkFactory
+from hexa.services.job_traces import publishing
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +75,8 @@ class JobDispatcher:
         When the queue cannot be reached, the entry goes back to pending for the relay.
         Never raises for an outage."""
         try:
-            await self._queue.enqueue(entry.job)
+            with publishing([entry]):
+                await self._queue.enqueue(entry.job)
             return True
         except Unavailable as error:
             log.warning("job %s stays in the outbox: %s", entry.id, error.detail)
@@ -115,23 +118,29 @@ class JobDispatcher:
             pending = await uow.outbox.pending(limit=limit)
         now = self._clock.now()
         cutoff = now - self._relay_after
-        sent = 0
-        for entry in pending:
-            if entry.created_at > cutoff:
-                break
-            if not await self.dispatch(entry):
-                return sent  # the queue is down: try again at the next round
-            sent += 1
+        due = list(itertools.takewhile(lambda entry: entry.created_at <= cutoff, pending))
+        sent = await self._dispatch_all(due)
+        if sent < len(due):
+            return sent  # the queue is down: try again at the next round
         async with self._uow(read_only=True) as uow:
             unfinished = await uow.outbox.unfinished(
                 dispatched_before=now - self._redispatch_after, limit=limit
             )
-        for entry in unfinished:
-            # Usually still queued or running, and the queue ignores it; marking it
-            # dispatched again puts it at the back of this line.
-            if not await self.dispatch(entry):
-                break
-            sent += 1
+        # Usually still queued or running, and the queue ignores them; marking them
+        # dispatched again puts them at the back of this line.
+        return sent + await self._dispatch_all(unfinished)
+
+    async def _dispatch_all(self, entries: list[OutboxEntry]) -> int:
+        """Dispatches `entries` in order until the queue cannot be reached; answers how
+        many reached it. One span for them all, when there are any."""
+        if not entries:
+            return 0
+        sent = 0
+        with publishing(entries):
+            for entry in entries:
+                if not await self.dispatch(entry):
+                    break
+                sent += 1
         return sent
 
     async def job(self, job_id: str) -> JobProgress:

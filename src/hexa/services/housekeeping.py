@@ -20,6 +20,7 @@ from hexa.ports.clock import Clock
 from hexa.ports.jobs import ProgressStore
 from hexa.ports.uow import UnitOfWorkFactory
 from hexa.services.audit import record
+from hexa.services.job_traces import scheduled
 from hexa.services.jobs import JOBS_BY_MINUTE
 
 DEFAULT_KEY_RETENTION = timedelta(days=30)
@@ -62,14 +63,16 @@ class Housekeeping:
     async def purge(self) -> dict[str, int]:
         """Deletes ended sessions, long-ended API keys and long-ended jobs; answers how
         many of each, and of the leftovers of unfinished writes. An audit entry records
-        each purge that deleted anything."""
-        purged = await self.purge_identity() | {
-            "jobs": await self.purge_jobs(),
-            "job_minutes": await self.purge_job_minutes(),
-        }
-        for chore in self._chores:
-            purged |= await chore()
-        return purged | {"partial_blobs": await self._blobs.sweep(older_than=PARTIAL_BLOB_AGE)}
+        each purge that deleted anything. A trace of its own (`job_traces.scheduled`)."""
+        with scheduled("purge"):
+            purged = await self.purge_identity() | {
+                "jobs": await self.purge_jobs(),
+                "job_minutes": await self.purge_job_minutes(),
+            }
+            for chore in self._chores:
+                purged |= await chore()
+            swept = await self._blobs.sweep(older_than=PARTIAL_BLOB_AGE)
+        return purged | {"partial_blobs": swept}
 
     async def purge_job_minutes(self) -> int:
         """The per-minute counts of job ends older than JOB_MINUTES_KEPT: the chart of the

@@ -16,6 +16,7 @@ from hexa.services.attachments import forget
 from hexa.services.audit import record as audit
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.inspection_stats import InspectionCounts
+from hexa.services.job_traces import add_traced
 from hexa.services.pages import Page, fetch_page
 
 
@@ -130,7 +131,7 @@ class InspectionService:
             current = await uow.inspections.get(inspection_id)
             submitted = current.submit(now=now)
             await uow.inspections.update(submitted, expected_version=current.version)
-            await uow.outbox.add(entry)
+            entry = await add_traced(uow.outbox, entry)
             await audit(uow, self._clock, actor, "job.accepted", job.id, kind=job.kind)
             await uow.commit()
         if self._counts is not None:

@@ -15,6 +15,7 @@ from hexa.ports.jobs import Heartbeat, JobQueue, ProgressStore
 from hexa.ports.uow import UnitOfWorkFactory
 from hexa.services.audit import record as audit
 from hexa.services.dispatch import JobDispatcher
+from hexa.services.job_traces import add_traced
 from hexa.services.jobs import JOBS_BY_MINUTE
 from hexa.services.pages import MAX_LIMIT, Page
 from hexa.services.stat_tally import StatTally, minute_of, periods
@@ -120,7 +121,7 @@ class JobBoard:
                 job, total=failed.total, started_by=actor, retry_of=failed.id
             )
             try:
-                await uow.outbox.add(entry)
+                entry = await add_traced(uow.outbox, entry)
                 await audit(
                     uow, self._clock, actor, "job.retried", failed.id, job=job.id, kind=job.kind
                 )

@@ -19,6 +19,8 @@ from hexa.ports.clock import Clock
 from hexa.ports.jobs import JobTally, ProgressStore
 from hexa.ports.uow import UnitOfWorkFactory
 from hexa.services.audit import record as audit
+from hexa.services.job_traces import ended as traced_end
+from hexa.services.job_traces import processing
 from hexa.services.stat_tally import StatTally, minute_of
 
 log = logging.getLogger(__name__)
@@ -83,7 +85,12 @@ class JobRunner:
         `attempt`: which run this is, kept with the job's end.
 
         The end is written to the job's outbox entry, with its audit entry, before it is
-        saved as progress: the outbox is the record that outlives Redis."""
+        saved as progress: the outbox is the record that outlives Redis. The run is one
+        span of the trace that accepted the job (`job_traces.processing`)."""
+        with processing(job, attempt=attempt):
+            await self._run(job, last_attempt=last_attempt, retry=retry, attempt=attempt)
+
+    async def _run(self, job: Job, *, last_attempt: bool, retry: bool, attempt: int) -> None:
         handler = self._handlers.get(job.kind)
         usual = not retry and job.id not in self._unrecorded
         if (
@@ -231,6 +238,7 @@ class JobRunner:
 
     async def _told(self, ended: JobProgress) -> None:
         log.info("job %s ended %s", ended.id, ended.status)
+        traced_end(ended.status.value, ended.error)
         await self._progress.save(ended)
         outcome = JobOutcome.DONE if ended.status is JobStatus.DONE else JobOutcome.FAILED
         await self._count(ended, outcome)

@@ -28,6 +28,7 @@ from hexa.ports.jobs import ProgressStore
 from hexa.services.audit import record as audit
 from hexa.services.dispatch import JobDispatcher
 from hexa.services.inspection_stats import InspectionCounts
+from hexa.services.job_traces import add_traced, progressed
 
 REPORT_FIELDS = (
     "line", "inspection", "subject", "key", "value", "rule", "rule_name", "severity", "message",
@@ -99,7 +100,7 @@ class PacketService:
         entry = self._dispatcher.accepted(job, total=reader.rows, started_by=actor)
         try:
             async with self._uow() as uow:
-                await uow.outbox.add(entry)
+                entry = await add_traced(uow.outbox, entry)
                 await audit(
                     uow, self._clock, actor, "job.accepted", job_id,
                     kind=job.kind, rows=reader.rows, bytes=size, filename=filename[:200],
@@ -231,6 +232,7 @@ class PacketJudge:
                 if reader.rows - reported >= self._every:
                     reported = reader.rows
                     await self._progress.save(progress.advanced(processed=reported))
+                    progressed(reported, progress.total)
             yield take(reader.finish())
             if group:
                 yield record(group)

@@ -62,10 +62,11 @@ def arq_redis_settings(url: str) -> RedisSettings:
     return settings
 
 
-def job_arguments(job: Job) -> tuple[str, str, dict[str, Any], str | None]:
-    """`run_job`'s arguments after arq's context: the job, and the request that accepted
-    it (copied from its outbox entry, the record a relay hands over again)."""
-    return job.id, job.kind, job.payload, job.request_id
+def job_arguments(job: Job) -> tuple[str, str, dict[str, Any], str | None, str | None]:
+    """`run_job`'s arguments after arq's context: the job, the request that accepted it
+    and that acceptance's trace context (copied from its outbox entry, the record a relay
+    hands over again)."""
+    return job.id, job.kind, job.payload, job.request_id, job.traceparent
 
 
 class ArqJobQueue:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 
 from hexa.adapters.discovery import repositories
 from hexa.adapters.sql.repositories import translated_errors
+from hexa.adapters.sql.statement_spans import trace_statements, tracing_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,8 @@ class SqlDatabase:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         repositories(__package__)  # every area's module, imported now, not in a request
+        if tracing_on():
+            trace_statements(engine)
         # SQLite has one writer at a time. Writers of this process take turns here, in
         # order, and each finds the file lock free; left to SQLite's busy handler they
         # would poll it with growing sleeps (up to 100 ms) and miss its release: the

@@ -127,6 +127,8 @@ job_outbox = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
     # The X-Request-ID of the request that accepted the job, for its logs.
     sa.Column("request_id", sa.String(128), nullable=True),
+    # The W3C trace context of the acceptance, which the job's run continues.
+    sa.Column("traceparent", sa.String(64), nullable=True),
     # Which run ended the job (1 for the first); who caused it (an audit actor); the
     # failed job it runs again (at most one retry each: a second is refused).
     sa.Column("attempts", sa.Integer, nullable=True),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 from collections.abc import AsyncIterator
@@ -9,6 +10,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
+from opentelemetry import trace
 from starlette.types import ASGIApp
 
 from hexa import bootstrap
@@ -18,24 +21,51 @@ from hexa.drivers.http.limits import MAX_JSON_BYTES, BodySizeLimit
 from hexa.drivers.http.metrics import RequestMetrics, app_registry
 from hexa.drivers.http.request_log import RequestLog
 from hexa.drivers.http.route_index import RouteIndex
+from hexa.drivers.http.server_spans import ServerSpans
 from hexa.drivers.logs import configure_logging
+from hexa.drivers.tracing import start_tracing
 
 
 class _HexaApp(FastAPI):
     """FastAPI with `RequestLog` outermost. Starlette's error middleware, which answers
     an unexpected error with the 500 problem, wraps every middleware added the usual way:
     this one wraps it in turn, so that answer too carries the request id, is counted in
-    the access event, and its error line is logged within the request's context."""
+    the access event, and its error line is logged within the request's context. With
+    tracing on, `ServerSpans` wraps it all: the access event carries the span's ids."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        return RequestLog(super().build_middleware_stack())
+        stack: ASGIApp = RequestLog(super().build_middleware_stack())
+        tracer = getattr(self.state, "tracer", None)
+        return stack if tracer is None else ServerSpans(stack, tracer)
 
 
-def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = None) -> FastAPI:
+# FastAPI's own telemetry would trace every request a second time, through its general
+# routing path: ours is `ServerSpans`, on when OTEL_* configure tracing (drivers.tracing).
+_NO_FASTAPI_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
+# How long a stopping process gives the collector for the spans it still holds.
+TRACES_FLUSH_SECONDS = 5.0
+
+
+def create_app(
+    settings: Settings | None = None,
+    hexa: bootstrap.Hexa | None = None,
+    *,
+    tracer: trace.Tracer | None = None,
+) -> FastAPI:
     """Builds the app. Given `hexa`, it serves that graph (tests); otherwise it builds
-    one from `settings` (or the environment) at start-up and closes it at shutdown."""
+    one from `settings` (or the environment) at start-up and closes it at shutdown, and
+    traces as OTEL_* say (a server span per request from `tracer`, when given)."""
     if settings is None:
         settings = hexa.settings if hexa is not None else load_settings()
+    tracing = start_tracing("hexa-api") if hexa is None else None
+    if tracing is not None:
+        tracer = tracing.provider.get_tracer("hexa.http")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,12 +74,17 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
             yield
             return
         configure_logging(settings)  # a server started without `hexa serve` (uvicorn --factory)
-        async with bootstrap.build(settings) as built:
-            app.state.hexa = built
-            # What start-up made (modules, the graph, pools) lives as long as the process:
-            # out of the collector's sight, full collections stop walking it per request.
-            gc.freeze()
-            yield
+        try:
+            async with bootstrap.build(settings) as built:
+                app.state.hexa = built
+                # What start-up made (modules, the graph, pools) lives as long as the
+                # process: out of the collector's sight, full collections stop walking it
+                # per request.
+                gc.freeze()
+                yield
+        finally:
+            if tracing is not None:
+                await asyncio.to_thread(tracing.close, TRACES_FLUSH_SECONDS)
 
     docs = settings.env == "dev" or settings.allow_public_docs
     app = _HexaApp(
@@ -59,7 +94,9 @@ def create_app(settings: Settings | None = None, hexa: bootstrap.Hexa | None = N
         docs_url="/docs" if docs else None,
         redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
+        telemetry=_NO_FASTAPI_TELEMETRY,
     )
+    app.state.tracer = tracer
     if hexa is not None:
         app.state.hexa = hexa
     problems.install(app)

@@ -15,21 +15,34 @@ import threading
 from redis.exceptions import RedisError
 
 from hexa.config import Settings
+from hexa.drivers.tracing import start_tracing
 from hexa.drivers.worker.settings import close_graph, worker_options
 
 log = logging.getLogger("hexa.worker")
 MAX_BACKOFF_SECONDS = 30.0
+# How long a stopping worker gives the collector for the spans it still holds.
+TRACES_FLUSH_SECONDS = 5.0
 
 
 def run_worker(settings: Settings) -> int:
-    from arq.worker import Worker
-
     if settings.worker_metrics_port:
         # The worker process's own CPU, memory and GC figures; job counts are on the app's
         # /metrics, which reads the tally every worker writes.
         from prometheus_client import start_http_server
 
         start_http_server(settings.worker_metrics_port, addr=settings.host)
+    # Once per process, not per start of arq's worker: the provider outlives a Redis outage.
+    tracing = start_tracing("hexa-worker")
+    try:
+        return _run_until_stopped(settings)
+    finally:
+        if tracing is not None:
+            tracing.close(TRACES_FLUSH_SECONDS)
+
+
+def _run_until_stopped(settings: Settings) -> int:
+    from arq.worker import Worker
+
     stopping = threading.Event()
     delay = 1.0
     while not stopping.is_set():

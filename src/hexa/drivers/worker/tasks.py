@@ -22,6 +22,7 @@ async def run_job(
     kind: str,
     payload: dict[str, Any],
     request_id: str | None = None,  # absent from jobs queued before requests were named
+    traceparent: str | None = None,  # absent from jobs queued before runs were traced
 ) -> None:
     """Runs the job within JOB_TIMEOUT_SECONDS, retrying transient failures with back-off.
     Every line logged meanwhile, ours or arq's, names the job and the request behind it.
@@ -30,7 +31,7 @@ async def run_job(
     even record its end (its stores down, its worker killed), that extra call records the
     job `failed`. arq itself would end it silently, leaving it `running` for ever."""
     with structlog.contextvars.bound_contextvars(job_id=job_id, request_id=request_id):
-        await _run(ctx, Job(job_id, JobKind(kind), payload, request_id))
+        await _run(ctx, Job(job_id, JobKind(kind), payload, request_id, traceparent))
 
 
 async def _run(ctx: dict[str, Any], job: Job) -> None:

@@ -1,0 +1,104 @@
+"""`ServerSpans`: one SERVER span per request, in place only when tracing is configured.
+
+Named by the route template the router matched (`GET /api/v1/inspections/{id}`), read
+from the scope once the app is done: no second routing pass. No span per `send` or
+`receive`; a WebSocket is one span for its whole connection. `/health` and `/metrics`
+are left out: probes and scrapes would be most of the traces. It sits outside
+`RequestLog`, so the access event and every line of the request carry its ids, and reads
+back what that one settled: the request id, the caller's kind, the route.
+
+Attributes say what the access event says, or less: never a raw path, the query string
+or a header (tokens travel in some).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from opentelemetry import context, propagate, trace
+from opentelemetry.propagators.textmap import Getter
+from opentelemetry.trace import SpanKind, StatusCode
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hexa.domain.access import Principal
+
+UNTRACED = frozenset({"/health", "/metrics"})
+
+
+class _ScopeHeaders(Getter[Scope]):
+    def get(self, carrier: Scope, key: str) -> list[str] | None:
+        name = key.lower().encode("latin-1")
+        found = [value.decode("latin-1") for header, value in carrier["headers"] if header == name]
+        return found or None
+
+    def keys(self, carrier: Scope) -> list[str]:
+        return [header.decode("latin-1") for header, _ in carrier["headers"]]
+
+
+_HEADERS = _ScopeHeaders()
+
+
+class ServerSpans:
+    def __init__(self, app: ASGIApp, tracer: trace.Tracer, untraced: Iterable[str] = UNTRACED):
+        self.app = app
+        self._tracer = tracer
+        self._untraced = frozenset(untraced)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or scope["path"] in self._untraced:
+            await self.app(scope, receive, send)
+            return
+        method = scope.get("method", "GET")  # a WebSocket handshake is a GET
+        span = self._tracer.start_span(
+            method,
+            context=propagate.extract(scope, getter=_HEADERS),  # a caller's traceparent
+            kind=SpanKind.SERVER,
+            attributes={
+                "http.request.method": method,
+                "url.scheme": scope.get("scheme", "http"),
+                "network.protocol.version": scope.get("http_version", "1.1"),
+                "client.address": (scope.get("client") or ("",))[0],
+            },
+        )
+        status: int | None = None
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "websocket.close":
+                status = message.get("code", 1000)
+            await send(message)
+
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            await self.app(scope, receive, sending)
+        except BaseException as error:
+            span.record_exception(error)
+            span.set_status(StatusCode.ERROR, type(error).__name__)
+            raise
+        finally:
+            context.detach(token)
+            route = getattr(scope.get("route"), "path", None)
+            span.set_attributes(_settled(scope, route, status))
+            span.update_name(f"{method} {route}" if route else method)
+            if scope["type"] == "http" and (status is None or status >= 500):
+                span.set_status(StatusCode.ERROR)
+            span.end()
+
+
+def _settled(scope: Scope, route: str | None, status: int | None) -> dict[str, Any]:
+    """What the app settled of the request: route, status, request id, caller's kind.
+    An unmatched path is not named at all (a mistyped URL may hold anything)."""
+    state = scope.get("state", {})
+    attributes: dict[str, Any] = {} if route is None else {"http.route": route}
+    if status is not None:
+        key = "http.response.status_code" if scope["type"] == "http" else "hexa.websocket.close"
+        attributes[key] = status
+    if request_id := state.get("request_id"):
+        attributes["hexa.request_id"] = request_id
+    principal = state.get("principal")
+    if isinstance(principal, Principal):
+        attributes["hexa.principal.kind"] = principal.kind.value
+    return attributes

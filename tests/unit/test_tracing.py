@@ -1,0 +1,197 @@
+"""Tracing: the OTEL_* variables read, the sampler, and one trace from a job's
+acceptance through the outbox and the queue to its run (`hexa.services.job_traces`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+
+from hexa.adapters.clock import FrozenClock
+from hexa.adapters.local_blobs import LocalBlobStore
+from hexa.adapters.memory.database import MemoryDatabase
+from hexa.adapters.memory.jobs import InProcessJobQueue, MemoryProgressStore
+from hexa.adapters.unit_of_work import PORTS, unit_of_work_factory
+from hexa.config import ConfigError
+from hexa.domain.jobs import Job, OutboxEntry
+from hexa.drivers import logs
+from hexa.drivers.tracing import tracing_settings
+from hexa.ports.uow import UnitOfWorkFactory
+from hexa.services.dispatch import JobDispatcher
+from hexa.services.housekeeping import Housekeeping
+from hexa.services.job_traces import add_traced
+from tests.builders import ONE_JOB, T0
+from tests.tracing import Spans
+
+
+@dataclass
+class Outbox:
+    uow: UnitOfWorkFactory
+    clock: FrozenClock
+    dispatcher: JobDispatcher
+    housekeeping: Housekeeping
+
+
+@pytest.fixture
+async def outbox(tmp_path: Path) -> AsyncIterator[Outbox]:
+    uow = unit_of_work_factory({"memory": MemoryDatabase()}, dict.fromkeys(PORTS, "memory"))
+    clock = FrozenClock(T0)
+    queue = InProcessJobQueue()  # never started: what is handed over waits there
+    progress = MemoryProgressStore()
+    housekeeping = Housekeeping(uow, clock, LocalBlobStore(tmp_path), progress)
+    yield Outbox(uow, clock, JobDispatcher(uow, clock, queue, progress), housekeeping)
+    await queue.close()
+
+
+ENDPOINT = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}
+
+
+def test_no_endpoint_no_tracing() -> None:
+    assert tracing_settings("hexa-api", {}) is None
+    assert tracing_settings("hexa-api", ENDPOINT | {"OTEL_SDK_DISABLED": "true"}) is None
+    assert tracing_settings("hexa-api", ENDPOINT | {"OTEL_TRACES_EXPORTER": "none"}) is None
+
+
+def test_the_standard_variables_are_read() -> None:
+    found = tracing_settings("hexa-api", ENDPOINT)
+    assert found is not None
+    assert (found.endpoint, found.service, found.sampler, found.ratio, found.timeout_seconds) == (
+        "http://collector:4318/v1/traces", "hexa-api", "parentbased_always_on", 1.0, 10.0
+    )  # fmt: skip
+    chosen = tracing_settings(
+        "hexa-worker",
+        {
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://otel.example/traces",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://ignored:4318",
+            "OTEL_SERVICE_NAME": "inspections-worker",
+            "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+            "OTEL_TRACES_SAMPLER_ARG": "0.1",
+            "OTEL_EXPORTER_OTLP_TIMEOUT": "2500",  # milliseconds, as the specification says
+        },
+    )
+    assert chosen is not None
+    assert (chosen.endpoint, chosen.service, chosen.sampler, chosen.ratio) == (
+        "https://otel.example/traces", "inspections-worker", "parentbased_traceidratio", 0.1
+    )  # fmt: skip
+    assert chosen.timeout_seconds == 2.5
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"}, "OTLP endpoint"),
+        ({"OTEL_TRACES_SAMPLER": "sometimes"}, "OTEL_TRACES_SAMPLER"),
+        ({"OTEL_TRACES_SAMPLER_ARG": "ten percent"}, "OTEL_TRACES_SAMPLER_ARG"),
+        ({"OTEL_TRACES_SAMPLER_ARG": "10"}, "OTEL_TRACES_SAMPLER_ARG"),
+        ({"OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"}, "OTEL_EXPORTER_OTLP_PROTOCOL"),
+        ({"OTEL_EXPORTER_OTLP_TIMEOUT": "-1"}, "OTEL_EXPORTER_OTLP_TIMEOUT"),
+        ({"OTEL_TRACES_EXPORTER": "zipkin"}, "OTEL_TRACES_EXPORTER"),
+    ],
+)
+def test_a_value_the_sdk_would_replace_silently_stops_start_up(
+    variables: dict[str, str], named: str
+) -> None:
+    with pytest.raises(ConfigError, match=named):
+        tracing_settings("hexa-api", ENDPOINT | variables)
+
+
+def test_unconfigured_nothing_of_the_sdk_is_imported() -> None:
+    """A request, a submit and its job, with no OTEL_* set: no SDK module loaded, no
+    provider set, every span the API's no-op."""
+    script = textwrap.dedent(
+        """
+        import asyncio, os, sys, httpx
+        from opentelemetry import trace
+        from hexa.config import load_settings
+        from hexa.drivers.http.app import create_app
+
+        async def main():
+            settings = load_settings(persistence="memory", env="test", queue_backend="inprocess",
+                                     jwt_secret="s" * 40, api_key_pepper="s" * 40)
+            app = create_app(settings)
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                    assert (await http.get("/health")).status_code == 200
+                    assert (await http.get("/api/admin/users")).status_code == 401
+            assert isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+            print(sorted(m for m in sys.modules if m.startswith(("opentelemetry.sdk",
+                  "opentelemetry.exporter", "opentelemetry.instrumentation"))))
+
+        asyncio.run(main())
+        """
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    ran = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=clean, timeout=60
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == "[]"
+
+
+def test_a_call_outside_any_span_starts_no_trace(spans: Spans) -> None:
+    tracer = trace.get_tracer("test")
+    with tracer.start_as_current_span("poll", kind=SpanKind.CLIENT):
+        pass  # a relay's or a queue's poll
+    with (
+        tracer.start_as_current_span("work"),
+        tracer.start_as_current_span("SELECT", kind=SpanKind.CLIENT),
+    ):
+        pass
+    assert [span.name for span in spans.finished()] == ["SELECT", "work"]
+
+
+async def test_the_relay_publishes_in_one_span_linked_to_each_job(
+    outbox: Outbox, spans: Spans
+) -> None:
+    tracer = trace.get_tracer("test")
+    for n in range(2):  # two requests whose hand-over failed: pending, each in its trace
+        entry = OutboxEntry(Job(f"job-{n}", ONE_JOB, {}), total=1, created_at=T0)
+        with tracer.start_as_current_span(f"request {n}"):
+            async with outbox.uow() as uow:
+                await add_traced(uow.outbox, entry)
+                await uow.commit()
+    outbox.clock.advance(timedelta(minutes=1))
+    assert await outbox.dispatcher.relay() == 2
+
+    publish = spans.one("publish")
+    assert publish.parent is None  # the relay's own trace, not one of the jobs'
+    creates = {span.context.span_id for span in spans.named(f"create {ONE_JOB}")}
+    assert len(creates) == 2
+    assert {link.context.span_id for link in publish.links} == creates
+    assert publish.attributes is not None
+    assert publish.attributes["messaging.batch.message_count"] == 2
+
+
+async def test_a_relay_with_nothing_to_move_makes_no_span(outbox: Outbox, spans: Spans) -> None:
+    assert await outbox.dispatcher.relay() == 0
+    assert spans.finished() == []
+
+
+async def test_purge_is_a_trace_of_its_own(outbox: Outbox, spans: Spans) -> None:
+    with trace.get_tracer("test").start_as_current_span("something current"):
+        await outbox.housekeeping.purge()
+    assert spans.one("purge").parent is None
+
+
+def test_lines_logged_in_a_span_name_it(spans: Spans, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logs, "_tracing", True)
+    assert logs.trace_ids() == {}
+    with trace.get_tracer("test").start_as_current_span("work") as span:
+        context = span.get_span_context()
+        event = logs.add_trace_ids(logging.getLogger(), "info", {"event": "hello"})
+    assert event == {
+        "event": "hello",
+        "trace_id": f"{context.trace_id:032x}",
+        "span_id": f"{context.span_id:016x}",
+    }
