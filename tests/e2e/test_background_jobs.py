@@ -4,6 +4,7 @@ a Redis of the test's own (so it can be stopped and started), followed over WebS
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -65,26 +66,37 @@ def stack(
     """The app and a worker over PostgreSQL and Redis; packets and reports in a directory
     both share, or (`indirect` parameter "sql") in PostgreSQL alone, or ("s3") in a bucket
     of moto's S3 server."""
-    port = _free_port()
     blobs = getattr(request, "param", "local")
+    env = {"BLOB_BACKEND": blobs}
+    if blobs == "s3":
+        env |= request.getfixturevalue("s3").environment(request.getfixturevalue("s3_bucket"))
+    with running_stack(tmp_path, own_redis, empty_postgres, env) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def running_stack(
+    directory: Path, redis: OwnRedis, postgres: str, extra: dict[str, str]
+) -> Iterator[Stack]:
+    """`hexa serve` and `hexa worker` started in `directory` with `extra` settings, an
+    admin signed in and one rule made; both stopped at the end, their logs printed."""
+    port = _free_port()
     env = {
-        "BLOB_BACKEND": blobs,
-        "DATABASE_URL": empty_postgres, "REDIS_URL": own_redis.url, "QUEUE_BACKEND": "arq",
-        "BLOB_DIR": str(tmp_path / "blobs"), "ENV": "test", "JWT_SECRET": SECRET,
+        "BLOB_BACKEND": "local",
+        "DATABASE_URL": postgres, "REDIS_URL": redis.url, "QUEUE_BACKEND": "arq",
+        "BLOB_DIR": str(directory / "blobs"), "ENV": "test", "JWT_SECRET": SECRET,
         "API_KEY_PEPPER": SECRET, "WS_HEARTBEAT_SECONDS": "1", "JOB_TIMEOUT_SECONDS": "10",
         "PACKET_PROGRESS_EVERY": "500", "MAX_UPLOAD_BYTES": str(32 * 1024 * 1024),
         "WORKER_SHUTDOWN_GRACE_SECONDS": "2", "WORKER_METRICS_PORT": str(_free_port()),
         "JOB_REDISPATCH_SECONDS": "2", "WORKER_LEASE_SECONDS": "3",
-    }  # fmt: skip
-    if blobs == "s3":
-        env |= request.getfixturevalue("s3").environment(request.getfixturevalue("s3_bucket"))
-    created = hexa("create-admin", ADMIN[0], cwd=tmp_path, HEXA_ADMIN_PASSWORD=ADMIN[1], **env)
+    } | extra  # fmt: skip
+    created = hexa("create-admin", ADMIN[0], cwd=directory, HEXA_ADMIN_PASSWORD=ADMIN[1], **env)
     assert created.returncode == 0, created.stderr
-    running = Stack(env, tmp_path, base=f"http://127.0.0.1:{port}")
+    running = Stack(env, directory, base=f"http://127.0.0.1:{port}")
     running.start("serve", "serve", "--port", str(port))
     running.start("worker", "worker")
     try:
-        with (tmp_path / "serve.log").open() as log:
+        with (directory / "serve.log").open() as log:
             _wait_until_live(running.processes["serve"], running.base, log)
         with httpx.Client(base_url=running.base, timeout=10) as http:
             login = http.post("/api/v1/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]})

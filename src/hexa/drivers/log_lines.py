@@ -5,7 +5,9 @@ what has gathered within GATHER_SECONDS in one slice and writes it in one `write
 no work per line: under the GIL, every step the thread takes is a step the event loop
 does not. `flush` returns once every line handed over before it is written; `close`
 (which `logging.shutdown` calls at exit) writes what is left first: a clean stop loses
-no line. A process killed outright loses at most the lines of the moment it died.
+no line. A process killed outright loses at most the lines of the moment it died; one
+that will be (uvicorn ends by raising the signal that stopped it again, after its last
+lines and with no exit hooks) turns to `write_through` first.
 """
 
 from __future__ import annotations
@@ -33,11 +35,15 @@ class LineWriter:
         self._flushes: list[threading.Event] = []
         self._wake = threading.Event()
         self._stopping = False
+        self._through = False
         self._thread = threading.Thread(target=self._run, name="hexa-log-lines", daemon=True)
         self._thread.start()
 
     def put(self, line: str) -> None:
         """Hands one line (ending in a newline) over to be written."""
+        if self._through:
+            self._write([line])
+            return
         lines = self._lines
         lines.append(line)
         if len(lines) == 1:  # the writer may be waiting for a first line
@@ -50,6 +56,13 @@ class LineWriter:
         self._flushes.append(written)
         self._wake.set()
         written.wait(CLOSE_SECONDS)
+
+    def write_through(self) -> None:
+        """Writes what was handed over, then every later line as it comes, on the
+        caller's thread: for a process about to end without running its exit hooks."""
+        self.flush()
+        self._through = True
+        self.flush()  # a line handed over while the first flush ran
 
     def close(self) -> None:
         if self._thread.is_alive():

@@ -109,6 +109,14 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     access.propagate = False  # no handler anywhere: uvicorn skips its access lines
 
 
+def write_through() -> None:
+    """Every line from now on is written as it is logged (`LineWriter.write_through`):
+    `hexa serve` calls this as its app shuts down, uvicorn's last lines still to come."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, LineHandler):
+            handler.lines.write_through()
+
+
 def _rendering(log_format: str, stream: TextIO) -> list[Processor]:
     if log_format == "json":
         # The traceback as one string field: a JSON line stays one line.

@@ -178,7 +178,11 @@ def tracer_provider(
         {} if named and not environ.get("OTEL_SERVICE_NAME") else {SERVICE_NAME: settings.service}
     )
     provider = TracerProvider(
-        resource=Resource.create(attributes), sampler=_no_orphan_calls(_sampler(settings))
+        resource=Resource.create(attributes),
+        sampler=_no_orphan_calls(_sampler(settings)),
+        # `Tracing.close` flushes within a grace; the SDK's own hook at exit has none, and
+        # would hold the exit for as long as a collector down makes it wait.
+        shutdown_on_exit=False,
     )
     if exporter is None:
         for name in _EXPORTER_LOGGERS:

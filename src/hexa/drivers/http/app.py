@@ -22,7 +22,7 @@ from hexa.drivers.http.metrics import RequestMetrics, app_registry
 from hexa.drivers.http.request_log import RequestLog
 from hexa.drivers.http.route_index import RouteIndex
 from hexa.drivers.http.server_spans import ServerSpans
-from hexa.drivers.logs import configure_logging
+from hexa.drivers.logs import configure_logging, write_through
 from hexa.drivers.tracing import start_tracing
 
 
@@ -85,6 +85,7 @@ def create_app(
         finally:
             if tracing is not None:
                 await asyncio.to_thread(tracing.close, TRACES_FLUSH_SECONDS)
+            write_through()  # uvicorn may end the process by its signal, without exit hooks
 
     docs = settings.env == "dev" or settings.allow_public_docs
     app = _HexaApp(
