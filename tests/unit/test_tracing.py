@@ -8,13 +8,15 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind
 
 from hexa.adapters.clock import FrozenClock
@@ -25,6 +27,7 @@ from hexa.adapters.unit_of_work import PORTS, unit_of_work_factory
 from hexa.config import ConfigError
 from hexa.domain.jobs import Job, OutboxEntry
 from hexa.drivers import logs
+from hexa.drivers.span_export import Losses, counted
 from hexa.drivers.tracing import tracing_settings
 from hexa.ports.uow import UnitOfWorkFactory
 from hexa.services.dispatch import JobDispatcher
@@ -195,3 +198,44 @@ def test_lines_logged_in_a_span_name_it(spans: Spans, monkeypatch: pytest.Monkey
         "trace_id": f"{context.trace_id:032x}",
         "span_id": f"{context.span_id:016x}",
     }
+
+
+class Refusing(SpanExporter):
+    def __init__(self) -> None:
+        self.result = SpanExportResult.FAILURE
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        return self.result
+
+
+def test_a_collector_that_refuses_is_said_once_and_counted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    collector, losses = Refusing(), Losses()
+    exporter = counted(collector, "http://collector:4318/v1/traces", losses)
+    span = trace.get_tracer("test").start_span("x")
+    with caplog.at_level(logging.INFO, logger="hexa.tracing"):
+        for _ in range(3):
+            exporter.export([span])  # type: ignore[list-item]
+        collector.result = SpanExportResult.SUCCESS
+        exporter.export([span])  # type: ignore[list-item]
+    assert [r.getMessage() for r in caplog.records] == [
+        "tracing: the collector at http://collector:4318/v1/traces did not take 1 spans; "
+        "spans are dropped until it does",
+        "tracing: the collector at http://collector:4318/v1/traces takes spans again",
+    ]
+    assert losses.refused == 3
+
+
+def test_a_full_queue_is_said_once_and_counted(caplog: pytest.LogCaptureFixture) -> None:
+    losses = Losses()
+    counted(Refusing(), "http://collector:4318/v1/traces", losses)
+    queue = logging.getLogger("opentelemetry.sdk._shared_internal")
+    with caplog.at_level(logging.WARNING):
+        for _ in range(5):
+            queue.warning("Queue full, dropping %s.", "span")
+    assert [r.getMessage() for r in caplog.records] == [
+        "tracing: the span queue is full (OTEL_BSP_MAX_QUEUE_SIZE): spans are dropped, "
+        "counted until tracing stops"
+    ]
+    assert losses.dropped == 5

@@ -30,9 +30,10 @@ from urllib.parse import urlsplit
 
 from hexa.config import ConfigError
 from hexa.drivers.logs import carry_trace_ids
+from hexa.drivers.span_export import Losses, counted
 
 if TYPE_CHECKING:  # the SDK is imported only once tracing is configured
-    from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+    from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SpanExporter
 
 log = logging.getLogger("hexa.tracing")
@@ -46,11 +47,6 @@ SAMPLERS = (
     "parentbased_traceidratio",
 )
 DEFAULT_TIMEOUT_MS = 10_000
-# The SDK exporter's own lines: one per failed batch, retries included. Ours says it once.
-_EXPORTER_LOGGERS = (
-    "opentelemetry.exporter.otlp.proto.http.trace_exporter",
-    "opentelemetry.exporter.otlp.proto.http",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,17 +121,25 @@ def _number(name: str, text: str) -> float:
 class Tracing:
     """The process's tracer provider, set as OpenTelemetry's global one, and its end."""
 
-    def __init__(self, provider: TracerProvider) -> None:
+    def __init__(self, provider: TracerProvider, losses: Losses | None = None) -> None:
         self.provider = provider
+        self.losses = losses or Losses()
 
     def close(self, grace_seconds: float) -> None:
         """Exports what is buffered and stops, within `grace_seconds` whatever the
-        collector does: a collector down must not hold the process's exit."""
+        collector does: a collector down must not hold the process's exit. Says how many
+        spans were lost, if any."""
         done = threading.Thread(target=self.provider.shutdown, name="otel-shutdown", daemon=True)
         done.start()
         done.join(grace_seconds)
         if done.is_alive():
             log.warning("tracing: spans not exported within %.0f s of shutdown", grace_seconds)
+        if self.losses.dropped or self.losses.refused:
+            log.warning(
+                "tracing: %d spans dropped (queue full), %d refused by the collector",
+                self.losses.dropped,
+                self.losses.refused,
+            )
 
 
 def start_tracing(service: str, environ: Mapping[str, str] = os.environ) -> Tracing | None:
@@ -148,11 +152,12 @@ def start_tracing(service: str, environ: Mapping[str, str] = os.environ) -> Trac
     if _started is None:
         from opentelemetry import trace
 
-        provider = tracer_provider(settings, environ=environ)
+        losses = Losses()
+        provider = tracer_provider(settings, environ=environ, losses=losses)
         trace.set_tracer_provider(provider)
         _instrument_redis(provider)
         carry_trace_ids()
-        _started = Tracing(provider)
+        _started = Tracing(provider, losses)
     return _started
 
 
@@ -163,6 +168,7 @@ def tracer_provider(
     settings: TracingSettings,
     exporter: SpanExporter | None = None,
     environ: Mapping[str, str] = os.environ,
+    losses: Losses | None = None,
 ) -> TracerProvider:
     """A provider that batches spans to `exporter` (the OTLP one by default, tests give
     another), sampled as `settings` say, except that a database or Redis call starts no
@@ -185,10 +191,9 @@ def tracer_provider(
         shutdown_on_exit=False,
     )
     if exporter is None:
-        for name in _EXPORTER_LOGGERS:
-            logging.getLogger(name).setLevel(logging.CRITICAL)
+        losses = losses or Losses()
         otlp = OTLPSpanExporter(endpoint=settings.endpoint, timeout=settings.timeout_seconds)
-        exporter = quiet(otlp, settings.endpoint)
+        exporter = counted(otlp, settings.endpoint, losses)
     provider.add_span_processor(BatchSpanProcessor(exporter))
     return provider
 
@@ -235,46 +240,6 @@ def _no_orphan_calls(delegate: Any) -> Any:
             return f"NoOrphanCalls{{{delegate.get_description()}}}"
 
     return NoOrphanCalls()
-
-
-def quiet(exporter: SpanExporter, endpoint: str) -> SpanExporter:
-    """`exporter`, saying once that the collector does not take spans (and once that it
-    does again), instead of the SDK's line per batch and retry; it counts what it drops."""
-    from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-
-    class Quiet(SpanExporter):
-        def __init__(self) -> None:
-            self.failing = False
-            self.dropped = 0
-
-        def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-            try:
-                result = exporter.export(spans)
-            except Exception:  # an exporter must not raise into the batch processor
-                result = SpanExportResult.FAILURE
-            if result is SpanExportResult.SUCCESS:
-                if self.failing:
-                    log.info("tracing: the collector at %s takes spans again", endpoint)
-                self.failing = False
-                return result
-            self.dropped += len(spans)
-            if not self.failing:
-                log.warning(
-                    "tracing: the collector at %s did not take %d spans; spans are dropped "
-                    "until it does",
-                    endpoint,
-                    len(spans),
-                )
-            self.failing = True
-            return result
-
-        def shutdown(self) -> None:
-            exporter.shutdown()
-
-        def force_flush(self, timeout_millis: int = 30_000) -> bool:
-            return exporter.force_flush(timeout_millis)
-
-    return Quiet()
 
 
 def _instrument_redis(provider: TracerProvider) -> None:
