@@ -23,7 +23,11 @@ FORBIDDEN_IN_DOMAIN = {
     "pydantic_settings",
     "structlog",
     "uvicorn",
+    "opentelemetry",
 }
+# What configures tracing for a process: the drivers', which own it. The rest of the code
+# asks for spans through OpenTelemetry's API alone.
+TRACING_MACHINERY = ("opentelemetry.sdk", "opentelemetry.exporter", "opentelemetry.instrumentation")
 
 
 def test_import_linter_contracts_hold() -> None:
@@ -36,18 +40,34 @@ def test_import_linter_contracts_hold() -> None:
     assert "0 broken" in result.stdout
 
 
+def _imports(path: Path) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.append(node.module)
+    return names
+
+
+def test_only_the_drivers_configure_tracing() -> None:
+    package = ROOT / "src" / "hexa"
+    offenders = [
+        f"{path.relative_to(package)}: {name}"
+        for path in package.rglob("*.py")
+        if path.relative_to(package).parts[0] not in ("drivers", "cli.py")
+        for name in _imports(path)
+        if name.startswith(TRACING_MACHINERY)
+    ]
+    assert offenders == []
+
+
 def test_the_domain_imports_no_framework() -> None:
     offenders = []
     for path in (ROOT / "src" / "hexa" / "domain").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names = [node.module]
-            for name in names:
-                top = name.split(".")[0]
-                outward = name.startswith("hexa.") and not name.startswith("hexa.domain")
-                if top in FORBIDDEN_IN_DOMAIN or outward:
-                    offenders.append(f"{path.name}: {name}")
+        for name in _imports(path):
+            top = name.split(".")[0]
+            outward = name.startswith("hexa.") and not name.startswith("hexa.domain")
+            if top in FORBIDDEN_IN_DOMAIN or outward:
+                offenders.append(f"{path.name}: {name}")
     assert offenders == []

@@ -49,6 +49,14 @@ OTHER_VARIABLES = {
     "HEXA_COMPOSE_REDIS_PORT": "docker-compose.test.yml",
     "HEXA_COMPOSE_APP_PORT": "docker-compose.test.yml",
 }
+# OpenTelemetry's standard variables, read by the tracing driver rather than by Settings:
+# the ConfigMap may set them and OPSHANDOFF.md name them (docs/tracing.md).
+TRACING_VARIABLES = frozenset(
+    {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_SERVICE_NAME",
+     "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "OTEL_EXPORTER_OTLP_TIMEOUT",
+     "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_SDK_DISABLED"}
+)  # fmt: skip
+TRACING_READER = "src/hexa/drivers/tracing.py"
 
 
 def instructions(name: str) -> list[str]:

@@ -12,8 +12,11 @@ from hexa.cli import _parser
 from hexa.config import Settings
 from tests.ops.files import (
     CLI,
+    ROOT,
     SECRET_SETTINGS,
     SETTINGS,
+    TRACING_READER,
+    TRACING_VARIABLES,
     config_map,
     hexa_containers,
     instructions,
@@ -33,8 +36,10 @@ def _env_names(container: dict[str, Any]) -> set[str]:
 def test_the_configmap_holds_only_settings_and_no_secret() -> None:
     names = set(config_map())
 
-    assert names <= SETTINGS, names - SETTINGS
+    assert names <= SETTINGS | TRACING_VARIABLES, names - SETTINGS - TRACING_VARIABLES
     assert not names & SECRET_SETTINGS
+    reader = (ROOT / TRACING_READER).read_text()
+    assert [name for name in TRACING_VARIABLES if f'"{name}"' not in reader] == []
 
 
 @pytest.mark.parametrize("name", sorted(CONTAINERS))

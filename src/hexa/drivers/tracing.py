@@ -20,6 +20,7 @@ relay's and the queue's polling would otherwise make a trace of each poll.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import threading
@@ -47,6 +48,8 @@ SAMPLERS = (
     "parentbased_traceidratio",
 )
 DEFAULT_TIMEOUT_MS = 10_000
+# What the `otel` extra installs, looked for (not imported) before tracing is promised.
+_SDK_MODULES = ("opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,11 @@ def tracing_settings(
     parts = urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"OTLP endpoint: {endpoint!r} is not an http:// or https:// URL")
+    if not all(importlib.util.find_spec(module) for module in _SDK_MODULES):
+        raise ConfigError(
+            "an OTLP endpoint is set, but the SDK is not installed: install the otel extra "
+            "(the image has it), or unset the endpoint"
+        )
     for name in ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"):
         if value(name) not in ("", "http/protobuf"):
             raise ConfigError(f"{name}: {value(name)!r}: only http/protobuf is installed")

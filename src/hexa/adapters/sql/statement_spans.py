@@ -4,7 +4,8 @@ OpenTelemetry's contrib instrumentation for SQLAlchemy declares `sqlalchemy<2.1`
 2.1, silently instruments nothing; these few hooks do what a trace needs of it. The
 statement is recorded as SQLAlchemy sends it, with its placeholders: never a parameter's
 value (password hashes, token digests). Attached only when tracing is on, so an untraced
-process pays nothing per statement (`SqlDatabase`).
+process pays nothing per statement (`SqlDatabase`), and a statement outside a recorded
+span costs one look at the context: a request left out by sampling makes no spans.
 """
 
 from __future__ import annotations
@@ -38,14 +39,15 @@ def trace_statements(engine: AsyncEngine) -> None:
         common |= {"server.address": url.host, "server.port": url.port or 5432}
 
     def before(_conn: Any, _cursor: Any, statement: str, _p: Any, context: Any, _m: Any) -> None:
+        if context is None or not trace.get_current_span().is_recording():
+            return  # outside any span, or in a trace not sampled: nothing would be kept
         operation = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
         span = tracer.start_span(
             operation,
             kind=SpanKind.CLIENT,
             attributes={**common, "db.operation.name": operation, "db.query.text": statement},
         )
-        if context is not None:
-            setattr(context, _SPAN, span)
+        setattr(context, _SPAN, span)
 
     def after(_conn: Any, _cursor: Any, _s: str, _p: Any, context: Any, _m: Any) -> None:
         span: Span | None = getattr(context, _SPAN, None)

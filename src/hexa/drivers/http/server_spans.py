@@ -37,6 +37,7 @@ class _ScopeHeaders(Getter[Scope]):
 
 
 _HEADERS = _ScopeHeaders()
+_NO_PARENT = context.Context()
 
 
 class ServerSpans:
@@ -44,15 +45,20 @@ class ServerSpans:
         self.app = app
         self._tracer = tracer
         self._untraced = frozenset(untraced)
+        # The headers the configured propagators read (traceparent, tracestate, baggage):
+        # a request with none of them starts a trace without asking each propagator.
+        fields = propagate.get_global_textmap().fields
+        self._carriers = frozenset(name.lower().encode("latin-1") for name in fields)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or scope["path"] in self._untraced:
             await self.app(scope, receive, send)
             return
         method = scope.get("method", "GET")  # a WebSocket handshake is a GET
+        carried = any(name in self._carriers for name, _ in scope["headers"])
         span = self._tracer.start_span(
             method,
-            context=propagate.extract(scope, getter=_HEADERS),  # a caller's traceparent
+            context=propagate.extract(scope, getter=_HEADERS) if carried else _NO_PARENT,
             kind=SpanKind.SERVER,
             attributes={
                 "http.request.method": method,
@@ -61,6 +67,18 @@ class ServerSpans:
                 "client.address": (scope.get("client") or ("",))[0],
             },
         )
+        token = context.attach(trace.set_span_in_context(span))
+        try:
+            if span.is_recording():
+                await self._recorded(span, method, scope, receive, send)
+            else:  # sampled out: its context still says so to every call made within
+                await self.app(scope, receive, send)
+        finally:
+            context.detach(token)
+
+    async def _recorded(
+        self, span: trace.Span, method: str, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         status: int | None = None
 
         async def sending(message: Message) -> None:
@@ -71,19 +89,17 @@ class ServerSpans:
                 status = message.get("code", 1000)
             await send(message)
 
-        token = context.attach(trace.set_span_in_context(span))
         try:
             await self.app(scope, receive, sending)
-        except BaseException as error:
+        except Exception as error:  # not a cancellation: a client that went away is no fault
             span.record_exception(error)
             span.set_status(StatusCode.ERROR, type(error).__name__)
             raise
         finally:
-            context.detach(token)
             route = getattr(scope.get("route"), "path", None)
             span.set_attributes(_settled(scope, route, status))
             span.update_name(f"{method} {route}" if route else method)
-            if scope["type"] == "http" and (status is None or status >= 500):
+            if scope["type"] == "http" and status is not None and status >= 500:
                 span.set_status(StatusCode.ERROR)
             span.end()
 
