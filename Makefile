@@ -115,6 +115,7 @@ BENCH_ARGS ?=
 bench: install-dev
 	scripts/apt-install.sh wrk wrk
 	scripts/with-test-services.sh $(BIN)/python scripts/bench_http.py $(BENCH_ARGS)
+	scripts/with-test-services.sh $(BIN)/python scripts/bench_tracing.py --profile
 	@if [ -f scripts/bench_stats.py ]; then \
 		scripts/with-test-services.sh $(BIN)/python scripts/bench_stats.py; fi
 

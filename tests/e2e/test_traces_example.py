@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import _free_port
+from tests.cli.test_cli import ADMIN, _free_port
 from tests.e2e import test_background_jobs
-from tests.e2e.test_background_jobs import a_packet, running_stack, wait_for
+from tests.e2e.test_background_jobs import SECRET, a_packet, running_stack, wait_for
 from tests.otlp_receiver import ReceivedSpan, Receiver, otlp_receiver, tree
 from tests.processes import OwnRedis, Stack
 
@@ -101,6 +101,10 @@ def test_an_upload_is_one_trace_from_the_request_to_the_workers_sql(
     ]
     assert {s.attributes["db.system.name"] for s in worker_sql} == {"postgresql"}
     assert {s.service for s in spans} == {"hexa-api", "hexa-worker"}
+
+    said = " ".join(f"{s.name} {s.attributes} {s.events}" for s in receiver.spans)
+    for secret in (ADMIN[1], traced.token, SECRET):  # password, bearer token, signing key
+        assert secret not in said
 
     # The request's log lines carry its trace, its access event included.
     lines = [json.loads(line) for line in (traced.directory / "serve.log").read_text().splitlines()]

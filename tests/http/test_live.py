@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from opentelemetry.trace import SpanKind
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
@@ -18,6 +19,7 @@ from hexa.domain.access import Role, Scope, role_scopes
 from hexa.domain.jobs import Job, JobProgress
 from hexa.drivers.http.app import create_app
 from tests.builders import BATCH_JOB, T0
+from tests.tracing import Spans
 
 JOB = Job("job-1", BATCH_JOB, {"blob": "packet-job-1.csv"})
 
@@ -140,3 +142,27 @@ async def test_a_session_cookie_counts_only_from_the_apps_own_origin(
             ws.receive_json()
     assert end.value.code == code
     assert first is None or first["job"]["status"] == "failed"
+
+
+async def test_a_websocket_is_one_span_for_its_whole_connection(
+    live: Hexa, deaf: DeafProgressStore, spans: Spans
+) -> None:
+    await deaf.save(running().done(result={"verdict": "passed"}, now=T0))
+    secret = token(live)
+    traced = create_app(hexa=live, tracer=spans.provider.get_tracer("hexa.http"))
+    with (
+        TestClient(traced, base_url="http://testserver") as http,
+        http.websocket_connect(f"/ws/jobs/{JOB.id}?token={secret}") as ws,
+    ):
+        assert ws.receive_json()["type"] == "snapshot"
+        with pytest.raises(WebSocketDisconnect):
+            ws.receive_json()
+    [span] = spans.finished()
+    assert (span.name, span.kind) == ("GET /ws/jobs/{job_id}", SpanKind.SERVER)
+    attributes = dict(span.attributes or {})
+    assert (attributes["http.route"], attributes["hexa.websocket.close"]) == (
+        "/ws/jobs/{job_id}",
+        1000,
+    )
+    assert attributes["hexa.principal.kind"] == "service"
+    assert secret not in str(attributes)  # the query string is never recorded
