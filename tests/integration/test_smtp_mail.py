@@ -1,4 +1,4 @@
-"""The SMTP mailer against a real SMTP server (aiosmtpd) on a loopback port."""
+"""The SMTP mailer against a real SMTP server (aiosmtpd) on a loopback port; its span."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from email.message import Message
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 
 from hexa.adapters.mail import SmtpMailer
 from hexa.domain.errors import Unavailable
 from tests.cli.test_cli import _free_port
+from tests.tracing import Spans
 
 
 class Inbox:
@@ -58,3 +61,17 @@ async def test_an_unreachable_server_is_unavailable_not_a_crash() -> None:
 
     with pytest.raises(Unavailable, match="mail could not be sent"):
         await mailer.send(to="ada@example.com", subject="s", body="b")
+
+
+async def test_a_message_sent_within_a_span_is_a_span_that_names_no_recipient(
+    smtp_server: tuple[Inbox, int], spans: Spans
+) -> None:
+    _, port = smtp_server
+    mailer = SmtpMailer(host="127.0.0.1", port=port, sender="hexa@example.com", starttls=False)
+    with trace.get_tracer("test").start_as_current_span("forgot password") as request:
+        await mailer.send(to="ada@example.com", subject="Reset", body="link: https://x/?t=abc")
+
+    sent = spans.one("send mail")
+    assert sent.kind is SpanKind.CLIENT
+    assert sent.parent is not None and sent.parent.span_id == request.get_span_context().span_id
+    assert dict(sent.attributes or {}) == {"server.address": "127.0.0.1", "server.port": port}
