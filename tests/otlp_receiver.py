@@ -35,7 +35,9 @@ class ReceivedSpan:
     links: tuple[str, ...]
     attributes: dict[str, Any]
     events: tuple[str, ...]
+    event_attributes: tuple[dict[str, Any], ...]
     status: int
+    status_message: str
     start: int
 
 
@@ -102,7 +104,12 @@ def _decoded(body: bytes) -> list[ReceivedSpan]:
                         links=tuple(link.span_id.hex() for link in span.links),
                         attributes={a.key: _value(a.value) for a in span.attributes},
                         events=tuple(event.name for event in span.events),
+                        event_attributes=tuple(
+                            {a.key: _value(a.value) for a in event.attributes}
+                            for event in span.events
+                        ),
                         status=span.status.code,
+                        status_message=span.status.message,
                         start=span.start_time_unix_nano,
                     )
                 )

@@ -102,7 +102,10 @@ def test_an_upload_is_one_trace_from_the_request_to_the_workers_sql(
     assert {s.attributes["db.system.name"] for s in worker_sql} == {"postgresql"}
     assert {s.service for s in spans} == {"hexa-api", "hexa-worker"}
 
-    said = " ".join(f"{s.name} {s.attributes} {s.events}" for s in receiver.spans)
+    said = " ".join(
+        f"{s.name} {s.attributes} {s.events} {s.event_attributes} {s.status_message}"
+        for s in receiver.spans
+    )
     for secret in (ADMIN[1], traced.token, SECRET):  # password, bearer token, signing key
         assert secret not in said
 

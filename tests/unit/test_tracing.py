@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import SpanKind
 
 from hexa.adapters.clock import FrozenClock
@@ -220,22 +221,39 @@ def test_a_collector_that_refuses_is_said_once_and_counted(
         collector.result = SpanExportResult.SUCCESS
         exporter.export([span])  # type: ignore[list-item]
     assert [r.getMessage() for r in caplog.records] == [
-        "tracing: the collector at http://collector:4318/v1/traces did not take 1 spans; "
-        "spans are dropped until it does",
+        "tracing: the collector at http://collector:4318/v1/traces did not take 1 spans "
+        "(no answer); spans are dropped until it does",
         "tracing: the collector at http://collector:4318/v1/traces takes spans again",
     ]
     assert losses.refused == 3
 
 
+class Stuck(SpanExporter):
+    """A collector that holds the first batch until told to let go."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        self.release.wait(5)
+        return SpanExportResult.SUCCESS
+
+
 def test_a_full_queue_is_said_once_and_counted(caplog: pytest.LogCaptureFixture) -> None:
-    losses = Losses()
-    counted(Refusing(), "http://collector:4318/v1/traces", losses)
-    queue = logging.getLogger("opentelemetry.sdk._shared_internal")
+    """The SDK's batch processor, its queue of 4 full while the exporter is stuck."""
+    losses, collector = Losses(), Stuck()
+    exporter = counted(collector, "http://collector:4318/v1/traces", losses)
+    provider = TracerProvider()
+    processor = BatchSpanProcessor(exporter, max_queue_size=4, max_export_batch_size=2)
+    provider.add_span_processor(processor)
+    tracer = provider.get_tracer("test")
     with caplog.at_level(logging.WARNING):
-        for _ in range(5):
-            queue.warning("Queue full, dropping %s.", "span")
+        for _ in range(30):
+            tracer.start_span("x").end()
+        collector.release.set()
+        provider.shutdown()
     assert [r.getMessage() for r in caplog.records] == [
         "tracing: the span queue is full (OTEL_BSP_MAX_QUEUE_SIZE): spans are dropped, "
         "counted until tracing stops"
     ]
-    assert losses.dropped == 5
+    assert 20 <= losses.dropped <= 26  # 30, less what the queue and the stuck batch held

@@ -214,9 +214,9 @@ _tracing = False
 
 def trace_ids() -> dict[str, str]:
     """The current span's trace and span ids, as trace backends print them; {} outside
-    any span."""
+    any span, or in a trace not sampled (no backend will have it)."""
     context = trace.get_current_span().get_span_context()
-    if not context.is_valid:
+    if not (context.is_valid and context.trace_flags.sampled):
         return {}
     return {"trace_id": f"{context.trace_id:032x}", "span_id": f"{context.span_id:016x}"}
 

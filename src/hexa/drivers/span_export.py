@@ -39,14 +39,12 @@ def counted(exporter: SpanExporter, endpoint: str, losses: Losses) -> SpanExport
     from a full queue as well."""
     from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+    reason = _LastReason()
     for name in _EXPORTER_LOGGERS:
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-    queue = logging.getLogger(_QUEUE_LOGGER)
-    for previous in [f for f in queue.filters if isinstance(f, _QueueFull)]:
-        queue.removeFilter(previous)  # one count a process: the latest provider's
+        _install(logging.getLogger(name), reason)
     # First: the SDK's own filter there lets one line a while through, and drops the rest
     # before anything else could count them.
-    queue.filters.insert(0, _QueueFull(losses))
+    _install(logging.getLogger(_QUEUE_LOGGER), _QueueFull(losses))
 
     class Counted(SpanExporter):
         def __init__(self) -> None:
@@ -65,10 +63,11 @@ def counted(exporter: SpanExporter, endpoint: str, losses: Losses) -> SpanExport
             losses.refused += len(spans)
             if not self.failing:
                 log.warning(
-                    "tracing: the collector at %s did not take %d spans; spans are dropped "
-                    "until it does",
+                    "tracing: the collector at %s did not take %d spans (%s); spans are "
+                    "dropped until it does",
                     endpoint,
                     len(spans),
+                    reason.last or "no answer",
                 )
             self.failing = True
             return result
@@ -80,6 +79,27 @@ def counted(exporter: SpanExporter, endpoint: str, losses: Losses) -> SpanExport
             return exporter.force_flush(timeout_millis)
 
     return Counted()
+
+
+def _install(logger: logging.Logger, new: logging.Filter) -> None:
+    """`new` as the logger's first filter, in place of one of its kind a previous
+    provider installed: one count a process, the latest provider's."""
+    for previous in [f for f in logger.filters if type(f) is type(new)]:
+        logger.removeFilter(previous)
+    logger.filters.insert(0, new)
+
+
+class _LastReason(logging.Filter):
+    """Keeps the exporter's last line (an HTTP status and its reason, a connection error),
+    for the one warning to say why, and lets none through: one a batch and retry."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.last = record.getMessage()[:200]
+        return False
 
 
 class _QueueFull(logging.Filter):

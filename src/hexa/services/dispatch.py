@@ -23,7 +23,7 @@ from hexa.domain.jobs import Job, JobProgress, OutboxEntry
 from hexa.ports.clock import Clock
 from hexa.ports.jobs import JobQueue, ProgressStore
 from hexa.ports.uow import UnitOfWorkFactory
-from hexa.services.job_traces import publishing
+from hexa.services.job_traces import published, publishing
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class JobDispatcher:
         When the queue cannot be reached, the entry goes back to pending for the relay.
         Never raises for an outage."""
         try:
-            with publishing([entry]):
+            with publishing([entry]):  # an outage leaves it marked failed
                 await self._queue.enqueue(entry.job)
             return True
         except Unavailable as error:
@@ -136,11 +136,12 @@ class JobDispatcher:
         if not entries:
             return 0
         sent = 0
-        with publishing(entries):
+        with publishing(entries) as span:
             for entry in entries:
                 if not await self.dispatch(entry):
                     break
                 sent += 1
+            published(span, sent, len(entries))
         return sent
 
     async def job(self, job_id: str) -> JobProgress:

@@ -11,6 +11,7 @@ killed outright loses at most its last second of counts.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable
@@ -52,7 +53,9 @@ class HeldCounts(Generic[K]):
         if self._writing is None:
             self._sleeping = True  # not started yet: nothing in flight, it may be cancelled
             self._writing = asyncio.get_running_loop().create_task(
-                self._write_later(), name=f"hexa-held-{self._what}"
+                self._write_later(),
+                name=f"hexa-held-{self._what}",
+                context=contextvars.Context(),  # writes for every caller: none's span
             )
 
     async def flush(self) -> None:

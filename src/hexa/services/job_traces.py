@@ -12,6 +12,7 @@ database call with no parent starts no trace).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -34,9 +35,7 @@ async def add_traced(outbox: JobOutbox, entry: OutboxEntry) -> OutboxEntry:
     """Adds `entry` to `outbox` within a span `create {kind}` and answers the entry as
     added: its job carries that span's trace context (unchanged when nothing traces)."""
     job = entry.job
-    with tracer.start_as_current_span(
-        f"create {job.kind}", kind=SpanKind.PRODUCER, attributes=_message(job, "create")
-    ):
+    with _span(f"create {job.kind}", kind=SpanKind.PRODUCER, attributes=_message(job, "create")):
         carrier: dict[str, str] = {}
         _W3C.inject(carrier)
         if "traceparent" in carrier:
@@ -46,9 +45,10 @@ async def add_traced(outbox: JobOutbox, entry: OutboxEntry) -> OutboxEntry:
 
 
 @contextmanager
-def publishing(entries: Sequence[OutboxEntry]) -> Iterator[None]:
+def publishing(entries: Sequence[OutboxEntry]) -> Iterator[Span]:
     """A span `publish` around handing `entries` to the queue, linked to each one's
-    acceptance; a child of what is current (the accepting request, for its hand-over)."""
+    acceptance; a child of what is current (the accepting request, for its hand-over).
+    The caller says how many it published (`published`)."""
     links = [Link(context) for entry in entries if (context := _accepted(entry.job))]
     attributes: dict[str, Any] = {
         "messaging.system": SYSTEM,
@@ -58,10 +58,15 @@ def publishing(entries: Sequence[OutboxEntry]) -> Iterator[None]:
     }
     if len(entries) == 1:
         attributes |= _message(entries[0].job, "send")
-    with tracer.start_as_current_span(
-        "publish", kind=SpanKind.PRODUCER, links=links, attributes=attributes
-    ):
-        yield
+    with _span("publish", kind=SpanKind.PRODUCER, links=links, attributes=attributes) as span:
+        yield span
+
+
+def published(span: Span, sent: int, due: int) -> None:
+    """Notes how many of the `due` jobs reached the queue: the rest wait for the relay."""
+    span.set_attribute("messaging.batch.message_count", sent)
+    if sent < due:
+        span.set_status(StatusCode.ERROR, "the queue could not be reached")
 
 
 @contextmanager
@@ -73,7 +78,7 @@ def processing(job: Job, *, attempt: int) -> Iterator[Span]:
         attributes["hexa.request_id"] = job.request_id
     accepted = _accepted(job)
     parent = trace.set_span_in_context(trace.NonRecordingSpan(accepted)) if accepted else Context()
-    with tracer.start_as_current_span(
+    with _span(
         f"process {job.kind}", context=parent, kind=SpanKind.CONSUMER, attributes=attributes
     ) as span:
         yield span
@@ -82,7 +87,7 @@ def processing(job: Job, *, attempt: int) -> Iterator[Span]:
 @contextmanager
 def scheduled(name: str) -> Iterator[Span]:
     """The span of scheduled work (`purge`): a trace of its own, whatever is current."""
-    with tracer.start_as_current_span(
+    with _span(
         name, context=Context(), kind=SpanKind.INTERNAL, attributes={"hexa.scheduled": True}
     ) as span:
         yield span
@@ -92,8 +97,8 @@ def ended(status: str, error: str | None) -> None:
     """Notes on the current span how its job ended (failed: an error status)."""
     span = trace.get_current_span()
     span.set_attribute("hexa.job.status", status)
-    if error is not None:
-        span.set_status(StatusCode.ERROR, error)
+    if error is not None:  # its kind ("Unavailable", "gave up after 3 attempts"), no more
+        span.set_status(StatusCode.ERROR, error.split(":", 1)[0])
 
 
 def progressed(processed: int, total: int) -> None:
@@ -101,6 +106,25 @@ def progressed(processed: int, total: int) -> None:
     span = trace.get_current_span()
     if span.is_recording():
         span.add_event("progress", {"hexa.job.processed": processed, "hexa.job.total": total})
+
+
+@contextmanager
+def _span(name: str, **options: Any) -> Iterator[Span]:
+    """A current span that an error leaving marks failed by its type alone: an error's
+    text (a driver's, an SMTP server's) can quote data that must not leave the process,
+    which the SDK's recorded exception would carry whole. A cancellation (a run out of
+    time, a lease lost, a shutdown) is marked too: the SDK would let it pass unmarked."""
+    with tracer.start_as_current_span(
+        name, record_exception=False, set_status_on_exception=False, **options
+    ) as span:
+        try:
+            yield span
+        except Exception as error:
+            span.set_status(StatusCode.ERROR, type(error).__name__)
+            raise
+        except asyncio.CancelledError:
+            span.set_status(StatusCode.ERROR, "cancelled")
+            raise
 
 
 def _message(job: Job, operation: str) -> dict[str, Any]:

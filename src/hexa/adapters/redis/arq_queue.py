@@ -62,11 +62,17 @@ def arq_redis_settings(url: str) -> RedisSettings:
     return settings
 
 
-def job_arguments(job: Job) -> tuple[str, str, dict[str, Any], str | None, str | None]:
-    """`run_job`'s arguments after arq's context: the job, the request that accepted it
-    and that acceptance's trace context (copied from its outbox entry, the record a relay
-    hands over again)."""
-    return job.id, job.kind, job.payload, job.request_id, job.traceparent
+def job_arguments(job: Job) -> tuple[str, str, dict[str, Any], str | None]:
+    """`run_job`'s arguments after arq's context: the job, and the request that accepted
+    it (copied from its outbox entry, the record a relay hands over again)."""
+    return job.id, job.kind, job.payload, job.request_id
+
+
+def job_keywords(job: Job) -> dict[str, str]:
+    """`run_job`'s keyword arguments: the trace context of the job's acceptance, only when
+    it was traced. An untraced job is called exactly as before jobs carried one, so a
+    worker of that release still runs it (a rollout in either order, a rollback)."""
+    return {} if job.traceparent is None else {"traceparent": job.traceparent}
 
 
 class ArqJobQueue:
@@ -85,7 +91,12 @@ class ArqJobQueue:
     async def enqueue(self, job: Job) -> None:
         now = timestamp_ms()
         serialized = serialize_job(
-            RUN_JOB, job_arguments(job), {}, None, now, serializer=self._redis.job_serializer
+            RUN_JOB,
+            job_arguments(job),
+            job_keywords(job),
+            None,
+            now,
+            serializer=self._redis.job_serializer,
         )
         async with translated_errors():
             await self._enqueue(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import math
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -81,7 +82,9 @@ class _SharedRead:
             # asyncio does not log it as never retrieved.
             self._next.add_done_callback(_retrieved)
             if self._reader is None or self._reader.done():
-                self._reader = asyncio.create_task(self._serve())
+                # Not the first caller's context: its span (and log fields) would claim
+                # every later read this task makes for others.
+                self._reader = asyncio.create_task(self._serve(), context=contextvars.Context())
         # A caller cancelled mid-wait must not cancel the read the others wait on.
         return await asyncio.shield(self._next)
 

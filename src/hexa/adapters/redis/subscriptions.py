@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -86,7 +87,9 @@ class Subscriptions:
                     raise
             self._listeners.setdefault(channel, set()).add(listener)
             if self._reader is None or self._reader.done():
-                self._reader = asyncio.create_task(self._read(self._pubsub), name="hexa-pubsub")
+                self._reader = asyncio.create_task(
+                    self._read(self._pubsub), name="hexa-pubsub", context=contextvars.Context()
+                )  # serves every watcher: none of their contexts (spans, log fields)
 
     async def _leave(self, channel: str, listener: Listener) -> None:
         async with self._lock:

@@ -2,8 +2,8 @@
 
 Named by the route template the router matched (`GET /api/v1/inspections/{id}`), read
 from the scope once the app is done: no second routing pass. No span per `send` or
-`receive`; a WebSocket is one span for its whole connection. `/health` and `/metrics`
-are left out: probes and scrapes would be most of the traces. It sits outside
+`receive`; a WebSocket is one span for its whole connection. `/health`, `/healthz`,
+`/readyz` and `/metrics` are left out: probes and scrapes would be most of the traces. It sits outside
 `RequestLog`, so the access event and every line of the request carry its ids, and reads
 back what that one settled: the request id, the caller's kind, the route.
 
@@ -23,7 +23,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hexa.domain.access import Principal
 
-UNTRACED = frozenset({"/health", "/metrics"})
+# Probes and scrapes: most of the traces, and none worth a look.
+UNTRACED = frozenset({"/health", "/healthz", "/readyz", "/metrics"})
 
 
 class _ScopeHeaders(Getter[Scope]):
@@ -92,7 +93,7 @@ class ServerSpans:
         try:
             await self.app(scope, receive, sending)
         except Exception as error:  # not a cancellation: a client that went away is no fault
-            span.record_exception(error)
+            # Its type, never its text: a driver's message can quote a row (the log has it).
             span.set_status(StatusCode.ERROR, type(error).__name__)
             raise
         finally:

@@ -22,7 +22,8 @@ async def run_job(
     kind: str,
     payload: dict[str, Any],
     request_id: str | None = None,  # absent from jobs queued before requests were named
-    traceparent: str | None = None,  # absent from jobs queued before runs were traced
+    *,
+    traceparent: str | None = None,  # given only for a traced acceptance
 ) -> None:
     """Runs the job within JOB_TIMEOUT_SECONDS, retrying transient failures with back-off.
     Every line logged meanwhile, ours or arq's, names the job and the request behind it.
