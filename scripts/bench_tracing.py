@@ -241,25 +241,10 @@ def _profile(stack: Stack, server: str, target: Target) -> None:
         stdout=subprocess.DEVNULL,
     )
     time.sleep(2)
-    subprocess.run(
-        [
-            "py-spy",
-            "record",
-            "--full-filenames",
-            "--gil",  # the thread holding the interpreter: a waiting thread is not busy
-            "-p",
-            str(process.pid),
-            "-d",
-            "10",
-            "-r",
-            "499",
-            "--format",
-            "raw",
-            "-o",
-            str(output),
-        ],
-        capture_output=True,
-    )
+    # --gil: the thread holding the interpreter; a thread that waits is not busy.
+    record = ["py-spy", "record", "--full-filenames", "--gil", "-d", "10", "-r", "499"]
+    where = ["-p", str(process.pid), "--format", "raw", "-o", str(output)]
+    subprocess.run([*record, *where], capture_output=True)
     load.wait()
     by_area: collections.Counter[str] = collections.Counter()
     # Within OpenTelemetry: the outermost of its frames, the call that led there.
