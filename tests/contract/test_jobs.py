@@ -297,12 +297,3 @@ async def test_attempts_are_counted_by_kind_and_outcome_and_durations_bucketed(
     assert packets.counts[duration_bucket(0.1)] == 2  # 0.07 and 0.1 share the 0.1 bucket
     assert packets.counts[-1] == 1  # over the last bound: +Inf
     assert totals.durations[single].counts[0] == 1
-
-
-def test_an_untraced_job_is_called_as_before_jobs_carried_a_trace() -> None:
-    """A worker of the release before runs it: no argument it does not take."""
-    queue = pytest.importorskip("hexa.adapters.redis.arq_queue")  # a project without Redis
-    assert queue.job_arguments(a_job()) == ("job-1", ONE_JOB, {"inspection_id": "i-1"}, None)
-    assert queue.job_keywords(a_job()) == {}
-    traced = dataclasses.replace(a_job(), traceparent=TRACEPARENT)
-    assert queue.job_keywords(traced) == {"traceparent": TRACEPARENT}

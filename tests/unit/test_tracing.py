@@ -3,6 +3,7 @@ acceptance through the outbox and the queue to its run (`hexa.services.job_trace
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import subprocess
@@ -35,6 +36,7 @@ from hexa.services.dispatch import JobDispatcher
 from hexa.services.housekeeping import Housekeeping
 from hexa.services.job_traces import add_traced
 from tests.builders import ONE_JOB, T0
+from tests.contract.test_jobs import TRACEPARENT
 from tests.tracing import Spans
 
 
@@ -257,3 +259,13 @@ def test_a_full_queue_is_said_once_and_counted(caplog: pytest.LogCaptureFixture)
         "counted until tracing stops"
     ]
     assert 20 <= losses.dropped <= 26  # 30, less what the queue and the stuck batch held
+
+
+def test_an_untraced_job_is_called_as_before_jobs_carried_a_trace() -> None:
+    """A worker of the release before runs it: no argument it does not take."""
+    queue = pytest.importorskip("hexa.adapters.redis.arq_queue")  # a project without Redis
+    untraced = Job("job-1", ONE_JOB, {"inspection_id": "i-1"}, request_id="req-1")
+    assert queue.job_arguments(untraced) == ("job-1", ONE_JOB, {"inspection_id": "i-1"}, "req-1")
+    assert queue.job_keywords(untraced) == {}
+    traced = dataclasses.replace(untraced, traceparent=TRACEPARENT)
+    assert queue.job_keywords(traced) == {"traceparent": TRACEPARENT}
