@@ -4,7 +4,6 @@ out, and no credential in any attribute."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,7 +14,6 @@ from opentelemetry.trace import SpanKind, StatusCode
 from hexa.bootstrap import Hexa
 from hexa.drivers.http.app import create_app
 from tests.http.api import KEYS
-from tests.http.conftest import admin_headers
 from tests.http.test_admin import new_key
 from tests.http.test_auth import AUTH, PASSWORD, sign_up
 from tests.tracing import Spans
@@ -25,17 +23,9 @@ TRACEPARENT = f"00-{CALLER_TRACE}-b7ad6b7169203331-01"
 
 
 @pytest.fixture
-def traced(hexa: Hexa, spans: Spans) -> FastAPI:
+def app(hexa: Hexa, spans: Spans) -> FastAPI:
+    """The app with a server span per request (conftest's `client` signs in to it)."""
     return create_app(hexa=hexa, tracer=spans.provider.get_tracer("hexa.http"))
-
-
-@pytest.fixture
-async def client(traced: FastAPI, hexa: Hexa) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=traced, raise_app_exceptions=False)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="https://test", headers=admin_headers(hexa)
-    ) as http:
-        yield http
 
 
 async def test_a_request_is_one_span_named_by_its_route(
@@ -49,7 +39,7 @@ async def test_a_request_is_one_span_named_by_its_route(
     assert span.kind is SpanKind.SERVER
     assert dict(span.attributes or {}) == {
         "http.request.method": "GET",
-        "url.scheme": "https",
+        "url.scheme": "http",
         "network.protocol.version": "1.1",
         "client.address": "127.0.0.1",
         "http.route": "/api/admin/api-keys/{kid}",
@@ -86,10 +76,10 @@ async def test_a_callers_trace_is_continued(client: httpx.AsyncClient, spans: Sp
 
 
 async def test_no_credential_reaches_a_span(
-    traced: FastAPI, client: httpx.AsyncClient, spans: Spans
+    app: FastAPI, client: httpx.AsyncClient, spans: Spans
 ) -> None:
     key = await new_key(client)
-    transport = httpx.ASGITransport(app=traced)
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="https://test") as anonymous:
         await sign_up(anonymous)
         login = await anonymous.post(

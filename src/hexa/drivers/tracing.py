@@ -48,6 +48,8 @@ SAMPLERS = (
     "parentbased_traceidratio",
 )
 DEFAULT_TIMEOUT_MS = 10_000
+# How long a stopping process gives the collector for the spans it still holds.
+FLUSH_SECONDS = 5.0
 # What the `otel` extra installs, looked for (not imported) before tracing is promised.
 _SDK_MODULES = ("opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http")
 
@@ -133,7 +135,7 @@ class Tracing:
         self.provider = provider
         self.losses = losses or Losses()
 
-    def close(self, grace_seconds: float) -> None:
+    def close(self, grace_seconds: float = FLUSH_SECONDS) -> None:
         """Exports what is buffered and stops, within `grace_seconds` whatever the
         collector does: a collector down must not hold the process's exit. Says how many
         spans were lost, if any."""

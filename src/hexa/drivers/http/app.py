@@ -48,8 +48,6 @@ _NO_FASTAPI_TELEMETRY: TelemetryConfig = {
     "operation_spans": False,
     "auto_configure": False,
 }
-# How long a stopping process gives the collector for the spans it still holds.
-TRACES_FLUSH_SECONDS = 5.0
 
 
 def create_app(
@@ -84,7 +82,7 @@ def create_app(
                 yield
         finally:
             if tracing is not None:
-                await asyncio.to_thread(tracing.close, TRACES_FLUSH_SECONDS)
+                await asyncio.to_thread(tracing.close)
             write_through()  # uvicorn may end the process by its signal, without exit hooks
 
     docs = settings.env == "dev" or settings.allow_public_docs

@@ -101,7 +101,7 @@ def _fields(scope: Scope, status: int | None, seconds: float) -> dict[str, Any]:
         "status": status,
         "duration_ms": round(seconds * 1000, 2),
         "client": (scope.get("client") or ("",))[0],
-        **_caller(scope),
+        **caller(scope),
     }
 
 
@@ -117,7 +117,7 @@ def route_template(scope: Scope) -> str:
     return path[:_UNROUTED_PATH_CHARS]
 
 
-def _caller(scope: Scope) -> dict[str, Any]:
+def caller(scope: Scope) -> dict[str, Any]:
     """Who `auth` found the caller to be, if it got that far: never what they presented."""
     principal = scope.get("state", {}).get("principal")
     if not isinstance(principal, Principal):

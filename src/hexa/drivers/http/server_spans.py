@@ -3,9 +3,9 @@
 Named by the route template the router matched (`GET /api/v1/inspections/{id}`), read
 from the scope once the app is done: no second routing pass. No span per `send` or
 `receive`; a WebSocket is one span for its whole connection. `/health`, `/healthz`,
-`/readyz` and `/metrics` are left out: probes and scrapes would be most of the traces. It sits outside
-`RequestLog`, so the access event and every line of the request carry its ids, and reads
-back what that one settled: the request id, the caller's kind, the route.
+`/readyz` and `/metrics` are left out: probes and scrapes would be most of the traces.
+It sits outside `RequestLog`, so the access event and every line of the request carry
+its ids, and reads back what that one settled: the request id, the caller, the route.
 
 Attributes say what the access event says, or less: never a raw path, the query string
 or a header (tokens travel in some).
@@ -13,7 +13,6 @@ or a header (tokens travel in some).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from opentelemetry import context, propagate, trace
@@ -21,7 +20,7 @@ from opentelemetry.propagators.textmap import Getter
 from opentelemetry.trace import SpanKind, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hexa.domain.access import Principal
+from hexa.drivers.http.request_log import caller
 
 # Probes and scrapes: most of the traces, and none worth a look.
 UNTRACED = frozenset({"/health", "/healthz", "/readyz", "/metrics"})
@@ -42,17 +41,16 @@ _NO_PARENT = context.Context()
 
 
 class ServerSpans:
-    def __init__(self, app: ASGIApp, tracer: trace.Tracer, untraced: Iterable[str] = UNTRACED):
+    def __init__(self, app: ASGIApp, tracer: trace.Tracer) -> None:
         self.app = app
         self._tracer = tracer
-        self._untraced = frozenset(untraced)
         # The headers the configured propagators read (traceparent, tracestate, baggage):
         # a request with none of them starts a trace without asking each propagator.
         fields = propagate.get_global_textmap().fields
         self._carriers = frozenset(name.lower().encode("latin-1") for name in fields)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or scope["path"] in self._untraced:
+        if scope["type"] not in ("http", "websocket") or scope["path"] in UNTRACED:
             await self.app(scope, receive, send)
             return
         method = scope.get("method", "GET")  # a WebSocket handshake is a GET
@@ -115,7 +113,6 @@ def _settled(scope: Scope, route: str | None, status: int | None) -> dict[str, A
         attributes[key] = status
     if request_id := state.get("request_id"):
         attributes["hexa.request_id"] = request_id
-    principal = state.get("principal")
-    if isinstance(principal, Principal):
-        attributes["hexa.principal.kind"] = principal.kind.value
+    if kind := caller(scope)["principal_kind"]:
+        attributes["hexa.principal.kind"] = kind
     return attributes

@@ -20,8 +20,6 @@ from hexa.drivers.worker.settings import close_graph, worker_options
 
 log = logging.getLogger("hexa.worker")
 MAX_BACKOFF_SECONDS = 30.0
-# How long a stopping worker gives the collector for the spans it still holds.
-TRACES_FLUSH_SECONDS = 5.0
 
 
 def run_worker(settings: Settings) -> int:
@@ -37,7 +35,7 @@ def run_worker(settings: Settings) -> int:
         return _run_until_stopped(settings)
     finally:
         if tracing is not None:
-            tracing.close(TRACES_FLUSH_SECONDS)
+            tracing.close()
 
 
 def _run_until_stopped(settings: Settings) -> int:
